@@ -1,0 +1,4 @@
+from xl_perf.cli.app import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Rich output for people. Machines use --json instead."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from xl_perf.engine.evaluate import Evaluation
+from xl_perf.engine.findings import SEVERITY_LABELS
+from xl_perf.numbers import format_number, format_percent
+from xl_perf.rules import model
+from xl_perf.rules.text import context, render
+
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+BASIS_LABELS = {"rule": "按规则", "entered": "采用填报", "missing": "未填报", "na": "不适用"}
+
+
+def _console() -> Console:
+    # Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+
+
+def print_evaluation(evaluation: Evaluation) -> None:
+    console = _console()
+    doc = evaluation.document
+    console.print(f"[bold]{doc.unit}[/]　{doc.year}年度　{doc.text(doc.pack.title)}（{doc.pack.id}）")
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    table.add_column("指标")
+    table.add_column("分值", justify="right")
+    table.add_column("实际值", justify="right")
+    table.add_column("得分", justify="right")
+    table.add_column("填报", justify="right")
+    table.add_column("依据")
+    table.add_column("说明", max_width=70, overflow="fold")
+    for result in (*evaluation.indicators, *evaluation.rows):
+        name = ("  └ " if result.parent else "") + " / ".join(result.path[-2:] if result.parent else result.path)
+        value = "" if result.value is None else format_percent(result.value)
+        stated = "" if result.stated_score is None else format_number(result.stated_score)
+        score_style = "red" if result.stated_score is not None and result.stated_score != result.score else ""
+        table.add_row(
+            name, format_number(result.weight), value, Text(format_number(result.score), style=score_style), stated,
+            BASIS_LABELS[result.basis], result.rule,
+        )
+    console.print(table)
+    stated = "—" if evaluation.stated_total is None else f"{format_number(evaluation.stated_total)}（{evaluation.stated_grade}）"
+    console.print(f"计算总分 [bold]{format_number(evaluation.total)}[/]　等级 [bold]{evaluation.grade}[/]　填报总分 {stated}")
+    print_findings(console, evaluation)
+
+
+def print_findings(console: Console, evaluation: Evaluation) -> None:
+    if not evaluation.findings:
+        console.print("[green]未发现问题。[/]")
+        return
+    counts = {s: sum(1 for f in evaluation.findings if f.severity == s) for s in SEVERITY_LABELS}
+    summary = "，".join(f"{SEVERITY_LABELS[s]} {n} 条" for s, n in counts.items() if n)
+    table = Table(title=f"发现：{summary}", header_style="bold", title_justify="left")
+    table.add_column("级别")
+    table.add_column("代码")
+    table.add_column("位置", max_width=40, overflow="fold")
+    table.add_column("问题", max_width=70, overflow="fold")
+    table.add_column("建议", max_width=30, overflow="fold")
+    order = {"error": 0, "warning": 1, "info": 2}
+    for finding in sorted(evaluation.findings, key=lambda f: order[f.severity]):
+        where = finding.location.key or finding.location.cell or ""
+        if finding.location.sheet:
+            where = f"{finding.location.sheet} {finding.location.cell or ''}".strip()
+        table.add_row(
+            Text(SEVERITY_LABELS[finding.severity], style=SEVERITY_STYLES[finding.severity]),
+            finding.code, where, finding.message, finding.fix,
+        )
+    console.print(table)
+
+
+def print_pack_list(packs: list[model.RulePack]) -> None:
+    console = _console()
+    table = Table(header_style="bold")
+    table.add_column("编号")
+    table.add_column("名称")
+    table.add_column("指标数", justify="right")
+    table.add_column("来源", max_width=70, overflow="fold")
+    for pack in packs:
+        words = context(2025, next(iter(pack.levels.values())))
+        table.add_row(pack.id, render(pack.title, words), str(len(pack.indicators)), pack.source)
+    console.print(table)
+
+
+def describe_rule(rule: model.Rule, words: dict[str, str]) -> str:
+    if isinstance(rule, model.TiersRule):
+        tiers = "；".join(f"{t.range.text} → {t.score if isinstance(t.score, str) else format_number(t.score)}" for t in rule.tiers)
+        return f"分档（{rule.value.source}）：{tiers}"
+    if isinstance(rule, model.LinearRule):
+        extra = f"；{rule.zero_note}" if rule.zero_note else ""
+        return f"线性：分值 × {rule.value.source}，封顶{extra}"
+    if isinstance(rule, model.DeductionRule):
+        return "扣分：" + "；".join(
+            f"{i.value.source} " + (f"每{'开始' if i.rounding != 'floor' else '满'} {format_number(i.step)} 扣 {format_number(i.per or 0)}"
+                                    if i.step else (f"每个扣 {format_number(i.per)}" if i.per else "分档扣分"))
+            for i in rule.items
+        )
+    if isinstance(rule, model.ChecklistRule):
+        return "要点：" + "；".join(f"{render(i.text, words)}（{format_number(i.points)}）" for i in rule.items)
+    if isinstance(rule, model.ChoiceRule):
+        return "选项：" + "；".join(f"{render(o, words)} → {format_number(s)}" for o, s in rule.options)
+    if isinstance(rule, model.ManualRule):
+        return "酌情评分（0 至分值）"
+    if isinstance(rule, model.RowsRule):
+        return f"按绩效指标行（{'、'.join(rule.match)}）目标值与实际值比较计分"
+    if isinstance(rule, model.BonusPenaltyRule):
+        return "加减分：" + "；".join(f"{i.input} 每次 {format_number(i.per)}，最多 {format_number(i.cap)}" for i in rule.items)
+    return "分项合计：" + "；".join(f"{p.name}（{format_number(p.weight)}）{describe_rule(p.rule, words)}" for p in rule.parts)
+
+
+def print_rules(pack: model.RulePack, year: int, level: str) -> None:
+    console = _console()
+    if level not in pack.levels:
+        level = next(iter(pack.levels))
+    words = context(year, pack.level_words(level))
+    tree = Tree(f"[bold]{render(pack.title, words)}[/]（{pack.id}，合计 {format_number(pack.total)} 分）")
+    nodes: dict[tuple[str, ...], Tree] = {(): tree}
+    weights = {g.path: g.weight for g in pack.groups}
+    for indicator in pack.indicators:
+        path = tuple(render(p, words) for p in indicator.path)
+        for depth in range(1, len(path)):
+            prefix = path[:depth]
+            if prefix not in nodes:
+                weight = weights.get(indicator.path[:depth])
+                label = prefix[-1] + ("" if weight is None else f"（{format_number(weight)}）")
+                nodes[prefix] = nodes[prefix[:-1]].add(f"[bold]{label}[/]")
+        leaf = nodes[path[:-1]].add(f"{path[-1]}（{format_number(indicator.weight)}）[dim]{indicator.id}[/]")
+        leaf.add(Text(describe_rule(indicator.rule, words), style="green"))
+        if indicator.criteria:
+            leaf.add(Text(render(indicator.criteria, words), style="dim"))
+    console.print(tree)
+    if pack.params:
+        table = Table(title="可调参数（原文含糊之处，取默认值）", header_style="bold", title_justify="left")
+        table.add_column("参数")
+        table.add_column("默认")
+        table.add_column("说明", max_width=90, overflow="fold")
+        for param in pack.params.values():
+            table.add_row(param.id, str(param.default), param.doc)
+        console.print(table)

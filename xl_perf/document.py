@@ -1,0 +1,499 @@
+"""The data document: one self-evaluation as JSON, independent of any spreadsheet.
+
+Shape (documented for users in workbooks/README.md):
+
+    {
+      "schema": "xl-perf/1",
+      "framework": "gd-county-zhengti",          # a rule-pack id
+      "unit": "遂溪县港门镇人民政府", "year": 2022, "level": "镇",
+      "fields": {"资产管理": {"固定资产总额（原值）": 623.731085, ...}, ...},   # section label -> field label -> value
+      "tables": {"财政资金情况": [{"项目": "总计", "财政下达预算情况/小计": 6073.094524, ...}, ...]},
+      "indicator_rows": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "...", ...}],
+      "scores": {"支出完成率": 4, ...},             # the scores the unit entered, by indicator name or id
+      "stated_total": 94,
+      "weights": {}, "not_applicable": [], "params": {}, "options": {}
+    }
+
+Labels are the official ones as printed for the document's level and year (e.g. "县委督查得分").
+Loading collects every problem before failing, and names each offending key in Chinese.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xl_perf.engine.findings import Ref
+from xl_perf.errors import BadInputError, Location
+from xl_perf.numbers import to_decimal
+from xl_perf.rules import loader, model
+from xl_perf.rules.text import context, render
+
+SCHEMA = "xl-perf/1"
+LEVELS = ("县", "市", "镇")
+TOP_KEYS = (
+    "schema", "framework", "unit", "year", "level", "fields", "tables", "indicator_rows", "scores", "stated_total",
+    "weights", "not_applicable", "params", "options",
+)
+YES = {"是", "有", "yes", "true", "y", "1", "√"}
+NO = {"否", "无", "no", "false", "n", "0", "×"}
+
+Value = Decimal | bool | str
+
+
+@dataclass
+class TableRow:
+    row_id: str  # the pack's row id ("total", "own_project", ...)
+    label: str  # as written by the unit (e.g. "项目1：遂溪县港门镇乡村振兴基础设施综合提升项目")
+    values: dict[str, Value]  # column id -> value
+    index: int  # position in the document's list
+
+
+@dataclass
+class IndicatorRow:
+    levels: tuple[str, ...]
+    target: str
+    actual: str
+    weight: Decimal | None
+    stated_score: Decimal | None
+    reason: str
+    index: int
+
+
+@dataclass
+class Document:
+    pack: model.RulePack
+    unit: str
+    year: int
+    level: str
+    fields: dict[str, Value] = field(default_factory=dict)  # field id -> value (blank fields absent)
+    tables: dict[str, list[TableRow]] = field(default_factory=dict)
+    rows: list[IndicatorRow] = field(default_factory=list)
+    stated_scores: dict[str, Decimal] = field(default_factory=dict)  # indicator id -> score
+    stated_total: Decimal | None = None
+    weights: dict[str, Decimal] = field(default_factory=dict)
+    not_applicable: tuple[str, ...] = ()
+    params: dict[str, object] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)
+    source: str | None = None  # file name, for messages
+
+    @property
+    def rows_have_scores(self) -> bool:
+        return any(r.stated_score is not None for r in self.rows)
+
+    @property
+    def words(self) -> dict[str, str]:
+        return context(self.year, self.pack.level_words(self.level))
+
+    def text(self, template: str) -> str:
+        return render(template, self.words)
+
+    def param(self, name: str) -> object:
+        return self.params.get(name, self.pack.param(name))
+
+    def field_key(self, field_id: str) -> str:
+        spec = self.pack.fields[field_id]
+        return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
+
+
+class _Problems:
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(f"{key}：{message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            head = f"数据文档有 {len(self.items)} 处问题" if len(self.items) > 1 else "数据文档有问题"
+            raise BadInputError(head + "：\n" + "\n".join(f"  - {p}" for p in self.items), Location(file=self.source))
+
+
+def load_path(path: str | Path) -> Document:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"无法读取文件：{exc.strerror}", Location(file=str(path))) from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BadInputError("文件不是 UTF-8 编码的 JSON", Location(file=str(path))) from None
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}", Location(file=str(path))) from None
+    return from_dict(data, source=str(path))
+
+
+def _suggest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    return f"，是否应为“{close[0]}”？" if close else ""
+
+
+def from_dict(data: object, source: str | None = None) -> Document:
+    problems = _Problems(source)
+    if not isinstance(data, dict):
+        problems.add("（顶层）", "应为 JSON 对象")
+        problems.raise_if_any()
+    assert isinstance(data, dict)
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.add(key, "不认识的键" + _suggest(key, list(TOP_KEYS)))
+    schema = data.get("schema", SCHEMA)
+    if schema != SCHEMA:
+        problems.add("schema", f"不支持的格式版本 {schema!r}，应为 {SCHEMA!r}")
+    framework = data.get("framework")
+    if framework not in loader.available():
+        problems.add("framework", f"应为以下之一：{'、'.join(loader.available())}，实为 {framework!r}")
+        problems.raise_if_any()
+    pack = loader.load(framework)
+    unit = data.get("unit")
+    if not isinstance(unit, str) or not unit.strip():
+        problems.add("unit", "缺少单位名称")
+        unit = ""
+    year = data.get("year")
+    if isinstance(year, str) and year.isdigit():
+        year = int(year)
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        problems.add("year", f"评价年度应为 2000–2100 的整数，实为 {year!r}")
+        year = 2000
+    level = data.get("level", "县")
+    if level not in pack.levels:
+        problems.add("level", f"层级应为 {'、'.join(pack.levels)} 之一，实为 {level!r}")
+        level = next(iter(pack.levels))
+    doc = Document(pack=pack, unit=unit.strip(), year=year, level=level, source=source)
+    _load_fields(doc, data.get("fields", {}), problems)
+    _load_tables(doc, data.get("tables", {}), problems)
+    _load_rows(doc, data.get("indicator_rows", []), problems)
+    _load_scores(doc, data, problems)
+    problems.raise_if_any()
+    return doc
+
+
+def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) -> Value | None:
+    """Normalise one cell value for a field type; None for blank. Raises ValueError with a Chinese reason."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            return None
+    if spec_type in model.NUMERIC_TYPES:
+        if spec_type == "rate" and isinstance(value, str) and value.endswith(("%", "％")):
+            number = to_decimal(value[:-1]) / 100
+        else:
+            try:
+                number = to_decimal(value)
+            except ValueError:
+                raise ValueError(f"应为数字，实为 {value!r}") from None
+        if spec_type == "count" and number != number.to_integral_value():
+            raise ValueError(f"应为整数，实为 {value!r}")
+        return number
+    if spec_type in ("yesno", "havenot"):
+        text = str(value).strip().lower()
+        if isinstance(value, bool):
+            return value
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        raise ValueError(f"应填“{options[0]}”或“{options[1]}”，实为 {value!r}")
+    if spec_type == "choice":
+        if value not in options:
+            raise ValueError(f"应为以下之一：{'、'.join(options)}，实为 {value!r}")
+        return str(value)
+    if spec_type == "date":
+        text = _normalise_date(value)
+        if text is None:
+            raise ValueError(f"应为日期（如 2023年4月27日 或 2023-04-27），实为 {value!r}")
+        return text
+    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
+        raise ValueError(f"应为文字，实为 {value!r}")
+    return str(value)
+
+
+_DATE = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})(?:\s*[月\-/.]\s*(\d{1,2})\s*日?)?\s*月?$")
+
+
+def _normalise_date(value: object) -> str | None:
+    """Dates are kept as ISO text: 'YYYY-MM-DD', or 'YYYY-MM' when the form gives only a month."""
+    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"  # type: ignore[attr-defined]
+    if not isinstance(value, str):
+        return None
+    match = _DATE.match(value.strip())
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return None
+    return f"{year:04d}-{month:02d}" + ("" if day is None else f"-{int(day):02d}")
+
+
+def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
+    if not isinstance(raw, dict):
+        problems.add("fields", "应为对象：分区名 → {字段名: 值}")
+        return
+    by_section: dict[str, dict[str, model.FieldSpec]] = {}
+    for section in doc.pack.sections:
+        by_section[doc.text(section.label)] = {doc.text(f.label): f for f in section.fields}
+    for section_label, values in raw.items():
+        key = f"fields.{section_label}"
+        if section_label not in by_section:
+            problems.add(key, "不是本框架的分区" + _suggest(section_label, list(by_section)))
+            continue
+        if not isinstance(values, dict):
+            problems.add(key, "应为对象：字段名 → 值")
+            continue
+        specs = by_section[section_label]
+        for label, value in values.items():
+            if label not in specs:
+                problems.add(f"{key}.{label}", "不是该分区的字段" + _suggest(label, list(specs)))
+                continue
+            spec = specs[label]
+            try:
+                parsed = parse_value(spec.type, value, tuple(doc.text(o) for o in spec.options))
+            except ValueError as exc:
+                problems.add(f"{key}.{label}", str(exc))
+                continue
+            if parsed is not None:
+                if isinstance(parsed, Decimal) and spec.type == "amount" and parsed < 0:
+                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}")
+                    continue
+                doc.fields[spec.id] = parsed
+
+
+def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
+    if not isinstance(raw, dict):
+        problems.add("tables", "应为对象：表名 → 行列表")
+        return
+    tables = {doc.text(t.label): t for t in doc.pack.tables}
+    for label, rows in raw.items():
+        key = f"tables.{label}"
+        if label not in tables:
+            problems.add(key, "不是本框架的表格" + _suggest(label, list(tables)))
+            continue
+        spec = tables[label]
+        if not isinstance(rows, list):
+            problems.add(key, "应为行的列表")
+            continue
+        columns = {"/".join(doc.text(p) for p in c.path): c for c in spec.columns}
+        parsed_rows: list[TableRow] = []
+        for index, row in enumerate(rows):
+            row_key = f"{key}[{index}]"
+            if not isinstance(row, dict):
+                problems.add(row_key, "应为对象")
+                continue
+            row_label = str(row.get(spec.row_header, "")).strip()
+            row_spec = match_row(doc, spec, row_label)
+            if row_spec is None:
+                problems.add(f"{row_key}.{spec.row_header}", f"不认识的行名 {row_label!r}")
+                continue
+            values: dict[str, Value] = {}
+            for column_label, value in row.items():
+                if column_label == spec.row_header:
+                    continue
+                column = columns.get(column_label)
+                if column is None:
+                    problems.add(f"{row_key}.{column_label}", "不是该表的列" + _suggest(column_label, list(columns)))
+                    continue
+                try:
+                    parsed = parse_value(column.type, value)
+                except ValueError as exc:
+                    problems.add(f"{row_key}.{column_label}", str(exc))
+                    continue
+                if parsed is not None:
+                    values[column.id] = parsed
+            parsed_rows.append(TableRow(row_spec.id, row_label, values, index))
+        doc.tables[spec.id] = parsed_rows
+
+
+def match_row(doc: Document, spec: model.TableSpec, label: str) -> model.RowSpec | None:
+    """Fixed rows match their label exactly; repeating rows ("项目{n}") match "项目1", "项目2：名称", ...
+
+    A repeating row belongs to the nearest fixed row above it in the pack, which callers resolve by order.
+    """
+    compact = re.sub(r"\s+", "", label)
+    for row in spec.rows:
+        if not row.repeat and re.sub(r"\s+", "", doc.text(row.label)) == compact:
+            return row
+    for row in spec.rows:
+        if row.repeat:
+            prefix = doc.text(row.label.replace("{n}", "\0")).split("\0")[0]
+            if re.match(re.escape(prefix) + r"\d+", compact):
+                return row
+    return None
+
+
+def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
+    layout = doc.pack.rows
+    if raw in (None, []):
+        return
+    if layout is None:
+        problems.add("indicator_rows", "本框架没有绩效指标行")
+        return
+    if not isinstance(raw, list):
+        problems.add("indicator_rows", "应为行的列表")
+        return
+    allowed = {*layout.levels, layout.target, layout.actual, layout.score, layout.reason}
+    if layout.weight:
+        allowed.add(layout.weight)
+    for index, row in enumerate(raw):
+        key = f"indicator_rows[{index}]"
+        if not isinstance(row, dict):
+            problems.add(key, "应为对象")
+            continue
+        for name in row:
+            if name not in allowed:
+                problems.add(f"{key}.{name}", "不认识的列" + _suggest(name, sorted(allowed)))
+        levels = tuple(str(row.get(level) or "").strip() for level in layout.levels)
+        numbers: dict[str, Decimal | None] = {}
+        for name in (layout.weight, layout.score):
+            if not name:
+                numbers[name] = None
+                continue
+            try:
+                value = parse_value("score", row.get(name))
+            except ValueError as exc:
+                problems.add(f"{key}.{name}", str(exc))
+                value = None
+            numbers[name] = value if isinstance(value, Decimal) else None
+        doc.rows.append(IndicatorRow(
+            levels=levels,
+            target=_cell_text(row.get(layout.target)),
+            actual=_cell_text(row.get(layout.actual)),
+            weight=numbers[layout.weight],
+            stated_score=numbers[layout.score],
+            reason=_cell_text(row.get(layout.reason)),
+            index=index,
+        ))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value).strip()
+
+
+def indicator_names(doc: Document) -> dict[str, str]:
+    """Map every accepted score key (id, leaf name, full path) to an indicator id."""
+    names: dict[str, str] = {}
+    leaf_counts: dict[str, int] = {}
+    for indicator in doc.pack.indicators:
+        leaf = doc.text(indicator.name)
+        leaf_counts[leaf] = leaf_counts.get(leaf, 0) + 1
+    for indicator in doc.pack.indicators:
+        names[indicator.id] = indicator.id
+        path = [doc.text(p) for p in indicator.path]
+        names["/".join(path)] = indicator.id
+        if leaf_counts[path[-1]] == 1:
+            names[path[-1]] = indicator.id
+    return names
+
+
+def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> None:
+    names = indicator_names(doc)
+    raw = data.get("scores", {})
+    if not isinstance(raw, dict):
+        problems.add("scores", "应为对象：指标名 → 得分")
+        raw = {}
+    for name, value in raw.items():
+        key = f"scores.{name}"
+        if name not in names:
+            problems.add(key, "不是本框架的指标" + _suggest(name, list(names)))
+            continue
+        try:
+            score = parse_value("score", value)
+        except ValueError as exc:
+            problems.add(key, str(exc))
+            continue
+        if isinstance(score, Decimal):
+            doc.stated_scores[names[name]] = score
+    if data.get("stated_total") is not None:
+        try:
+            total = parse_value("score", data["stated_total"])
+        except ValueError as exc:
+            problems.add("stated_total", str(exc))
+            total = None
+        doc.stated_total = total if isinstance(total, Decimal) else None
+    weights = data.get("weights", {})
+    if isinstance(weights, dict):
+        for name, value in weights.items():
+            indicator_id = names.get(name)
+            if indicator_id is None:
+                problems.add(f"weights.{name}", "不是本框架的指标" + _suggest(name, list(names)))
+                continue
+            if not doc.pack.indicator(indicator_id).adjustable:
+                problems.add(f"weights.{name}", "该指标的分值由规则包规定，不能调整")
+                continue
+            try:
+                weight = parse_value("score", value)
+            except ValueError as exc:
+                problems.add(f"weights.{name}", str(exc))
+                continue
+            if isinstance(weight, Decimal):
+                doc.weights[indicator_id] = weight
+    else:
+        problems.add("weights", "应为对象：指标名 → 分值")
+    not_applicable = data.get("not_applicable", [])
+    if not isinstance(not_applicable, list) or not all(isinstance(n, str) for n in not_applicable):
+        problems.add("not_applicable", "应为指标名的列表")
+        not_applicable = []
+    resolved = []
+    for name in not_applicable:
+        indicator_id = names.get(name)
+        if indicator_id is None:
+            problems.add(f"not_applicable.{name}", "不是本框架的指标" + _suggest(name, list(names)))
+        elif doc.pack.indicator(indicator_id).na_target is None:
+            problems.add(f"not_applicable.{name}", "规则未规定该指标可以不适用")
+        else:
+            resolved.append(indicator_id)
+    doc.not_applicable = tuple(resolved)
+    params = data.get("params", {})
+    if isinstance(params, dict):
+        for name, value in params.items():
+            spec = doc.pack.params.get(name)
+            if spec is None:
+                problems.add(f"params.{name}", "不是本规则包的参数" + _suggest(name, list(doc.pack.params)))
+            elif spec.choices and value not in spec.choices:
+                problems.add(f"params.{name}", f"应为以下之一：{spec.choices}")
+            else:
+                doc.params[name] = value
+    options = data.get("options", {})
+    if isinstance(options, dict):
+        for name, value in options.items():
+            if name not in ("deviation_reason_ratio", "total_cap_by_execution"):
+                problems.add(f"options.{name}", "不认识的地区选项")
+            else:
+                doc.options[name] = value
+
+
+def locator(doc: Document) -> Callable[[Ref], Location]:
+    """Translate the engine's logical places into data-document keys."""
+
+    def locate(ref: Ref) -> Location:
+        key: str | None = None
+        if ref.kind == "field":
+            key = doc.field_key(ref.id)
+        elif ref.kind == "indicator":
+            key = "scores." + doc.text(doc.pack.indicator(ref.id).name)
+        elif ref.kind == "row":
+            key = f"indicator_rows[{ref.row}]"
+        elif ref.kind == "cell":
+            table = doc.pack.table(ref.id)
+            key = f"tables.{doc.text(table.label)}[{ref.row}]"
+            if ref.column:
+                key += "." + "/".join(doc.text(p) for p in table.column(ref.column).path)
+        elif ref.kind == "document":
+            key = ref.id
+        return Location(file=doc.source, key=key)
+
+    return locate

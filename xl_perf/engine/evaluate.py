@@ -1,0 +1,743 @@
+"""Evaluate a data document against its rule pack: every rate, every score, totals, grade and findings.
+
+Each rule yields an allowed score range. A rule that its inputs fully decide yields a single point; a rule that
+needs the unit's judgement (酌情), or whose inputs are blank, yields a range, and the score the unit entered is
+accepted when it lies inside. That one mechanism covers checklists, 定性 indicators and missing data alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xl_perf.document import Document, IndicatorRow
+from xl_perf.engine import targets
+from xl_perf.engine.expr import Expr, MissingInputs, Undefined
+from xl_perf.engine.findings import Finding, Ref, Severity
+from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
+from xl_perf.rules import model
+
+ZERO = Decimal(0)
+DENIAL_WORDS = ("没有偏差", "无偏差", "未偏差", "不存在偏差", "未发生偏差")
+EMPTY_REASONS = ("", "无", "无。", "/", "-", "—")
+
+
+@dataclass
+class Outcome:
+    """What a rule says about one score: the allowed range, and why."""
+
+    low: Decimal
+    high: Decimal
+    explanation: str
+    value: Decimal | None = None
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def point(self) -> Decimal | None:
+        return self.low if self.low == self.high else None
+
+    def scaled(self, factor: Decimal) -> Outcome:
+        if factor == 1:
+            return self
+        note = f"（分值调整，按比例折算 ×{format_number(round_half_up(factor, 4))}）"
+        return Outcome(score2(self.low * factor), score2(self.high * factor), self.explanation + note, self.value,
+                       self.missing, self.warnings)
+
+
+@dataclass
+class RateResult:
+    id: str
+    name: str
+    exact: Decimal | None
+    value: Decimal | None  # rounded to the displayed precision
+    status: str  # "ok" | "missing" | "undefined"
+    missing: list[str]
+    explanation: str
+
+
+@dataclass
+class IndicatorResult:
+    id: str
+    name: str
+    path: tuple[str, ...]
+    weight: Decimal
+    declared_weight: Decimal
+    kind: str
+    value: Decimal | None
+    computed: Decimal | None  # the rule's own score, when the inputs decide it
+    low: Decimal
+    high: Decimal
+    stated_score: Decimal | None
+    score: Decimal  # what the total counts
+    basis: str  # "rule" | "entered" | "missing" | "na"
+    rule: str  # which branch fired, in Chinese
+    parent: str | None = None
+    row_index: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {
+            "id": self.id,
+            "name": self.name,
+            "path": list(self.path),
+            "weight": to_json_number(self.weight),
+            "value": None if self.value is None else to_json_number(self.value),
+            "score": to_json_number(self.score),
+            "stated_score": None if self.stated_score is None else to_json_number(self.stated_score),
+            "rule": self.rule,
+            "kind": self.kind,
+            "basis": self.basis,
+            "range": [to_json_number(self.low), to_json_number(self.high)],
+        }
+        if self.declared_weight != self.weight:
+            result["declared_weight"] = to_json_number(self.declared_weight)
+        if self.parent is not None:
+            result["parent"] = self.parent
+            result["row"] = self.row_index
+        return result
+
+
+@dataclass
+class Evaluation:
+    document: Document
+    rates: dict[str, RateResult]
+    indicators: list[IndicatorResult]
+    rows: list[IndicatorResult]
+    bonus: Decimal
+    total: Decimal
+    stated_total: Decimal | None
+    grade: str
+    stated_grade: str | None
+    findings: list[Finding]
+
+    def indicator(self, indicator_id: str) -> IndicatorResult:
+        for result in (*self.indicators, *self.rows):
+            if result.id == indicator_id:
+                return result
+        raise KeyError(indicator_id)
+
+    def as_dict(self) -> dict[str, object]:
+        doc = self.document
+        return {
+            "framework": doc.pack.id,
+            "unit": doc.unit,
+            "year": doc.year,
+            "level": doc.level,
+            "total": to_json_number(self.total),
+            "stated_total": None if self.stated_total is None else to_json_number(self.stated_total),
+            "grade": self.grade,
+            "stated_grade": self.stated_grade,
+            "bonus": to_json_number(self.bonus),
+            "rates": {
+                r.id: {
+                    "name": r.name,
+                    "value": None if r.value is None else to_json_number(r.value),
+                    "status": r.status,
+                    "explanation": r.explanation,
+                }
+                for r in self.rates.values()
+            },
+            "indicators": [r.as_dict() for r in (*self.indicators, *self.rows)],
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def grade_of(pack: model.RulePack, total: Decimal) -> str:
+    for band in pack.grades:
+        if total >= band.min:
+            return band.name
+    return pack.grades[-1].name
+
+
+def evaluate(doc: Document) -> Evaluation:
+    return _Evaluator(doc).run()
+
+
+class _Evaluator:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.pack = doc.pack
+        self.findings: list[Finding] = []
+        self.values: dict[str, Decimal | bool | str] = {}
+        self.rates: dict[str, RateResult] = {}
+
+    # --- helpers -------------------------------------------------------------------------------------------------
+
+    def find(self, severity: Severity, code: str, message: str, ref: Ref, fix: str = "") -> None:
+        self.findings.append(Finding(severity, code, message, ref, fix))
+
+    def score_ref(self, ref: model.ScoreRef) -> Decimal:
+        if isinstance(ref, Decimal):
+            return ref
+        return Decimal(str(self.doc.param(ref.removeprefix("param:"))))
+
+    def label(self, name: str) -> str:
+        if name in self.pack.rates:
+            return self.doc.text(self.pack.rates[name].name)
+        if name in self.pack.fields:
+            spec = self.pack.fields[name]
+            return f"{self.doc.text(spec.section)}·{self.doc.text(spec.label)}" if spec.label != spec.section else self.doc.text(spec.label)
+        if name in self.pack.cells:
+            cell = self.pack.cells[name]
+            table = self.pack.table(cell.table)
+            row = next(r for r in table.rows if r.id == cell.row)
+            column = table.column(cell.column)
+            return f"{self.doc.text(table.label)}·{self.doc.text(row.label)}·{'/'.join(self.doc.text(p) for p in column.path)}"
+        return name
+
+    def show(self, value: Decimal | bool | str, name: str | None = None) -> str:
+        if isinstance(value, bool):
+            spec = self.pack.fields.get(name or "")
+            yes, no = spec.options if spec is not None and spec.type in ("yesno", "havenot") else ("是", "否")
+            return yes if value else no
+        if isinstance(value, str):
+            return value
+        if name in self.pack.rates or (name in self.pack.fields and self.pack.fields[name].type == "rate"):
+            return format_percent(value)
+        return format_number(value)
+
+    def describe(self, expr: Expr) -> str:
+        def ref(name: str) -> str:
+            value = self.values.get(name)
+            return "?" if value is None else self.show(value, name)
+
+        return expr.to_text(ref)
+
+    def expand_missing(self, names: list[str]) -> list[str]:
+        result: list[str] = []
+        for name in names:
+            rate = self.rates.get(name)
+            items = rate.missing if rate is not None and rate.status == "missing" else [name]
+            result.extend(i for i in items if i not in result)
+        return result
+
+    def eval_value(self, expr: Expr) -> tuple[Decimal | bool | str | None, list[str], bool]:
+        """(value, missing input ids, undefined?)"""
+        undefined = [n for n in expr.names if n in self.rates and self.rates[n].status == "undefined"]
+        if undefined:
+            return None, [], True
+        try:
+            return expr.evaluate(self.values), [], False
+        except MissingInputs as exc:
+            return None, self.expand_missing(exc.names), False
+        except Undefined:
+            return None, [], True
+
+    # --- inputs and rates ----------------------------------------------------------------------------------------
+
+    def load_values(self) -> None:
+        zero_blanks = self.doc.param("blank_inputs") == "zero"
+        for field_id, spec in self.pack.fields.items():
+            value = self.doc.fields.get(field_id)
+            if value is None and zero_blanks and spec.type in model.NUMERIC_TYPES:
+                value = ZERO
+            if value is not None:
+                self.values[field_id] = value
+        for cell_id, cell in self.pack.cells.items():
+            value = None
+            for row in self.doc.tables.get(cell.table, []):
+                if row.row_id == cell.row:
+                    value = row.values.get(cell.column)
+                    break
+            if value is None and zero_blanks:
+                value = ZERO
+            if value is not None:
+                self.values[cell_id] = value
+
+    def compute_rates(self) -> None:
+        default_precision = int(str(self.doc.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
+        for rate in self.pack.rates.values():
+            name = self.doc.text(rate.name)
+            precision = rate.precision if rate.precision is not None else default_precision
+            missing = self.expand_missing([n for n in rate.formula.names if self.values.get(n) is None])
+            if missing:
+                labels = "、".join(self.label(m) for m in missing)
+                self.rates[rate.id] = RateResult(rate.id, name, None, None, "missing", missing, f"缺少：{labels}")
+                continue
+            try:
+                exact = rate.formula.evaluate(self.values)
+            except (Undefined, MissingInputs):
+                self.rates[rate.id] = RateResult(
+                    rate.id, name, None, None, "undefined", [], f"{name} = {self.describe(rate.formula)}，分母为0，无法计算"
+                )
+                continue
+            assert isinstance(exact, Decimal)
+            value = round_half_up(exact, precision)
+            self.values[rate.id] = value
+            self.rates[rate.id] = RateResult(
+                rate.id, name, exact, value, "ok", [], f"{name} = {self.describe(rate.formula)} = {format_percent(value)}"
+            )
+
+    def check_stated_rates(self) -> None:
+        for field_id, spec in self.pack.fields.items():
+            if spec.stated_of is None:
+                continue
+            stated = self.doc.fields.get(field_id)
+            rate = self.rates[spec.stated_of]
+            if not isinstance(stated, Decimal) or rate.value is None:
+                continue
+            precision = -rate.value.as_tuple().exponent  # type: ignore[operator]
+            stated_rounded = round_half_up(stated, precision)
+            if stated_rounded == rate.value:
+                continue
+            message = f"{rate.name}填报为 {format_percent(stated)}，按 {rate.explanation.split(' = ', 1)[1]}"
+            fix = f"改为 {format_percent(rate.value)}"
+            if rate.value != 0 and round_half_up(1 / rate.value, precision) == stated_rounded:
+                message += "；填报值恰为计算值的倒数，疑似分子分母颠倒"
+            self.find("error", "RATE_MISMATCH", message, Ref("field", field_id), fix)
+
+    def check_reasons(self) -> None:
+        for field_id, spec in self.pack.fields.items():
+            if spec.reason_for is None:
+                continue
+            rate = self.rates[spec.reason_for]
+            reason = str(self.doc.fields.get(field_id, "")).strip()
+            if rate.value is not None and rate.value < 1 and reason in EMPTY_REASONS:
+                self.find(
+                    "warning", "REASON_MISSING",
+                    f"{rate.name}为 {format_percent(rate.value)}，未达100%，但未填写未完成原因",
+                    Ref("field", field_id), "填写未完成目标的原因",
+                )
+
+    # --- not applicable and weights ------------------------------------------------------------------------------
+
+    def is_na(self, condition: Expr | None) -> bool:
+        if condition is None:
+            return False
+        value, _, _ = self.eval_value(condition)
+        return value is True
+
+    def effective_weights(self) -> tuple[dict[str, Decimal], dict[tuple[str, str], Decimal], set[str]]:
+        """Indicator weights, part weights and the ids (indicator or indicator/part) that do not apply."""
+        weights = {i.id: self.doc.weights.get(i.id, i.weight) for i in self.pack.indicators}
+        parts: dict[tuple[str, str], Decimal] = {}
+        na: set[str] = set()
+        moved: list[tuple[str, str, Decimal, str]] = []  # (from, to, points, why)
+        for indicator in self.pack.indicators:
+            if indicator.id in self.doc.not_applicable or self.is_na(indicator.na_when):
+                na.add(indicator.id)
+                if indicator.na_target and indicator.na_target != "siblings":
+                    moved.append((indicator.id, indicator.na_target, weights[indicator.id], self.doc.text(indicator.name)))
+                weights[indicator.id] = ZERO
+                continue
+            if not isinstance(indicator.rule, model.SumRule):
+                continue
+            for part in indicator.rule.parts:
+                parts[(indicator.id, part.id)] = part.weight
+            applicable = [p for p in indicator.rule.parts if not self.is_na(p.na_when)]
+            for part in indicator.rule.parts:
+                if part in applicable:
+                    continue
+                na.add(f"{indicator.id}/{part.id}")
+                parts[(indicator.id, part.id)] = ZERO
+                if part.na_target == "siblings" and applicable:
+                    share = part.weight / len(applicable)
+                    for other in applicable:
+                        parts[(indicator.id, other.id)] += share
+                    self.find("info", "NOT_APPLICABLE", f"{self.doc.text(indicator.name)}·{part.name}不适用，{format_number(part.weight)}分平均调整至本指标其他评分要点", Ref("indicator", indicator.id))
+                elif part.na_target:
+                    weights[indicator.id] -= part.weight
+                    moved.append((indicator.id, part.na_target, part.weight, f"{self.doc.text(indicator.name)}·{part.name}"))
+        for source, target, points, why in moved:
+            weights[target] += points
+            self.find("info", "NOT_APPLICABLE", f"{why}不适用，{format_number(points)}分调整至{self.doc.text(self.pack.indicator(target).name)}", Ref("indicator", source))
+        return weights, parts, na
+
+    # --- rules -----------------------------------------------------------------------------------------------------
+
+    def apply(self, rule: model.Rule, weight: Decimal, where: str) -> Outcome:
+        """Score `rule` for its declared `weight` (callers scale for redistributed weights)."""
+        if isinstance(rule, model.TiersRule):
+            return self.apply_tiers(rule, weight)
+        if isinstance(rule, model.LinearRule):
+            return self.apply_linear(rule, weight)
+        if isinstance(rule, model.DeductionRule):
+            return self.apply_deduction(rule, weight)
+        if isinstance(rule, model.ChecklistRule):
+            return self.apply_checklist(rule, weight)
+        if isinstance(rule, model.ChoiceRule):
+            return self.apply_choice(rule, weight)
+        if isinstance(rule, model.ManualRule):
+            return Outcome(ZERO, weight, f"酌情评分，得分应在 0–{format_number(weight)} 分之间")
+        raise AssertionError(f"{where}: rule {rule.kind} is handled by its caller")
+
+    def missing_outcome(self, weight: Decimal, missing: list[str]) -> Outcome:
+        labels = "、".join(self.label(m) for m in missing)
+        return Outcome(ZERO, weight, f"缺少 {labels}，无法按规则计分", missing=missing)
+
+    def undefined_outcome(self, cases: tuple[model.Undefined, ...], weight: Decimal, value_expr: Expr) -> Outcome:
+        for case in cases:
+            matched, missing, _ = self.eval_value(case.when)
+            if matched is True:
+                score = self.score_ref(case.score)
+                return Outcome(score, score, f"{case.note}（比率无法计算）→ {format_number(score)} 分")
+            if missing:
+                return self.missing_outcome(weight, missing)
+        return Outcome(ZERO, weight, f"{self.describe(value_expr)} 分母为0，规则未规定此情形，请酌情评分")
+
+    def apply_tiers(self, rule: model.TiersRule, weight: Decimal) -> Outcome:
+        value, missing, undefined = self.eval_value(rule.value)
+        if missing:
+            return self.missing_outcome(weight, missing)
+        if undefined or not isinstance(value, Decimal):
+            return self.undefined_outcome(rule.undefined, weight, rule.value)
+        as_percent = rule.value.names == [rule.value.source.strip()] and rule.value.source.strip() in self.pack.rates
+        shown = format_percent(value) if as_percent else self.describe(rule.value) + f" = {format_number(value)}"
+        for tier in rule.tiers:
+            if tier.range.contains(value):
+                score = self.score_ref(tier.score)
+                outcome = Outcome(score, score, f"{shown}，落在 {tier.range.describe(as_percent)} 档 → {format_number(score)} 分", value)
+                if tier.warn:
+                    outcome.warnings.append(self.doc.text(tier.warn))
+                return outcome
+        return Outcome(ZERO, weight, f"{shown} 不在任何档次内，请酌情评分", value)
+
+    def apply_linear(self, rule: model.LinearRule, weight: Decimal) -> Outcome:
+        value, missing, undefined = self.eval_value(rule.value)
+        if missing:
+            return self.missing_outcome(weight, missing)
+        if undefined or not isinstance(value, Decimal):
+            return self.undefined_outcome(rule.undefined, weight, rule.value)
+        if rule.zero_when is not None:
+            zero, zero_missing, _ = self.eval_value(rule.zero_when)
+            if zero_missing:
+                return self.missing_outcome(weight, zero_missing)
+            if zero is True:
+                return Outcome(ZERO, ZERO, f"{rule.zero_note} → 0 分", value)
+        score = score2(clamp(value * weight, ZERO, weight))
+        shown = format_percent(value) if rule.value.source.strip() in self.pack.rates else format_number(round_half_up(value, 4))
+        cap = "（封顶）" if value * weight > weight else ""
+        return Outcome(score, score, f"{format_number(weight)} × {shown} = {format_number(score)} 分{cap}", value)
+
+    def apply_deduction(self, rule: model.DeductionRule, weight: Decimal) -> Outcome:
+        total = ZERO
+        notes: list[str] = []
+        missing: list[str] = []
+        for item in rule.items:
+            value, item_missing, undefined = self.eval_value(item.value)
+            if item_missing:
+                missing.extend(m for m in item_missing if m not in missing)
+                continue
+            if undefined or not isinstance(value, Decimal):
+                return Outcome(ZERO, weight, f"{self.describe(item.value)} 无法计算，请酌情评分")
+            deduct = ZERO
+            if item.tiers:
+                for tier in item.tiers:
+                    if tier.range.contains(value):
+                        deduct = self.score_ref(tier.deduct)
+                        break
+            elif item.step is not None:
+                steps = value / item.step
+                rounding = item.rounding
+                if rounding.startswith("param:"):
+                    rounding = str(self.doc.param(rounding.removeprefix("param:")))
+                count = math.ceil(steps) if rounding == "ceil" else math.floor(steps)
+                deduct = max(0, count) * (item.per or ZERO)
+            else:
+                deduct = max(ZERO, value) * (item.per or ZERO)
+            name = self.label(item.value.source.strip()) if item.value.names == [item.value.source.strip()] else item.value.source
+            shown = format_percent(value) if item.value.source.strip() in self.pack.rates else format_number(value)
+            notes.append(f"{name} {shown} 扣 {format_number(deduct)} 分")
+            total += deduct
+        if missing:
+            return self.missing_outcome(weight, missing)
+        score = score2(max(ZERO, weight - total))
+        return Outcome(score, score, f"{format_number(weight)} 分起扣：" + "；".join(notes) + f" → {format_number(score)} 分")
+
+    def apply_checklist(self, rule: model.ChecklistRule, weight: Decimal) -> Outcome:
+        declared = sum((i.points for i in rule.items), ZERO)
+        factor = weight / declared if declared else Decimal(1)
+        low = high = ZERO
+        notes: list[str] = []
+        missing: list[str] = []
+        for item in rule.items:
+            points = item.points * factor
+            if item.input is None:
+                high += points
+                continue
+            answer = self.values.get(item.input)
+            if answer is None:
+                missing.append(item.input)
+                high += points
+            elif answer is True:
+                low += points
+                high += points
+                notes.append(f"{self.doc.text(item.text)}：是 +{format_number(score2(points))}")
+            else:
+                notes.append(f"{self.doc.text(item.text)}：否 +0")
+        low, high = score2(low), score2(high)
+        if low == high:
+            return Outcome(low, high, "；".join(notes) + f" → {format_number(low)} 分")
+        judged = "、".join(self.doc.text(i.text) for i in rule.items if i.input is None or i.input in missing)
+        prefix = ("；".join(notes) + "；") if notes else ""
+        return Outcome(low, high, f"{prefix}需酌情评分的要点：{judged}；得分应在 {format_number(low)}–{format_number(high)} 分之间", missing=missing)
+
+    def apply_choice(self, rule: model.ChoiceRule, weight: Decimal) -> Outcome:
+        answer = self.values.get(rule.input)
+        if answer is None:
+            return self.missing_outcome(weight, [rule.input])
+        answer_text = self.show(answer, rule.input)
+        for option, score in rule.options:
+            if self.doc.text(option) == answer_text:
+                return Outcome(score, score, f"{self.label(rule.input)}：{answer_text} → {format_number(score)} 分")
+        return Outcome(ZERO, weight, f"{self.label(rule.input)}：{answer_text} 不对应计分档次，请酌情评分")
+
+    # --- indicators ------------------------------------------------------------------------------------------------
+
+    def score_indicator(self, indicator: model.Indicator, weight: Decimal,
+                        part_weights: dict[tuple[str, str], Decimal], na: set[str]) -> Outcome:
+        declared = self.doc.weights.get(indicator.id, indicator.weight)
+        rule = indicator.rule
+        if isinstance(rule, model.SumRule):
+            outcomes: list[tuple[model.Part, Outcome]] = []
+            for part in rule.parts:
+                if f"{indicator.id}/{part.id}" in na:
+                    continue
+                part_weight = part_weights[(indicator.id, part.id)]
+                outcome = self.apply(part.rule, part.weight, indicator.id).scaled(part_weight / part.weight)
+                outcomes.append((part, outcome))
+            low = sum((o.low for _, o in outcomes), ZERO)
+            high = sum((o.high for _, o in outcomes), ZERO)
+            text = "；".join(f"{p.name}：{o.explanation}" for p, o in outcomes)
+            result = Outcome(low, high, text, missing=[m for _, o in outcomes for m in o.missing],
+                             warnings=[w for _, o in outcomes for w in o.warnings])
+            own = sum((part_weights[(indicator.id, p.id)] for p in rule.parts), ZERO)
+            return result.scaled(weight / own) if own and own != weight else result
+        outcome = self.apply(rule, declared, indicator.id)
+        return outcome.scaled(weight / declared) if declared and weight != declared else outcome
+
+    def settle(self, outcome: Outcome, stated: Decimal | None, name: str, ref: Ref,
+               *, manual_is_normal: bool) -> tuple[Decimal, str]:
+        """Choose the counted score and report disagreements; returns (score, basis)."""
+        point = outcome.point
+        for warning in outcome.warnings:
+            self.find("warning", "RULE_WARNING", f"{name}：{warning}", ref)
+        if point is not None:
+            if stated is not None and stated != point:
+                self.find("error", "SCORE_MISMATCH",
+                          f"{name}：填报得分 {format_number(stated)}，按规则应为 {format_number(point)}（{outcome.explanation}）",
+                          ref, f"改为 {format_number(point)}")
+            return point, "rule"
+        if outcome.missing and stated is not None:
+            labels = "、".join(self.label(m) for m in outcome.missing)
+            self.find("info", "INPUT_MISSING", f"{name}：缺少 {labels}，无法核对，暂采用填报得分", ref,
+                      f"补填 {labels}")
+        if stated is None:
+            severity: Severity = "warning" if manual_is_normal else "error"
+            self.find(severity, "SCORE_MISSING",
+                      f"{name}：未填报得分（{outcome.explanation}）", ref, "填写得分")
+            return outcome.low, "missing"
+        if not outcome.low <= stated <= outcome.high:
+            counted = clamp(stated, outcome.low, outcome.high)
+            self.find("error", "SCORE_OUT_OF_RANGE",
+                      f"{name}：填报得分 {format_number(stated)} 超出规则允许的 {format_number(outcome.low)}–{format_number(outcome.high)} 分",
+                      ref, f"改为 {format_number(outcome.low)}–{format_number(outcome.high)} 之间的分数")
+            return counted, "entered"
+        return stated, "entered"
+
+    def result(self, indicator: model.Indicator, weight: Decimal, outcome: Outcome, stated: Decimal | None,
+               score: Decimal, basis: str) -> IndicatorResult:
+        rule = indicator.rule
+        value = outcome.value
+        if value is None and isinstance(rule, model.TiersRule | model.LinearRule):
+            rate = self.rates.get(rule.value.source.strip())
+            value = rate.value if rate else None
+        return IndicatorResult(
+            id=indicator.id, name=self.doc.text(indicator.name), path=tuple(self.doc.text(p) for p in indicator.path),
+            weight=weight, declared_weight=self.doc.weights.get(indicator.id, indicator.weight), kind=rule.kind,
+            value=value, computed=outcome.point if basis == "rule" else None, low=outcome.low, high=outcome.high,
+            stated_score=stated, score=score, basis=basis, rule=outcome.explanation,
+        )
+
+    # --- indicator rows (target vs actual) ---------------------------------------------------------------------
+
+    def row_weights(self, rows: list[IndicatorRow], weight: Decimal, owner: str) -> list[Decimal]:
+        if rows and all(r.weight is not None for r in rows):
+            given = [r.weight for r in rows if r.weight is not None]
+            if sum(given, ZERO) != weight:
+                self.find("error", "WEIGHT_SUM",
+                          f"{owner}下各指标分值合计 {format_number(sum(given, ZERO))}，应为 {format_number(weight)}",
+                          Ref("row", row=rows[0].index), "调整各行分值使合计等于上级分值")
+            return given
+        share = score2(weight / len(rows))
+        weights = [share] * len(rows)
+        weights[-1] = weight - share * (len(rows) - 1)
+        return weights
+
+    def score_rows(self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal) -> tuple[Outcome, list[IndicatorResult]]:
+        name = self.doc.text(indicator.name)
+        rows = [r for r in self.doc.rows if r.levels[rule.level - 1] in rule.match]
+        if not rows:
+            return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分"), []
+        results: list[IndicatorResult] = []
+        low = high = ZERO
+        missing: list[str] = []
+        deviation_ratio = self.doc.options.get("deviation_reason_ratio", self.pack.options.deviation_reason_ratio)
+        for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
+            ref = Ref("row", row=row.index)
+            row_name = row.levels[-1] or f"第{row.index + 1}行"
+            scored = targets.score_row(row.target, row.actual, row_weight)
+            for problem in scored.problems:
+                severity: Severity = "info" if problem.code == "EMPTY" else "warning"
+                self.find(severity, problem.code, f"{row_name}：{problem.message}", ref)
+            if scored.score is not None:
+                outcome = Outcome(scored.score, scored.score, scored.explanation)
+            elif scored.score_range is not None:
+                outcome = Outcome(scored.score_range[0], scored.score_range[1], scored.explanation)
+            else:
+                outcome = Outcome(ZERO, row_weight, scored.explanation or "无法按目标值比较计分，请酌情评分",
+                                  missing=["indicator_rows"])
+            self.check_row_reason(row, row_name, scored, ref, deviation_ratio)
+            score, basis = self.settle(outcome, row.stated_score, row_name, ref,
+                                       manual_is_normal=row.stated_score is None and not self.doc.rows_have_scores)
+            low += outcome.low
+            high += outcome.high
+            results.append(IndicatorResult(
+                id=f"{indicator.id}.row{row.index + 1}", name=row_name, path=row.levels, weight=row_weight,
+                declared_weight=row_weight, kind="target", value=None, computed=outcome.point, low=outcome.low,
+                high=outcome.high, stated_score=row.stated_score, score=score, basis=basis, rule=outcome.explanation,
+                parent=indicator.id, row_index=row.index,
+            ))
+        total = sum((r.score for r in results), ZERO)
+        all_rule = all(r.basis == "rule" for r in results)
+        text = f"按 {len(results)} 个绩效指标的目标值与实际值逐项计分，合计 {format_number(total)} 分"
+        outcome = Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
+        return outcome, results
+
+    def check_row_reason(self, row: IndicatorRow, name: str, scored: targets.RowScore, ref: Ref,
+                         deviation_ratio: object) -> None:
+        reason = row.reason.strip()
+        if scored.deviates and any(word in reason for word in DENIAL_WORDS):
+            self.find("error", "DEVIATION_DENIED",
+                      f"{name}：目标值“{row.target}”与实际完成值“{row.actual}”不同，但偏差原因写“{reason}”",
+                      ref, "如实说明偏差原因及改进措施")
+        elif scored.met is False and reason in EMPTY_REASONS:
+            self.find("warning", "REASON_MISSING", f"{name}：未达到目标值“{row.target}”（实际“{row.actual}”），未填写偏差原因",
+                      ref, "填写偏差原因分析及改进措施")
+        if deviation_ratio is None or reason not in EMPTY_REASONS:
+            return
+        target = targets.parse_quantity(row.target)
+        actual = targets.parse_quantity(row.actual)
+        if (isinstance(target, targets.Quantity) and isinstance(actual, targets.Quantity)
+                and target.number and actual.number is not None and target.unit == actual.unit):
+            ratio = Decimal(str(deviation_ratio))
+            if actual.number >= target.number * ratio:
+                self.find("warning", "DEVIATION_REASON_REQUIRED",
+                          f"{name}：实际完成值超过目标值的 {format_number(ratio * 100)}%，须填写偏差原因", ref,
+                          "说明目标值设置偏低或超额完成的原因")
+
+    # --- totals ----------------------------------------------------------------------------------------------------
+
+    def run(self) -> Evaluation:
+        doc = self.doc
+        self.load_values()
+        self.compute_rates()
+        self.check_stated_rates()
+        self.check_reasons()
+        weights, part_weights, na = self.effective_weights()
+        results: list[IndicatorResult] = []
+        row_results: list[IndicatorResult] = []
+        bonus = ZERO
+        for indicator in self.pack.indicators:
+            ref = Ref("indicator", indicator.id)
+            stated = doc.stated_scores.get(indicator.id)
+            name = doc.text(indicator.name)
+            weight = weights[indicator.id]
+            if isinstance(indicator.rule, model.BonusPenaltyRule):
+                outcome, bonus = self.apply_bonus(indicator.rule)
+                score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=True) if stated is not None else (bonus, "rule")
+                results.append(self.result(indicator, weight, outcome, stated, score, basis))
+                continue
+            if indicator.id in na:
+                outcome = Outcome(ZERO, ZERO, "不适用")
+                results.append(self.result(indicator, weight, outcome, stated, ZERO, "na"))
+                continue
+            if isinstance(indicator.rule, model.RowsRule):
+                outcome, rows = self.score_rows(indicator, indicator.rule, weight)
+                row_results.extend(rows)
+                if stated is None and rows and any(r.stated_score is not None for r in rows):
+                    stated = sum((r.stated_score or ZERO for r in rows), ZERO)
+            else:
+                outcome = self.score_indicator(indicator, weight, part_weights, na)
+            manual = outcome.point is None and not outcome.missing
+            score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=manual)
+            results.append(self.result(indicator, weight, outcome, stated, score, basis))
+        self.check_group_weights()
+        scored = [r for r in results if r.kind != "bonus_penalty"]
+        total = sum((r.score for r in scored), ZERO) + bonus
+        adjustment = next((i for i in self.pack.indicators if isinstance(i.rule, model.BonusPenaltyRule)), None)
+        if adjustment is not None:
+            assert isinstance(adjustment.rule, model.BonusPenaltyRule)
+            total = clamp(total, adjustment.rule.total_min, adjustment.rule.total_max)
+        total = self.cap_by_execution(total)
+        stated_total = doc.stated_total
+        stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
+        if adjustment is not None:
+            stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
+        if stated_total is None and doc.stated_scores:
+            stated_total = stated_sum
+        elif stated_total is not None and all(r.stated_score is not None for r in scored) and stated_sum != stated_total:
+            self.find("error", "STATED_TOTAL_MISMATCH",
+                      f"填报合计 {format_number(stated_total)} 分，与各指标填报得分之和 {format_number(stated_sum)} 分不符",
+                      Ref("document", "stated_total"), "核对合计得分")
+        grade = grade_of(self.pack, total)
+        stated_grade = None if stated_total is None else grade_of(self.pack, stated_total)
+        if stated_total is not None and stated_total != total:
+            self.find("warning", "TOTAL_DIFFERS",
+                      f"按规则计算的总分为 {format_number(total)} 分（{grade}），填报为 {format_number(stated_total)} 分（{stated_grade}）",
+                      Ref("document", "stated_total"), "逐项核对上列得分问题")
+        return Evaluation(doc, self.rates, results, row_results, bonus, total, stated_total, grade, stated_grade,
+                          self.findings)
+
+    def apply_bonus(self, rule: model.BonusPenaltyRule) -> tuple[Outcome, Decimal]:
+        total = ZERO
+        notes = []
+        for item in rule.items:
+            count = self.values.get(item.input)
+            count = count if isinstance(count, Decimal) else ZERO
+            amount = count * item.per
+            amount = min(amount, item.cap) if item.per > 0 else max(amount, -item.cap)
+            notes.append(f"{self.label(item.input)} {format_number(count)} 次 → {'+' if amount > 0 else ''}{format_number(amount)} 分")
+            total += amount
+        text = "；".join(notes) + f"；加减分合计 {format_number(total)} 分（总分限 {format_number(rule.total_min)}–{format_number(rule.total_max)} 分）"
+        return Outcome(total, total, text), total
+
+    def cap_by_execution(self, total: Decimal) -> Decimal:
+        caps = self.pack.options.total_cap_by_execution
+        enabled = self.doc.options.get("total_cap_by_execution", bool(caps))
+        rate_id = self.pack.options.execution_rate
+        if not caps or not enabled or rate_id is None:
+            return total
+        rate = self.rates[rate_id].value
+        if rate is None:
+            return total
+        for interval, cap in caps:
+            if interval.contains(rate) and total > cap:
+                self.find("warning", "TOTAL_CAPPED",
+                          f"{self.rates[rate_id].name} {format_percent(rate)}，总分按地区规定封顶为 {format_number(cap)} 分",
+                          Ref("document", "total"))
+                return cap
+        return total
+
+    def check_group_weights(self) -> None:
+        """Adjustable weights set by the unit must still sum to their fixed parent."""
+        if not self.doc.weights:
+            return
+        for group in self.pack.groups:
+            if group.weight is None:
+                continue
+            children = [i for i in self.pack.indicators if i.path[: len(group.path)] == group.path]
+            if not any(i.adjustable for i in children):
+                continue
+            total = sum((self.doc.weights.get(i.id, i.weight) for i in children), ZERO)
+            if total != group.weight:
+                self.find("error", "WEIGHT_SUM",
+                          f"{'/'.join(self.doc.text(p) for p in group.path)}下各指标分值合计 {format_number(total)}，应为 {format_number(group.weight)}",
+                          Ref("document", "weights"), "调整分值")
+
+
+def iter_results(evaluation: Evaluation) -> Iterator[IndicatorResult]:
+    yield from evaluation.indicators
+    yield from evaluation.rows

@@ -1,0 +1,48 @@
+"""Typed errors. Every error the user can cause carries a Chinese message and, where known, its location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is: a file, and inside it a sheet and cell, or a key path of a data document."""
+
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.sheet, self.cell) if p]
+        if self.key:
+            parts.append(self.key)
+        return " ".join(parts) if parts else "（未知位置）"
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("file", self.file), ("sheet", self.sheet), ("cell", self.cell), ("key", self.key)) if v}
+
+
+class XlPerfError(Exception):
+    """Base of all errors xl-perf raises on purpose. `message` is Chinese and shown to the user as is."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is not None:
+            return f"{self.location}：{self.message}"
+        return self.message
+
+
+class BadInputError(XlPerfError):
+    """The user's input (data document, workbook, option) cannot be used."""
+
+
+class RulePackError(XlPerfError):
+    """A rule pack is malformed. This is a defect of xl-perf or of a user-supplied pack, never of a workbook."""

@@ -1,0 +1,388 @@
+"""Load rule packs (TOML files in `packs/`) into `model.RulePack`, checking every reference once at load time."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, cast
+
+from xl_perf.engine import expr
+from xl_perf.errors import RulePackError
+from xl_perf.rules import model
+from xl_perf.rules.text import YEAR_KEYS, placeholders
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+RULE_KINDS = ("tiers", "linear", "deduction", "checklist", "choice", "manual", "rows", "bonus_penalty", "sum")
+
+
+def available() -> list[str]:
+    """Ids of the bundled packs."""
+    folder = resources.files("xl_perf.rules") / "packs"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+@cache
+def load(pack_id: str) -> model.RulePack:
+    if pack_id not in available():
+        raise RulePackError(f"没有名为“{pack_id}”的规则包；可用：{'、'.join(available())}")
+    text = (resources.files("xl_perf.rules") / "packs" / f"{pack_id}.toml").read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulePackError(f"规则包 {pack_id} 不是合法的 TOML：{exc}") from None
+    pack = _Builder(pack_id, data).build()
+    if pack.id != pack_id:
+        raise RulePackError(f"规则包文件 {pack_id}.toml 声明的 id 是 {pack.id}")
+    return pack
+
+
+def _dec(value: object, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RulePackError(f"{where}：应为数字，实为 {value!r}")
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise RulePackError(f"{where}：应为数字，实为 {value!r}") from None
+
+
+class _Builder:
+    def __init__(self, pack_id: str, data: dict[str, Any]) -> None:
+        self.pack_id = pack_id
+        self.data = data
+        self.known_names: set[str] = set()
+        self.params: dict[str, model.Param] = {}
+        self.templates: list[tuple[str, str]] = []  # (where, template) checked against the level words at the end
+
+    def fail(self, message: str) -> RulePackError:
+        return RulePackError(f"规则包 {self.pack_id}：{message}")
+
+    def text(self, value: object, where: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(f"{where} 应为文字")
+        self.templates.append((where, value))
+        return value
+
+    def build(self) -> model.RulePack:
+        data = self.data
+        head = data.get("pack") or {}
+        self.params = {
+            name: model.Param(name, spec.get("default"), spec.get("doc", ""), tuple(spec.get("choices", ())))
+            for name, spec in data.get("params", {}).items()
+        }
+        for param in self.params.values():
+            if not param.doc:
+                raise self.fail(f"参数 {param.id} 缺少说明 doc")
+            if param.choices and param.default not in param.choices:
+                raise self.fail(f"参数 {param.id} 的默认值不在可选值中")
+        levels = self._levels(data.get("levels", {}))
+        sheets = tuple(
+            model.Sheet(
+                s["id"], self.text(s["title"], "sheet"), self.text(s.get("subtitle", ""), "sheet"),
+                self.text(s.get("unit_note", ""), "sheet"),
+            )
+            for s in data.get("sheets", [])
+        )
+        sheet_ids = {s.id for s in sheets}
+        sections = tuple(self._section(s, sheet_ids) for s in data.get("sections", []))
+        field_ids = [f.id for s in sections for f in s.fields]
+        self._unique(field_ids, "字段 id")
+        tables = tuple(self._table(t, sheet_ids) for t in data.get("tables", []))
+        cells = {cid: self._cell(cid, spec, tables) for cid, spec in data.get("cells", {}).items()}
+        self.known_names = set(field_ids) | set(cells)
+        rates: dict[str, model.Rate] = {}
+        for rid, spec in data.get("rates", {}).items():
+            formula = self._expr(spec["formula"], f"比率 {rid}")
+            rates[rid] = model.Rate(rid, self.text(spec["name"], f"比率 {rid}"), formula, spec.get("precision"))
+        self.known_names |= set(rates)
+        self._unique([*field_ids, *cells, *rates], "字段、单元格与比率 id")
+        for section in sections:
+            for f in section.fields:
+                for ref in (f.stated_of, f.reason_for):
+                    if ref is not None and ref not in rates:
+                        raise self.fail(f"字段 {f.id} 引用了不存在的比率 {ref}")
+        groups = tuple(
+            model.Group(tuple(g["path"]), None if "weight" not in g else _dec(g["weight"], str(g["path"])))
+            for g in data.get("groups", [])
+        )
+        indicators = tuple(self._indicator(i) for i in data.get("indicators", []))
+        self._unique([i.id for i in indicators], "指标 id")
+        indicator_ids = {i.id for i in indicators}
+        for indicator in indicators:
+            for target in self._na_targets(indicator):
+                if target not in ("siblings", *indicator_ids):
+                    raise self.fail(f"指标 {indicator.id} 的不适用分值去向 {target} 不存在")
+        grades = tuple(
+            model.GradeBand(b["name"], _dec(b["min"], "grades")) for b in data.get("grades", {}).get("bands", [])
+        )
+        if not grades or grades[-1].min != 0 or any(a.min <= b.min for a, b in zip(grades, grades[1:])):
+            raise self.fail("等级 grades.bands 须按下限从高到低排列，最后一档下限为 0")
+        pack = model.RulePack(
+            id=head.get("id", ""),
+            family=head.get("family", ""),
+            kind=head.get("kind", ""),
+            title=self.text(head.get("title", ""), "pack.title"),
+            source=head.get("source", ""),
+            total=_dec(head.get("total", 100), "pack.total"),
+            note=self.text(head.get("note", ""), "pack.note"),
+            grades=grades,
+            levels=levels,
+            params=self.params,
+            sheets=sheets,
+            sections=sections,
+            tables=tables,
+            cells=cells,
+            rates=rates,
+            groups=groups,
+            indicators=indicators,
+            rows=self._rows(data.get("rows")),
+            options=self._options(data.get("options", {}), rates),
+        )
+        self._check_templates(levels)
+        return pack
+
+    @staticmethod
+    def _na_targets(indicator: model.Indicator) -> Iterable[str]:
+        if indicator.na_target:
+            yield indicator.na_target
+        if isinstance(indicator.rule, model.SumRule):
+            for part in indicator.rule.parts:
+                if part.na_target:
+                    yield part.na_target
+
+    def _unique(self, ids: list[str], what: str) -> None:
+        seen: set[str] = set()
+        for item in ids:
+            if item in seen:
+                raise self.fail(f"{what} 重复：{item}")
+            seen.add(item)
+
+    def _levels(self, raw: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        levels: dict[str, dict[str, str]] = {}
+        for name, words in raw.items():
+            if "inherit" in words:
+                base = raw.get(words["inherit"])
+                if base is None or "inherit" in base:
+                    raise self.fail(f"层级 {name} 继承的层级 {words['inherit']} 不存在或也是继承的")
+                words = {**base, **{k: v for k, v in words.items() if k != "inherit"}}
+            levels[name] = dict(words)
+        if not levels:
+            raise self.fail("缺少层级用语 [levels.*]")
+        keys = {frozenset(w) for w in levels.values()}
+        if len(keys) != 1:
+            raise self.fail("各层级用语的键必须相同")
+        return levels
+
+    def _check_templates(self, levels: dict[str, dict[str, str]]) -> None:
+        allowed = set(next(iter(levels.values()))) | set(YEAR_KEYS) | {"n"}
+        for where, template in self.templates:
+            unknown = placeholders(template) - allowed
+            if unknown:
+                raise self.fail(f"{where} 的文字含未知占位符 {sorted(unknown)}：{template[:40]}")
+
+    def _section(self, raw: dict[str, Any], sheet_ids: set[str]) -> model.Section:
+        label = self.text(raw["label"], "section")
+        sheet = raw["sheet"]
+        if sheet not in sheet_ids:
+            raise self.fail(f"分区 {label} 所在表 {sheet} 未定义")
+        fields = tuple(self._field(f, label, sheet) for f in raw["fields"])
+        self._unique([f.label for f in fields], f"分区 {label} 的字段名")
+        return model.Section(label, sheet, fields)
+
+    def _field(self, raw: dict[str, Any], section: str, sheet: str) -> model.FieldSpec:
+        ftype = raw.get("type", "text")
+        if ftype not in model.FieldType.__args__:  # type: ignore[attr-defined]
+            raise self.fail(f"字段 {raw.get('id')} 的类型 {ftype} 未知")
+        options = tuple(self.text(o, f"字段 {raw['id']} 的选项") for o in raw.get("options", ()))
+        if ftype == "choice" and not options:
+            raise self.fail(f"选择字段 {raw['id']} 缺少 options")
+        if ftype == "yesno":
+            options = ("是", "否")
+        if ftype == "havenot":
+            options = ("有", "无")
+        return model.FieldSpec(
+            id=raw["id"],
+            label=self.text(raw["label"], f"字段 {raw['id']}"),
+            type=cast(model.FieldType, ftype),
+            section=section,
+            sheet=sheet,
+            unit=raw.get("unit", "万元" if ftype == "amount" else ""),
+            options=options,
+            required=bool(raw.get("required", False)),
+            stated_of=raw.get("stated_of"),
+            reason_for=raw.get("reason_for"),
+            doc=self.text(raw.get("doc", ""), f"字段 {raw['id']}"),
+            minimum=None if "min" not in raw else _dec(raw["min"], raw["id"]),
+            maximum=None if "max" not in raw else _dec(raw["max"], raw["id"]),
+        )
+
+    def _table(self, raw: dict[str, Any], sheet_ids: set[str]) -> model.TableSpec:
+        if raw["sheet"] not in sheet_ids:
+            raise self.fail(f"表格 {raw['id']} 所在表 {raw['sheet']} 未定义")
+        columns = tuple(
+            model.Column(c["id"], tuple(self.text(p, "列名") for p in c["path"]), c.get("type", "amount"),
+                         bool(c.get("signed", False)))
+            for c in raw["columns"]
+        )
+        rows = tuple(
+            model.RowSpec(r["id"], self.text(r["label"], "行名"), bool(r.get("repeat", False)), int(r.get("min", 0)))
+            for r in raw["rows"]
+        )
+        self._unique([c.id for c in columns], f"表格 {raw['id']} 的列 id")
+        self._unique([r.id for r in rows], f"表格 {raw['id']} 的行 id")
+        return model.TableSpec(
+            raw["id"], raw["sheet"], self.text(raw["label"], "表格"), raw.get("row_header", "项目"),
+            raw.get("unit", ""), columns, rows, tuple(self.text(f, "脚注") for f in raw.get("footnotes", ())),
+        )
+
+    def _cell(self, cid: str, spec: dict[str, str], tables: tuple[model.TableSpec, ...]) -> model.CellRef:
+        table = next((t for t in tables if t.id == spec["table"]), None)
+        if table is None:
+            raise self.fail(f"单元格 {cid} 引用的表格 {spec['table']} 不存在")
+        if spec["row"] not in {r.id for r in table.rows} or spec["column"] not in {c.id for c in table.columns}:
+            raise self.fail(f"单元格 {cid} 引用的行或列不存在")
+        return model.CellRef(cid, spec["table"], spec["row"], spec["column"])
+
+    def _expr(self, source: str, where: str) -> expr.Expr:
+        parsed = expr.parse(source)
+        unknown = [n for n in parsed.names if n not in self.known_names]
+        if unknown:
+            raise self.fail(f"{where} 的公式引用了未定义的名称 {unknown}")
+        return parsed
+
+    def _score_ref(self, value: object, where: str) -> model.ScoreRef:
+        if isinstance(value, str) and value.startswith("param:"):
+            name = value.removeprefix("param:")
+            if name not in self.params:
+                raise self.fail(f"{where} 引用了未定义的参数 {name}")
+            return value
+        return _dec(value, where)
+
+    def _undefined(self, raw: list[dict[str, Any]], where: str) -> tuple[model.Undefined, ...]:
+        return tuple(
+            model.Undefined(self._expr(u["when"], where), self._score_ref(u["score"], where), self.text(u["note"], where))
+            for u in raw
+        )
+
+    def _indicator(self, raw: dict[str, Any]) -> model.Indicator:
+        where = f"指标 {raw.get('id')}"
+        na_when = self._expr(raw["na_when"], where) if "na_when" in raw else None
+        return model.Indicator(
+            id=raw["id"],
+            path=tuple(self.text(p, where) for p in raw["path"]),
+            weight=_dec(raw["weight"], where),
+            rule=self._rule(raw["rule"], where),
+            explain=self.text(raw.get("explain", ""), where),
+            criteria=self.text(raw.get("criteria", ""), where),
+            adjustable=bool(raw.get("adjustable", False)),
+            na_when=na_when,
+            na_target=raw.get("na"),
+        )
+
+    def _rule(self, raw: dict[str, Any], where: str) -> model.Rule:
+        kind = raw.get("kind")
+        if kind not in RULE_KINDS:
+            raise self.fail(f"{where} 的计分规则类型 {kind!r} 不在词表 {RULE_KINDS} 中")
+        undefined = self._undefined(raw.get("undefined", []), where)
+        if kind == "tiers":
+            tiers = tuple(
+                model.Tier(model.Interval.parse(t["range"]), self._score_ref(t["score"], where),
+                           self.text(t.get("warn", ""), where))
+                for t in raw["tiers"]
+            )
+            self._check_tiers_cover([t.range for t in tiers], where)
+            return model.TiersRule(self._expr(raw["value"], where), tiers, undefined)
+        if kind == "linear":
+            zero_when = self._expr(raw["zero_when"], where) if "zero_when" in raw else None
+            return model.LinearRule(self._expr(raw["value"], where), zero_when, raw.get("zero_note", ""), undefined)
+        if kind == "deduction":
+            items = []
+            for item in raw["items"]:
+                tiers = tuple(
+                    model.DeductionTier(model.Interval.parse(t["range"]), self._score_ref(t["deduct"], where))
+                    for t in item.get("tiers", ())
+                )
+                rounding = item.get("rounding", "ceil")
+                if rounding.startswith("param:"):
+                    self._score_ref(rounding, where)
+                elif rounding not in ("ceil", "floor"):
+                    raise self.fail(f"{where} 的取整方式 {rounding} 未知")
+                if not tiers and "per" not in item:
+                    raise self.fail(f"{where} 的扣分项须有 per 或 tiers")
+                items.append(model.DeductionItem(
+                    self._expr(item["value"], where),
+                    None if "per" not in item else _dec(item["per"], where),
+                    None if "step" not in item else _dec(item["step"], where),
+                    rounding,
+                    tiers,
+                ))
+            return model.DeductionRule(tuple(items))
+        if kind == "checklist":
+            items = []
+            for item in raw["items"]:
+                field_id = item.get("input")
+                if field_id is not None and field_id not in self.known_names:
+                    raise self.fail(f"{where} 的要点引用了未定义的字段 {field_id}")
+                items.append(model.ChecklistItem(self.text(item["text"], where), _dec(item["points"], where), field_id))
+            return model.ChecklistRule(tuple(items))
+        if kind == "choice":
+            if raw["input"] not in self.known_names:
+                raise self.fail(f"{where} 的选择引用了未定义的字段 {raw['input']}")
+            options = tuple((self.text(k, where), _dec(v, where)) for k, v in raw["options"].items())
+            return model.ChoiceRule(raw["input"], options)
+        if kind == "manual":
+            return model.ManualRule()
+        if kind == "rows":
+            return model.RowsRule(int(raw.get("level", 2)), tuple(raw["match"]))
+        if kind == "bonus_penalty":
+            bonus = tuple(
+                model.BonusItem(i["input"], _dec(i["per"], where), _dec(i["cap"], where)) for i in raw["items"]
+            )
+            for item in bonus:
+                if item.input not in self.known_names:
+                    raise self.fail(f"{where} 引用了未定义的字段 {item.input}")
+            return model.BonusPenaltyRule(bonus, _dec(raw["total_min"], where), _dec(raw["total_max"], where))
+        parts = tuple(
+            model.Part(
+                p["id"], self.text(p["name"], where), _dec(p["weight"], where), self._rule(p["rule"], where),
+                self._expr(p["na_when"], where) if "na_when" in p else None, p.get("na"),
+            )
+            for p in raw["parts"]
+        )
+        self._unique([p.id for p in parts], f"{where} 的分项 id")
+        return model.SumRule(parts)
+
+    def _check_tiers_cover(self, ranges: list[model.Interval], where: str) -> None:
+        """Tiers must not overlap: a value may never fall into two branches."""
+        probes: set[Decimal] = set()
+        for r in ranges:
+            for edge in (r.low, r.high):
+                if edge is not None:
+                    probes |= {edge, edge - Decimal("0.000001"), edge + Decimal("0.000001")}
+        for probe in probes:
+            hits = [r.text for r in ranges if r.contains(probe)]
+            if len(hits) > 1:
+                raise self.fail(f"{where} 的档次区间重叠：{probe} 同时落在 {hits}")
+
+    def _rows(self, raw: dict[str, Any] | None) -> model.RowLayout | None:
+        if raw is None:
+            return None
+        groups = tuple((g["name"], tuple(g["children"])) for g in raw["groups"])
+        return model.RowLayout(
+            tuple(raw["levels"]), raw["target"], raw["actual"], raw.get("weight", ""), raw["score"], raw["reason"],
+            groups, int(raw.get("min_rows", 0)),
+        )
+
+    def _options(self, raw: dict[str, Any], rates: dict[str, model.Rate]) -> model.Options:
+        caps = tuple((model.Interval.parse(c["range"]), _dec(c["max_total"], "options")) for c in raw.get("total_cap", ()))
+        execution_rate = raw.get("execution_rate")
+        if execution_rate is not None and execution_rate not in rates:
+            raise self.fail(f"options.execution_rate 引用了不存在的比率 {execution_rate}")
+        ratio = raw.get("deviation_reason_ratio")
+        return model.Options(None if ratio is None else _dec(ratio, "options"), caps, execution_rate)

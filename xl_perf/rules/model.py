@@ -1,0 +1,396 @@
+"""The in-memory form of a rule pack. Built only by `loader`; read by the engine and every face."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from xl_perf.engine.expr import Expr
+from xl_perf.errors import RulePackError
+
+FieldType = Literal[
+    "text", "longtext", "amount", "count", "number", "rate", "yesno", "havenot", "choice", "date", "score"
+]
+NUMERIC_TYPES = frozenset({"amount", "count", "number", "rate", "score"})
+
+_INTERVAL = re.compile(r"^\s*([\[(])\s*(-?inf|-?[0-9.]+)\s*,\s*(-?inf|-?[0-9.]+)\s*([\])])\s*$")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A range of values with explicit inclusive/exclusive ends, written "[0.9, 1)" in rule packs."""
+
+    low: Decimal | None
+    low_inclusive: bool
+    high: Decimal | None
+    high_inclusive: bool
+    text: str
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        match = _INTERVAL.match(text)
+        if not match:
+            raise RulePackError(f"区间写法错误：{text!r}（应如 \"[0.9, 1)\"、\"(-inf, 0.7)\"）")
+        left, low, high, right = match.groups()
+        low_value = None if low.endswith("inf") else Decimal(low)
+        high_value = None if high.endswith("inf") else Decimal(high)
+        if low_value is not None and high_value is not None and low_value > high_value:
+            raise RulePackError(f"区间下限大于上限：{text!r}")
+        return cls(low_value, left == "[", high_value, right == "]", text.strip())
+
+    def contains(self, value: Decimal) -> bool:
+        if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
+            return False
+        if self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive)):
+            return False
+        return True
+
+    def describe(self, as_percent: bool) -> str:
+        def show(v: Decimal | None, sign: str) -> str:
+            if v is None:
+                return f"{sign}∞"
+            if as_percent:
+                return f"{(v * 100).normalize():f}%"
+            return f"{v.normalize():f}"
+
+        if self.low is not None and self.low == self.high:
+            return f"={show(self.low, '')}"
+        return (
+            ("[" if self.low_inclusive else "(")
+            + show(self.low, "-")
+            + ", "
+            + show(self.high, "+")
+            + ("]" if self.high_inclusive else ")")
+        )
+
+    @property
+    def width_hint(self) -> float:
+        low = -math.inf if self.low is None else float(self.low)
+        high = math.inf if self.high is None else float(self.high)
+        return high - low
+
+
+@dataclass(frozen=True)
+class Param:
+    id: str
+    default: object
+    doc: str
+    choices: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: str
+    label: str  # template; rendered per level
+    type: FieldType
+    section: str
+    sheet: str
+    unit: str = ""
+    options: tuple[str, ...] = ()
+    required: bool = False
+    stated_of: str | None = None  # a rate id whose value this field states
+    reason_for: str | None = None  # a rate id whose shortfall this field explains
+    doc: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    sheet: str
+    fields: tuple[FieldSpec, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    path: tuple[str, ...]
+    type: FieldType
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    id: str
+    label: str
+    repeat: bool = False
+    min: int = 0
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    sheet: str
+    label: str
+    row_header: str
+    unit: str
+    columns: tuple[Column, ...]
+    rows: tuple[RowSpec, ...]
+    footnotes: tuple[str, ...] = ()
+
+    def column(self, column_id: str) -> Column:
+        for column in self.columns:
+            if column.id == column_id:
+                return column
+        raise KeyError(column_id)
+
+
+@dataclass(frozen=True)
+class CellRef:
+    id: str
+    table: str
+    row: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    id: str
+    name: str
+    formula: Expr
+    precision: int | None = None  # None: the pack's rate_precision parameter
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    title: str
+    subtitle: str = ""
+    unit_note: str = ""
+
+
+# --- scoring rules: the fixed vocabulary -------------------------------------------------------------------------
+
+ScoreRef = Decimal | str  # a number, or "param:NAME"
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """What to score when the rule's value cannot be computed (a zero denominator)."""
+
+    when: Expr
+    score: ScoreRef
+    note: str
+
+
+@dataclass(frozen=True)
+class Tier:
+    range: Interval
+    score: ScoreRef
+    warn: str = ""
+
+
+@dataclass(frozen=True)
+class TiersRule:
+    value: Expr
+    tiers: tuple[Tier, ...]
+    undefined: tuple[Undefined, ...] = ()
+    kind: str = "tiers"
+
+
+@dataclass(frozen=True)
+class LinearRule:
+    """score = weight × value, capped at weight and floored at 0."""
+
+    value: Expr
+    zero_when: Expr | None = None
+    zero_note: str = ""
+    undefined: tuple[Undefined, ...] = ()
+    kind: str = "linear"
+
+
+@dataclass(frozen=True)
+class DeductionTier:
+    range: Interval
+    deduct: ScoreRef
+
+
+@dataclass(frozen=True)
+class DeductionItem:
+    """Deduct `per` for each unit (or each started `step`) of `value`, or by `tiers`."""
+
+    value: Expr
+    per: Decimal | None = None
+    step: Decimal | None = None
+    rounding: str = "ceil"  # or "param:NAME"
+    tiers: tuple[DeductionTier, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeductionRule:
+    items: tuple[DeductionItem, ...]
+    kind: str = "deduction"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    text: str
+    points: Decimal
+    input: str | None = None  # a yes/no field that decides the item; None means judged by the unit
+
+
+@dataclass(frozen=True)
+class ChecklistRule:
+    items: tuple[ChecklistItem, ...]
+    kind: str = "checklist"
+
+
+@dataclass(frozen=True)
+class ChoiceRule:
+    input: str
+    options: tuple[tuple[str, Decimal], ...]  # option label template -> score
+    kind: str = "choice"
+
+
+@dataclass(frozen=True)
+class ManualRule:
+    kind: str = "manual"
+
+
+@dataclass(frozen=True)
+class RowsRule:
+    """Score from the unit's own indicator rows (target vs actual), matched by their level names."""
+
+    level: int  # 1: match 一级指标, 2: match 二级指标
+    match: tuple[str, ...]
+    kind: str = "rows"
+
+
+@dataclass(frozen=True)
+class BonusItem:
+    input: str
+    per: Decimal
+    cap: Decimal
+
+
+@dataclass(frozen=True)
+class BonusPenaltyRule:
+    items: tuple[BonusItem, ...]
+    total_min: Decimal
+    total_max: Decimal
+    kind: str = "bonus_penalty"
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    name: str
+    weight: Decimal
+    rule: Rule
+    na_when: Expr | None = None
+    na_target: str | None = None  # "siblings" or an indicator id
+
+
+@dataclass(frozen=True)
+class SumRule:
+    parts: tuple[Part, ...]
+    kind: str = "sum"
+
+
+Rule = (
+    TiersRule | LinearRule | DeductionRule | ChecklistRule | ChoiceRule | ManualRule | RowsRule | BonusPenaltyRule
+    | SumRule
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    path: tuple[str, ...]
+    weight: Decimal | None  # None: the sum of its children (the unit sets them)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    path: tuple[str, ...]
+    weight: Decimal
+    rule: Rule
+    explain: str = ""
+    criteria: str = ""
+    adjustable: bool = False  # the unit may set its own weight (the parent's weight stays fixed)
+    na_when: Expr | None = None
+    na_target: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    name: str
+    min: Decimal
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """How the unit's own indicator rows (MoF style, and the Guangdong project table) are keyed."""
+
+    levels: tuple[str, ...]  # e.g. ("一级指标", "二级指标", "三级指标")
+    target: str  # "年度指标值" or "预期目标值"
+    actual: str
+    weight: str  # "分值"; "" when rows carry no weight
+    score: str
+    reason: str
+    groups: tuple[tuple[str, tuple[str, ...]], ...]  # 一级 name -> allowed 二级 names
+    min_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Options:
+    """Regional switches; a data document may override them."""
+
+    deviation_reason_ratio: Decimal | None = None
+    total_cap_by_execution: tuple[tuple[Interval, Decimal], ...] = ()
+    execution_rate: str | None = None  # the rate that caps the total
+
+
+@dataclass(frozen=True)
+class RulePack:
+    id: str
+    family: str
+    kind: str
+    title: str
+    source: str
+    total: Decimal
+    note: str
+    grades: tuple[GradeBand, ...]
+    levels: dict[str, dict[str, str]]
+    params: dict[str, Param]
+    sheets: tuple[Sheet, ...]
+    sections: tuple[Section, ...]
+    tables: tuple[TableSpec, ...]
+    cells: dict[str, CellRef]
+    rates: dict[str, Rate]
+    groups: tuple[Group, ...]
+    indicators: tuple[Indicator, ...]
+    rows: RowLayout | None
+    options: Options
+
+    @property
+    def fields(self) -> dict[str, FieldSpec]:
+        return {f.id: f for s in self.sections for f in s.fields}
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for indicator in self.indicators:
+            if indicator.id == indicator_id:
+                return indicator
+        raise KeyError(indicator_id)
+
+    def table(self, table_id: str) -> TableSpec:
+        for table in self.tables:
+            if table.id == table_id:
+                return table
+        raise KeyError(table_id)
+
+    def level_words(self, level: str) -> dict[str, str]:
+        if level not in self.levels:
+            raise KeyError(level)
+        return self.levels[level]
+
+    def param(self, name: str) -> object:
+        return self.params[name].default
