@@ -320,10 +320,11 @@ def match_row(doc: Document, spec: model.TableSpec, label: str) -> model.RowSpec
     A repeating row belongs to the nearest fixed row above it in the pack, which callers resolve by order.
     """
     compact = re.sub(r"\s+", "", label)
-    for row in spec.rows:
+    rows = [r for r in spec.rows if not r.levels or doc.level in r.levels]
+    for row in rows:
         if not row.repeat and re.sub(r"\s+", "", doc.text(row.label)) == compact:
             return row
-    for row in spec.rows:
+    for row in rows:
         if row.repeat:
             prefix = doc.text(row.label.replace("{n}", "\0")).split("\0")[0]
             if re.match(re.escape(prefix) + r"\d+", compact):

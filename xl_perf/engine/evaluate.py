@@ -144,6 +144,12 @@ class Evaluation:
         }
 
 
+def _level_name(name: str) -> str:
+    """Row level names are written loosely ("服务对象满意度" / "服务对象满意度指标"): compare without the suffix."""
+    compact = "".join(name.split())
+    return compact.removesuffix("指标")
+
+
 def grade_of(pack: model.RulePack, total: Decimal) -> str:
     for band in pack.grades:
         if total >= band.min:
@@ -349,6 +355,13 @@ class _Evaluator:
 
     def apply(self, rule: model.Rule, weight: Decimal, where: str) -> Outcome:
         """Score `rule` for its declared `weight` (callers scale for redistributed weights)."""
+        outcome = self.apply_exact(rule, weight, where)
+        if getattr(rule, "judged", False) and outcome.point is not None:
+            return Outcome(ZERO, outcome.point, outcome.explanation + f"；结合实际情况核定，最高 {format_number(outcome.point)} 分",
+                           outcome.value, outcome.missing, outcome.warnings)
+        return outcome
+
+    def apply_exact(self, rule: model.Rule, weight: Decimal, where: str) -> Outcome:
         if isinstance(rule, model.TiersRule):
             return self.apply_tiers(rule, weight)
         if isinstance(rule, model.LinearRule):
@@ -568,7 +581,8 @@ class _Evaluator:
 
     def score_rows(self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal) -> tuple[Outcome, list[IndicatorResult]]:
         name = self.doc.text(indicator.name)
-        rows = [r for r in self.doc.rows if r.levels[rule.level - 1] in rule.match]
+        wanted = {_level_name(m) for m in rule.match}
+        rows = [r for r in self.doc.rows if _level_name(r.levels[rule.level - 1]) in wanted]
         if not rows:
             return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分"), []
         results: list[IndicatorResult] = []
@@ -587,8 +601,8 @@ class _Evaluator:
             elif scored.score_range is not None:
                 outcome = Outcome(scored.score_range[0], scored.score_range[1], scored.explanation)
             else:
-                outcome = Outcome(ZERO, row_weight, scored.explanation or "无法按目标值比较计分，请酌情评分",
-                                  missing=["indicator_rows"])
+                # The parse problems are reported above; the entered score stands if it is in range.
+                outcome = Outcome(ZERO, row_weight, scored.explanation or "无法按目标值比较计分，请酌情评分")
             self.check_row_reason(row, row_name, scored, ref, deviation_ratio)
             score, basis = self.settle(outcome, row.stated_score, row_name, ref,
                                        manual_is_normal=row.stated_score is None and not self.doc.rows_have_scores)
@@ -706,7 +720,7 @@ class _Evaluator:
 
     def cap_by_execution(self, total: Decimal) -> Decimal:
         caps = self.pack.options.total_cap_by_execution
-        enabled = self.doc.options.get("total_cap_by_execution", bool(caps))
+        enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
         rate_id = self.pack.options.execution_rate
         if not caps or not enabled or rate_id is None:
             return total

@@ -6,7 +6,7 @@ The same parsed expression is evaluated here with Decimal and rendered as a nati
 writer, so Python and the spreadsheet cannot drift apart.
 
 Grammar (a subset of Python expressions): numbers, input ids, + - * /, unary minus, parentheses, comparisons
-(== != < <= > >=), ``and`` / ``or`` / ``not``, and the functions abs, min, max.
+(== != < <= > >=), ``and`` / ``or`` / ``not``, ``a if condition else b``, and the functions abs, min, max.
 """
 
 from __future__ import annotations
@@ -45,6 +45,22 @@ class Undefined(Exception):
     """The expression has no value for these inputs (division by zero)."""
 
 
+class _Inputs:
+    """Input values that note every blank they are asked for instead of failing on the first."""
+
+    def __init__(self, values: Mapping[str, Value | None], missing: list[str]) -> None:
+        self.values = values
+        self.missing = missing
+
+    def __getitem__(self, name: str) -> Value:
+        value = self.values.get(name)
+        if value is None:
+            if name not in self.missing:
+                self.missing.append(name)
+            return Decimal(1)  # a placeholder so evaluation can go on and find the other blanks
+        return value
+
+
 @dataclass(frozen=True)
 class Expr:
     source: str
@@ -60,13 +76,17 @@ class Expr:
         return seen
 
     def evaluate(self, values: Mapping[str, Value | None]) -> Value:
-        missing = [n for n in self.names if values.get(n) is None]
+        """Evaluate; blanks in branches that a conditional does not take are not required."""
+        missing: list[str] = []
+        try:
+            result = _eval(self.tree, _Inputs(values, missing))
+        except (DivisionByZero, InvalidOperation, ZeroDivisionError, Undefined):
+            if missing:
+                raise MissingInputs(missing) from None
+            raise Undefined(self.source) from None
         if missing:
             raise MissingInputs(missing)
-        try:
-            return _eval(self.tree, values)
-        except (DivisionByZero, InvalidOperation, ZeroDivisionError):
-            raise Undefined(self.source) from None
+        return result
 
     def to_excel(self, ref: Callable[[str], str]) -> str:
         """Render as an Excel formula body (without the leading '='); `ref` maps an input id to a cell reference."""
@@ -89,7 +109,7 @@ def parse(source: str) -> Expr:
 def _check(node: ast.AST, source: str) -> None:
     allowed = (
         ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Call, ast.Compare, ast.BoolOp, ast.Load,
-        ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, *_BINOPS, *_CMPOPS,
+        ast.IfExp, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, *_BINOPS, *_CMPOPS,
     )
     for child in ast.walk(node):
         if not isinstance(child, allowed):
@@ -111,15 +131,13 @@ def _num(value: Value) -> Decimal:
     return value
 
 
-def _eval(node: ast.expr, values: Mapping[str, Value | None]) -> Value:
+def _eval(node: ast.expr, values: _Inputs) -> Value:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
             return node.value
         return Decimal(str(node.value))
     if isinstance(node, ast.Name):
-        value = values[node.id]
-        assert value is not None
-        return value
+        return values[node.id]
     if isinstance(node, ast.UnaryOp):
         operand = _eval(node.operand, values)
         if isinstance(node.op, ast.Not):
@@ -158,8 +176,14 @@ def _eval(node: ast.expr, values: Mapping[str, Value | None]) -> Value:
             left = right
         return True
     if isinstance(node, ast.BoolOp):
-        results = [_truth(_eval(v, values)) for v in node.values]
-        return all(results) if isinstance(node.op, ast.And) else any(results)
+        # Short-circuit, as Excel's IF would: a decided condition does not need its other inputs.
+        stop = not isinstance(node.op, ast.And)
+        for operand in node.values:
+            if _truth(_eval(operand, values)) is stop:
+                return stop
+        return not stop
+    if isinstance(node, ast.IfExp):
+        return _eval(node.body if _truth(_eval(node.test, values)) else node.orelse, values)
     raise AssertionError(type(node))
 
 
@@ -231,4 +255,7 @@ def _render(node: ast.expr, ref: Callable[[str], str], *, excel: bool) -> tuple[
     if isinstance(node, ast.BoolOp):
         fn = "AND" if isinstance(node.op, ast.And) else "OR"
         return f"{fn}({','.join(_render(v, ref, excel=excel)[0] for v in node.values)})", atom
+    if isinstance(node, ast.IfExp):
+        parts = [_render(n, ref, excel=excel)[0] for n in (node.test, node.body, node.orelse)]
+        return (f"IF({','.join(parts)})" if excel else f"（若{parts[0]}则{parts[1]}，否则{parts[2]}）"), atom
     raise AssertionError(type(node))

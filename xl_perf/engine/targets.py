@@ -122,6 +122,7 @@ _UNPARSEABLE_CODES = {_ROLE_TARGET: TARGET_UNPARSEABLE, _ROLE_ACTUAL: ACTUAL_UNP
 _MAX_QUALITATIVE_LENGTH = 20
 _MAX_WEIGHT = Decimal(10) ** 9
 _CENT = Decimal("0.01")
+_MAX_MAGNITUDE = 40  # |exponent| of any parsed number; indicator values are nowhere near 10^40
 _INTEGRAL_DIGITS = 20  # below the default 28-digit context precision, so quantize(1) cannot fail
 _ZERO = Decimal("0.00")
 
@@ -129,17 +130,24 @@ _ZERO = Decimal("0.00")
 # Vocabulary
 # ---------------------------------------------------------------------------------------------------------------------
 
+_GE_WORDS = ("≥", "≧", "⩾", ">=", "=>", "大于等于", "大于或等于", "高于等于", "高于或等于",
+             "不低于", "不少于", "不小于", "至少", "最少", "达到")  # fmt: skip
+_GT_WORDS = (">", "大于", "高于", "超过", "多于")
+_LE_WORDS = ("≤", "≦", "⩽", "<=", "=<", "小于等于", "小于或等于", "低于等于", "低于或等于",
+             "不高于", "不超过", "不多于", "不大于", "至多", "最多", "控制在")  # fmt: skip
+_LT_WORDS = ("<", "小于", "低于", "少于")
+_EQ_WORDS = ("==", "=", "等于")
+
+# Comparator words in front of a value, longest first so that "不超过" wins over "超过" and ">=" over ">".
 _PREFIX_COMPARATORS: tuple[tuple[str, Comparator], ...] = tuple(
     sorted(
-        (
-            *((w, Comparator.GE) for w in ("≥", "≧", "⩾", ">=", "=>", "大于等于", "大于或等于", "高于等于", "高于或等于",
-                                          "不低于", "不少于", "不小于", "至少", "最少", "达到")),
-            *((w, Comparator.GT) for w in (">", "大于", "高于", "超过", "多于")),
-            *((w, Comparator.LE) for w in ("≤", "≦", "⩽", "<=", "=<", "小于等于", "小于或等于", "低于等于", "低于或等于",
-                                          "不高于", "不超过", "不多于", "不大于", "至多", "最多", "控制在")),
-            *((w, Comparator.LT) for w in ("<", "小于", "低于", "少于")),
-            *((w, Comparator.EQ) for w in ("==", "=", "等于")),
-        ),
+        [
+            *((word, Comparator.GE) for word in _GE_WORDS),
+            *((word, Comparator.GT) for word in _GT_WORDS),
+            *((word, Comparator.LE) for word in _LE_WORDS),
+            *((word, Comparator.LT) for word in _LT_WORDS),
+            *((word, Comparator.EQ) for word in _EQ_WORDS),
+        ],
         key=lambda item: -len(item[0]),
     )
 )
@@ -171,18 +179,11 @@ _DATE_SUFFIXES: tuple[tuple[str, Comparator], ...] = (
 
 _BARE_SUFFIXES = frozenset(word for word, _ in (*_NUMBER_SUFFIXES, *_DATE_SUFFIXES)) | {"左右"}
 
-_BOOLEANS: dict[str, bool] = {
-    **dict.fromkeys(
-        ("是", "有", "已", "完成", "已完成", "全部完成", "按时完成", "按期完成", "达到", "已达到", "达成", "已达成",
-         "实现", "已实现", "通过", "已通过", "具备", "符合", "能", "√", "✓", "✔"),
-        True,
-    ),
-    **dict.fromkeys(
-        ("否", "无", "未", "没有", "不是", "未完成", "未达到", "未达成", "未实现", "未通过", "不具备", "不符合", "不能",
-         "×", "✗", "✘"),
-        False,
-    ),
-}
+_TRUE_WORDS = ("是", "有", "已", "完成", "已完成", "全部完成", "按时完成", "按期完成", "达到", "已达到", "达成",
+               "已达成", "实现", "已实现", "通过", "已通过", "具备", "符合", "能", "√", "✓", "✔")  # fmt: skip
+_FALSE_WORDS = ("否", "无", "未", "没有", "不是", "未完成", "未达到", "未达成", "未实现", "未通过", "不具备",
+                "不符合", "不能", "×", "✗", "✘")  # fmt: skip
+_BOOLEANS: dict[str, bool] = {**dict.fromkeys(_TRUE_WORDS, True), **dict.fromkeys(_FALSE_WORDS, False)}
 
 # Money: every amount becomes 万元 (value × 10^exponent).
 _MONEY_UNITS: dict[str, int] = {"元": -4, "千元": -1, "万元": 0, "百万元": 2, "亿元": 4}
@@ -190,22 +191,37 @@ _MONEY_CANONICAL = "万元"
 
 # Unit synonyms (keys of latin units in lower case).
 _UNIT_SYNONYMS: dict[str, str] = {
-    "m2": "平方米", "平米": "平方米", "平方": "平方米", "平方米": "平方米",
-    "m": "米", "米": "米",
-    "km": "公里", "千米": "公里", "公里": "公里",
-    "km2": "平方公里", "平方千米": "平方公里", "平方公里": "平方公里",
-    "m3": "立方米", "立方米": "立方米", "方": "立方米",
-    "cm": "厘米", "厘米": "厘米",
-    "h": "小时", "小时": "小时", "个小时": "小时",
-    "日": "天", "天": "天",
-    "个月": "月", "月": "月",
+    "m2": "平方米",
+    "平米": "平方米",
+    "平方": "平方米",
+    "平方米": "平方米",
+    "m": "米",
+    "米": "米",
+    "km": "公里",
+    "千米": "公里",
+    "公里": "公里",
+    "km2": "平方公里",
+    "平方千米": "平方公里",
+    "平方公里": "平方公里",
+    "m3": "立方米",
+    "立方米": "立方米",
+    "方": "立方米",
+    "cm": "厘米",
+    "厘米": "厘米",
+    "h": "小时",
+    "小时": "小时",
+    "个小时": "小时",
+    "日": "天",
+    "天": "天",
+    "个月": "月",
+    "月": "月",
 }
 
 _COUNT_UNITS = frozenset((
-    "个", "人", "人次", "次", "户", "座", "家", "项", "件", "所", "条", "份", "场", "期", "篇", "套", "台", "辆", "处",
-    "宗", "批", "栋", "间", "张", "名", "本", "册", "天", "日", "月", "年", "小时", "亩", "公顷", "吨", "株", "棵", "只",
-    "头", "公里", "米", "平方米", "立方米", "万元", "元",
-))
+    "个", "人", "人次", "次", "户", "座", "家", "项", "件", "所", "条", "份", "场", "期", "篇", "套", "台", "辆",
+    "处", "宗", "批", "栋", "间", "张", "名", "本", "册", "天", "日", "月", "年", "小时", "亩", "公顷", "吨", "株",
+    "棵", "只", "头", "公里", "米", "平方米", "立方米", "万元", "元",
+))  # fmt: skip
 
 # 万 / 亿 in front of a known non-money unit is a magnitude: "1.2万平方米" is 12000 平方米.
 _MAGNITUDES: dict[str, int] = {"万": 4, "亿": 8}
@@ -253,12 +269,13 @@ def _parse(value: object, role: str) -> Quantity | ParseProblem:
     if isinstance(value, _dt.datetime):
         value = value.date()
     if isinstance(value, _dt.date):
-        return Quantity(ValueKind.DATE, None, None, "", (value.year, value.month, value.day), value.isoformat(),
-                        None, None)
+        return Quantity(
+            ValueKind.DATE, None, None, "", (value.year, value.month, value.day), value.isoformat(), None, None
+        )
     if not isinstance(value, str):
         try:
             value = str(value)
-        except Exception:  # noqa: BLE001 - an arbitrary object's __str__ may fail; the contract is: never raise
+        except Exception:  # an arbitrary object's __str__ may fail; the contract is: never raise
             return _unparseable(role, "（无法显示的值）")
     text = _normalise(value)
     if not text:
@@ -271,9 +288,21 @@ def _parse_plain_number(value: float | Decimal, role: str) -> Quantity | ParsePr
         number = to_decimal(value)
     except ValueError:
         return _unparseable(role, str(value))
-    if not number.is_finite():
+    sane = _sane(number)
+    if sane is None:
         return _unparseable(role, str(value))
-    return Quantity(ValueKind.NUMBER, None, number, "", None, format_number(number), None, None)
+    return Quantity(ValueKind.NUMBER, None, sane, "", None, format_number(sane), None, None)
+
+
+def _sane(number: Decimal) -> Decimal | None:
+    """The number if it is finite and of a plausible magnitude (so that no later arithmetic can overflow)."""
+    if not number.is_finite():
+        return None
+    if number.is_zero():
+        return Decimal(0)
+    if abs(number.adjusted()) > _MAX_MAGNITUDE:
+        return None
+    return number
 
 
 def _normalise(text: str) -> str:
@@ -325,7 +354,7 @@ def _parse_text(text: str, role: str) -> Quantity | ParseProblem:
 def _split_prefix(text: str) -> tuple[Comparator | None, str]:
     for word, comparator in _PREFIX_COMPARATORS:
         if text.startswith(word):
-            return comparator, text[len(word):]
+            return comparator, text[len(word) :]
     return None, text
 
 
@@ -338,8 +367,14 @@ def _is_vague_quantity(text: str) -> bool:
         return False
     unit = match["unit"]
     return bool(
-        match["approx"] or match["more"] or match["about"] or len(match["num"]) >= 2 or not unit
-        or unit in _COUNT_UNITS or unit in _UNIT_SYNONYMS or unit in _MONEY_UNITS
+        match["approx"]
+        or match["more"]
+        or match["about"]
+        or len(match["num"]) >= 2
+        or not unit
+        or unit in _COUNT_UNITS
+        or unit in _UNIT_SYNONYMS
+        or unit in _MONEY_UNITS
     )
 
 
@@ -373,10 +408,13 @@ def _parse_measure(text: str, prefix: Comparator | None, rest: str, role: str) -
     if converted is None:
         return None
     number, unit = converted
+    sane = _sane(number)
+    if sane is None:
+        return None
     consistent, comparator = _merge(prefix, suffix)
     if not consistent:
         return _conflict(role, text)
-    return Quantity(ValueKind.NUMBER, comparator, number, unit, None, text, None, None)
+    return Quantity(ValueKind.NUMBER, comparator, sane, unit, None, text, None, None)
 
 
 def _split_number_tail(tail: str) -> tuple[str, Comparator | None]:
@@ -511,7 +549,8 @@ def _unparseable(role: str, text: str) -> ParseProblem:
 
 def _conflict(role: str, text: str) -> ParseProblem:
     return ParseProblem(
-        _UNPARSEABLE_CODES[role], f"{role}“{_shorten(text)}”中的比较方向相互矛盾（如“≥…以下”），无法识别：{_HINTS[role]}"
+        _UNPARSEABLE_CODES[role],
+        f"{role}“{_shorten(text)}”中的比较方向相互矛盾（如“≥…以下”），无法识别：{_HINTS[role]}",
     )
 
 
@@ -541,16 +580,19 @@ def score_row(
     problems: list[ParseProblem] = []
     w = _valid_weight(weight)
     if w is None:
-        problems.append(ParseProblem(WEIGHT_INVALID, f"分值“{_shorten(_safe_str(weight))}”无效：分值应为不小于 0 的数字"))
+        shown = _shorten(_safe_str(weight))
+        problems.append(ParseProblem(WEIGHT_INVALID, f"分值“{shown}”无效：分值应为不小于 0 的数字"))
     level: str | None = None
     if qualitative_level is not None:
         if isinstance(qualitative_level, str) and qualitative_level in _LEVELS:
             level = qualitative_level
         else:
-            problems.append(ParseProblem(
-                LEVEL_INVALID,
-                f"完成程度“{_shorten(_safe_str(qualitative_level))}”无效：应为“达成”“部分达成”“未达成”之一，已按未选择处理",
-            ))
+            problems.append(
+                ParseProblem(
+                    LEVEL_INVALID,
+                    f"完成程度“{_shorten(_safe_str(qualitative_level))}”无效：应为“达成”“部分达成”“未达成”之一，已按未选择处理",
+                )
+            )
 
     target = _parse(target_text, _ROLE_TARGET)
     actual = _parse(actual_text, _ROLE_ACTUAL)
@@ -563,11 +605,13 @@ def score_row(
         return _unscored(direction, problems)
 
     if target.kind != actual.kind:
-        problems.append(ParseProblem(
-            KIND_MISMATCH,
-            f"类型不一致：指标值“{_shorten(target.text)}”是{_KIND_NAMES[target.kind]}，"
-            f"实际完成值“{_shorten(actual.text)}”是{_KIND_NAMES[actual.kind]}，无法自动评分",
-        ))
+        problems.append(
+            ParseProblem(
+                KIND_MISMATCH,
+                f"类型不一致：指标值“{_shorten(target.text)}”是{_KIND_NAMES[target.kind]}，"
+                f"实际完成值“{_shorten(actual.text)}”是{_KIND_NAMES[actual.kind]}，无法自动评分",
+            )
+        )
         return _unscored(direction, problems)
 
     if target.kind == ValueKind.NUMBER:
@@ -588,7 +632,7 @@ _KIND_NAMES = {
 def _safe_str(value: object) -> str:
     try:
         return str(value)
-    except Exception:  # noqa: BLE001 - an arbitrary object's __str__ may fail; the contract is: never raise
+    except Exception:  # an arbitrary object's __str__ may fail; the contract is: never raise
         return "（无法显示的值）"
 
 
@@ -619,11 +663,13 @@ def _score_number(target: Quantity, actual: Quantity, w: Decimal, problems: list
     notes = ""
     if actual.unit != unit:
         if actual.unit != "":
-            problems.append(ParseProblem(
-                UNIT_MISMATCH,
-                f"单位不一致：指标值“{_shorten(target.text)}”的单位为“{unit or '无'}”，"
-                f"实际完成值“{_shorten(actual.text)}”的单位为“{actual.unit}”，无法比较",
-            ))
+            problems.append(
+                ParseProblem(
+                    UNIT_MISMATCH,
+                    f"单位不一致：指标值“{_shorten(target.text)}”的单位为“{unit or '无'}”，"
+                    f"实际完成值“{_shorten(actual.text)}”的单位为“{actual.unit}”，无法比较",
+                )
+            )
             return _unscored(direction_of(target), problems)
         notes += f"实际完成值未写单位，按“{unit}”计；"
 

@@ -231,7 +231,8 @@ class _Builder:
             for c in raw["columns"]
         )
         rows = tuple(
-            model.RowSpec(r["id"], self.text(r["label"], "行名"), bool(r.get("repeat", False)), int(r.get("min", 0)))
+            model.RowSpec(r["id"], self.text(r["label"], "行名"), bool(r.get("repeat", False)), int(r.get("min", 0)),
+                          tuple(r.get("levels", ())))
             for r in raw["rows"]
         )
         self._unique([c.id for c in columns], f"表格 {raw['id']} 的列 id")
@@ -297,10 +298,11 @@ class _Builder:
                 for t in raw["tiers"]
             )
             self._check_tiers_cover([t.range for t in tiers], where)
-            return model.TiersRule(self._expr(raw["value"], where), tiers, undefined)
+            return model.TiersRule(self._expr(raw["value"], where), tiers, undefined, bool(raw.get("judged", False)))
         if kind == "linear":
             zero_when = self._expr(raw["zero_when"], where) if "zero_when" in raw else None
-            return model.LinearRule(self._expr(raw["value"], where), zero_when, raw.get("zero_note", ""), undefined)
+            return model.LinearRule(self._expr(raw["value"], where), zero_when, raw.get("zero_note", ""), undefined,
+                                    bool(raw.get("judged", False)))
         if kind == "deduction":
             items = []
             for item in raw["items"]:
@@ -322,7 +324,7 @@ class _Builder:
                     rounding,
                     tiers,
                 ))
-            return model.DeductionRule(tuple(items))
+            return model.DeductionRule(tuple(items), bool(raw.get("judged", False)))
         if kind == "checklist":
             items = []
             for item in raw["items"]:
@@ -385,4 +387,5 @@ class _Builder:
         if execution_rate is not None and execution_rate not in rates:
             raise self.fail(f"options.execution_rate 引用了不存在的比率 {execution_rate}")
         ratio = raw.get("deviation_reason_ratio")
-        return model.Options(None if ratio is None else _dec(ratio, "options"), caps, execution_rate)
+        return model.Options(None if ratio is None else _dec(ratio, "options"), caps,
+                             bool(raw.get("total_cap_enabled", False)), execution_rate)

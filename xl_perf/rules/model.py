@@ -119,6 +119,7 @@ class RowSpec:
     label: str
     repeat: bool = False
     min: int = 0
+    levels: tuple[str, ...] = ()  # empty: every level
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class TiersRule:
     value: Expr
     tiers: tuple[Tier, ...]
     undefined: tuple[Undefined, ...] = ()
+    judged: bool = False  # the tier is an upper bound; the unit judges below it ("结合实际情况核定分数")
     kind: str = "tiers"
 
 
@@ -200,6 +202,7 @@ class LinearRule:
     zero_when: Expr | None = None
     zero_note: str = ""
     undefined: tuple[Undefined, ...] = ()
+    judged: bool = False
     kind: str = "linear"
 
 
@@ -223,6 +226,7 @@ class DeductionItem:
 @dataclass(frozen=True)
 class DeductionRule:
     items: tuple[DeductionItem, ...]
+    judged: bool = False
     kind: str = "deduction"
 
 
@@ -346,6 +350,7 @@ class Options:
 
     deviation_reason_ratio: Decimal | None = None
     total_cap_by_execution: tuple[tuple[Interval, Decimal], ...] = ()
+    total_cap_enabled: bool = False
     execution_rate: str | None = None  # the rate that caps the total
 
 
