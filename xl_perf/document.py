@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_perf.engine.findings import Ref
-from xl_perf.errors import BadInputError, Location
+from xl_perf.errors import BadInputError, Location, describe_os_error
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.rules.text import context, render
@@ -38,8 +38,20 @@ from xl_perf.rules.text import context, render
 SCHEMA = "xl-perf/1"
 LEVELS = ("县", "市", "镇")
 TOP_KEYS = (
-    "schema", "framework", "unit", "year", "level", "fields", "tables", "indicator_rows", "scores", "stated_total",
-    "weights", "not_applicable", "params", "options",
+    "schema",
+    "framework",
+    "unit",
+    "year",
+    "level",
+    "fields",
+    "tables",
+    "indicator_rows",
+    "scores",
+    "stated_total",
+    "weights",
+    "not_applicable",
+    "params",
+    "options",
 )
 YES = {"是", "有", "yes", "true", "y", "1", "√"}
 NO = {"否", "无", "no", "false", "n", "0", "×"}
@@ -121,13 +133,15 @@ def load_path(path: str | Path) -> Document:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise BadInputError(f"无法读取文件：{exc.strerror}", Location(file=str(path))) from None
+        raise BadInputError(f"无法读取文件：{describe_os_error(exc)}", Location(file=str(path))) from None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise BadInputError("文件不是 UTF-8 编码的 JSON", Location(file=str(path))) from None
     except json.JSONDecodeError as exc:
-        raise BadInputError(f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}", Location(file=str(path))) from None
+        raise BadInputError(
+            f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}", Location(file=str(path))
+        ) from None
     return from_dict(data, source=str(path))
 
 
@@ -365,15 +379,17 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
                 problems.add(f"{key}.{name}", str(exc))
                 value = None
             numbers[name] = value if isinstance(value, Decimal) else None
-        doc.rows.append(IndicatorRow(
-            levels=levels,
-            target=_cell_text(row.get(layout.target)),
-            actual=_cell_text(row.get(layout.actual)),
-            weight=numbers[layout.weight],
-            stated_score=numbers[layout.score],
-            reason=_cell_text(row.get(layout.reason)),
-            index=index,
-        ))
+        doc.rows.append(
+            IndicatorRow(
+                levels=levels,
+                target=_cell_text(row.get(layout.target)),
+                actual=_cell_text(row.get(layout.actual)),
+                weight=numbers[layout.weight],
+                stated_score=numbers[layout.score],
+                reason=_cell_text(row.get(layout.reason)),
+                index=index,
+            )
+        )
 
 
 def _cell_text(value: object) -> str:

@@ -21,7 +21,9 @@ class Location:
         return " ".join(parts) if parts else "（未知位置）"
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in (("file", self.file), ("sheet", self.sheet), ("cell", self.cell), ("key", self.key)) if v}
+        return {
+            k: v for k, v in (("file", self.file), ("sheet", self.sheet), ("cell", self.cell), ("key", self.key)) if v
+        }
 
 
 class XlPerfError(Exception):
@@ -46,3 +48,14 @@ class BadInputError(XlPerfError):
 
 class RulePackError(XlPerfError):
     """A rule pack is malformed. This is a defect of xl-perf or of a user-supplied pack, never of a workbook."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A Chinese reason for the common file-system failures (strerror is English on most systems)."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, IsADirectoryError):
+        return "这是文件夹，不是文件"
+    if isinstance(exc, PermissionError):
+        return "没有访问权限"
+    return f"系统错误：{exc.strerror or exc}"

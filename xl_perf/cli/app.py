@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,14 +23,15 @@ app = typer.Typer(
 
 def _fail(exc: XlPerfError) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]错误[/]：{exc}", highlight=False, markup=True)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]错误[/]：{escape(str(exc))}", highlight=False)
     raise typer.Exit(exc.exit_code)
 
 
 @app.command("rules")
 def rules_command(
-    framework: Annotated[Optional[str], typer.Argument(help="规则包编号，如 gd-county-zhengti；省略则列出全部")] = None,
+    framework: Annotated[str | None, typer.Argument(help="规则包编号，如 gd-county-zhengti；省略则列出全部")] = None,
     year: Annotated[int, typer.Option("--year", help="评价年度，用于填入规则文字中的年份")] = 2025,
     level: Annotated[str, typer.Option("--level", help="层级：县、市或镇")] = "县",
 ) -> None:

@@ -42,12 +42,23 @@ def print_evaluation(evaluation: Evaluation) -> None:
         stated = "" if result.stated_score is None else format_number(result.stated_score)
         score_style = "red" if result.stated_score is not None and result.stated_score != result.score else ""
         table.add_row(
-            name, format_number(result.weight), value, Text(format_number(result.score), style=score_style), stated,
-            BASIS_LABELS[result.basis], result.rule,
+            name,
+            format_number(result.weight),
+            value,
+            Text(format_number(result.score), style=score_style),
+            stated,
+            BASIS_LABELS[result.basis],
+            result.rule,
         )
     console.print(table)
-    stated = "—" if evaluation.stated_total is None else f"{format_number(evaluation.stated_total)}（{evaluation.stated_grade}）"
-    console.print(f"计算总分 [bold]{format_number(evaluation.total)}[/]　等级 [bold]{evaluation.grade}[/]　填报总分 {stated}")
+    stated = (
+        "—"
+        if evaluation.stated_total is None
+        else f"{format_number(evaluation.stated_total)}（{evaluation.stated_grade}）"
+    )
+    console.print(
+        f"计算总分 [bold]{format_number(evaluation.total)}[/]　等级 [bold]{evaluation.grade}[/]　填报总分 {stated}"
+    )
     print_findings(console, evaluation)
 
 
@@ -70,7 +81,10 @@ def print_findings(console: Console, evaluation: Evaluation) -> None:
             where = f"{finding.location.sheet} {finding.location.cell or ''}".strip()
         table.add_row(
             Text(SEVERITY_LABELS[finding.severity], style=SEVERITY_STYLES[finding.severity]),
-            finding.code, where, finding.message, finding.fix,
+            finding.code,
+            where,
+            finding.message,
+            finding.fix,
         )
     console.print(table)
 
@@ -90,15 +104,21 @@ def print_pack_list(packs: list[model.RulePack]) -> None:
 
 def describe_rule(rule: model.Rule, words: dict[str, str]) -> str:
     if isinstance(rule, model.TiersRule):
-        tiers = "；".join(f"{t.range.text} → {t.score if isinstance(t.score, str) else format_number(t.score)}" for t in rule.tiers)
+        tiers = "；".join(
+            f"{t.range.text} → {t.score if isinstance(t.score, str) else format_number(t.score)}" for t in rule.tiers
+        )
         return f"分档（{rule.value.source}）：{tiers}"
     if isinstance(rule, model.LinearRule):
         extra = f"；{rule.zero_note}" if rule.zero_note else ""
         return f"线性：分值 × {rule.value.source}，封顶{extra}"
     if isinstance(rule, model.DeductionRule):
         return "扣分：" + "；".join(
-            f"{i.value.source} " + (f"每{'开始' if i.rounding != 'floor' else '满'} {format_number(i.step)} 扣 {format_number(i.per or 0)}"
-                                    if i.step else (f"每个扣 {format_number(i.per)}" if i.per else "分档扣分"))
+            f"{i.value.source} "
+            + (
+                f"每{'开始' if i.rounding != 'floor' else '满'} {format_number(i.step)} 扣 {format_number(i.per or 0)}"
+                if i.step
+                else (f"每个扣 {format_number(i.per)}" if i.per else "分档扣分")
+            )
             for i in rule.items
         )
     if isinstance(rule, model.ChecklistRule):
@@ -110,8 +130,12 @@ def describe_rule(rule: model.Rule, words: dict[str, str]) -> str:
     if isinstance(rule, model.RowsRule):
         return f"按绩效指标行（{'、'.join(rule.match)}）目标值与实际值比较计分"
     if isinstance(rule, model.BonusPenaltyRule):
-        return "加减分：" + "；".join(f"{i.input} 每次 {format_number(i.per)}，最多 {format_number(i.cap)}" for i in rule.items)
-    return "分项合计：" + "；".join(f"{p.name}（{format_number(p.weight)}）{describe_rule(p.rule, words)}" for p in rule.parts)
+        return "加减分：" + "；".join(
+            f"{i.input} 每次 {format_number(i.per)}，最多 {format_number(i.cap)}" for i in rule.items
+        )
+    return "分项合计：" + "；".join(
+        f"{p.name}（{format_number(p.weight)}）{describe_rule(p.rule, words)}" for p in rule.parts
+    )
 
 
 def print_rules(pack: model.RulePack, year: int, level: str) -> None:

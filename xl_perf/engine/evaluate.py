@@ -43,8 +43,14 @@ class Outcome:
         if factor == 1:
             return self
         note = f"（分值调整，按比例折算 ×{format_number(round_half_up(factor, 4))}）"
-        return Outcome(score2(self.low * factor), score2(self.high * factor), self.explanation + note, self.value,
-                       self.missing, self.warnings)
+        return Outcome(
+            score2(self.low * factor),
+            score2(self.high * factor),
+            self.explanation + note,
+            self.value,
+            self.missing,
+            self.warnings,
+        )
 
 
 @dataclass
@@ -184,13 +190,18 @@ class _Evaluator:
             return self.doc.text(self.pack.rates[name].name)
         if name in self.pack.fields:
             spec = self.pack.fields[name]
-            return f"{self.doc.text(spec.section)}·{self.doc.text(spec.label)}" if spec.label != spec.section else self.doc.text(spec.label)
+            return (
+                f"{self.doc.text(spec.section)}·{self.doc.text(spec.label)}"
+                if spec.label != spec.section
+                else self.doc.text(spec.label)
+            )
         if name in self.pack.cells:
             cell = self.pack.cells[name]
             table = self.pack.table(cell.table)
             row = next(r for r in table.rows if r.id == cell.row)
             column = table.column(cell.column)
-            return f"{self.doc.text(table.label)}·{self.doc.text(row.label)}·{'/'.join(self.doc.text(p) for p in column.path)}"
+            column_label = "/".join(self.doc.text(p) for p in column.path)
+            return f"{self.doc.text(table.label)}·{self.doc.text(row.label)}·{column_label}"
         return name
 
     def show(self, value: Decimal | bool | str, name: str | None = None) -> str:
@@ -266,14 +277,26 @@ class _Evaluator:
                 exact = rate.formula.evaluate(self.values)
             except (Undefined, MissingInputs):
                 self.rates[rate.id] = RateResult(
-                    rate.id, name, None, None, "undefined", [], f"{name} = {self.describe(rate.formula)}，分母为0，无法计算"
+                    rate.id,
+                    name,
+                    None,
+                    None,
+                    "undefined",
+                    [],
+                    f"{name} = {self.describe(rate.formula)}，分母为0，无法计算",
                 )
                 continue
             assert isinstance(exact, Decimal)
             value = round_half_up(exact, precision)
             self.values[rate.id] = value
             self.rates[rate.id] = RateResult(
-                rate.id, name, exact, value, "ok", [], f"{name} = {self.describe(rate.formula)} = {format_percent(value)}"
+                rate.id,
+                name,
+                exact,
+                value,
+                "ok",
+                [],
+                f"{name} = {self.describe(rate.formula)} = {format_percent(value)}",
             )
 
     def check_stated_rates(self) -> None:
@@ -302,9 +325,11 @@ class _Evaluator:
             reason = str(self.doc.fields.get(field_id, "")).strip()
             if rate.value is not None and rate.value < 1 and reason in EMPTY_REASONS:
                 self.find(
-                    "warning", "REASON_MISSING",
+                    "warning",
+                    "REASON_MISSING",
                     f"{rate.name}为 {format_percent(rate.value)}，未达100%，但未填写未完成原因",
-                    Ref("field", field_id), "填写未完成目标的原因",
+                    Ref("field", field_id),
+                    "填写未完成目标的原因",
                 )
 
     # --- not applicable and weights ------------------------------------------------------------------------------
@@ -325,7 +350,9 @@ class _Evaluator:
             if indicator.id in self.doc.not_applicable or self.is_na(indicator.na_when):
                 na.add(indicator.id)
                 if indicator.na_target and indicator.na_target != "siblings":
-                    moved.append((indicator.id, indicator.na_target, weights[indicator.id], self.doc.text(indicator.name)))
+                    moved.append(
+                        (indicator.id, indicator.na_target, weights[indicator.id], self.doc.text(indicator.name))
+                    )
                 weights[indicator.id] = ZERO
                 continue
             if not isinstance(indicator.rule, model.SumRule):
@@ -342,13 +369,25 @@ class _Evaluator:
                     share = part.weight / len(applicable)
                     for other in applicable:
                         parts[(indicator.id, other.id)] += share
-                    self.find("info", "NOT_APPLICABLE", f"{self.doc.text(indicator.name)}·{part.name}不适用，{format_number(part.weight)}分平均调整至本指标其他评分要点", Ref("indicator", indicator.id))
+                    self.find(
+                        "info",
+                        "NOT_APPLICABLE",
+                        f"{self.doc.text(indicator.name)}·{part.name}不适用，{format_number(part.weight)}分平均调整至本指标其他评分要点",
+                        Ref("indicator", indicator.id),
+                    )
                 elif part.na_target:
                     weights[indicator.id] -= part.weight
-                    moved.append((indicator.id, part.na_target, part.weight, f"{self.doc.text(indicator.name)}·{part.name}"))
+                    moved.append(
+                        (indicator.id, part.na_target, part.weight, f"{self.doc.text(indicator.name)}·{part.name}")
+                    )
         for source, target, points, why in moved:
             weights[target] += points
-            self.find("info", "NOT_APPLICABLE", f"{why}不适用，{format_number(points)}分调整至{self.doc.text(self.pack.indicator(target).name)}", Ref("indicator", source))
+            self.find(
+                "info",
+                "NOT_APPLICABLE",
+                f"{why}不适用，{format_number(points)}分调整至{self.doc.text(self.pack.indicator(target).name)}",
+                Ref("indicator", source),
+            )
         return weights, parts, na
 
     # --- rules -----------------------------------------------------------------------------------------------------
@@ -357,8 +396,14 @@ class _Evaluator:
         """Score `rule` for its declared `weight` (callers scale for redistributed weights)."""
         outcome = self.apply_exact(rule, weight, where)
         if getattr(rule, "judged", False) and outcome.point is not None:
-            return Outcome(ZERO, outcome.point, outcome.explanation + f"；结合实际情况核定，最高 {format_number(outcome.point)} 分",
-                           outcome.value, outcome.missing, outcome.warnings)
+            return Outcome(
+                ZERO,
+                outcome.point,
+                outcome.explanation + f"；结合实际情况核定，最高 {format_number(outcome.point)} 分",
+                outcome.value,
+                outcome.missing,
+                outcome.warnings,
+            )
         return outcome
 
     def apply_exact(self, rule: model.Rule, weight: Decimal, where: str) -> Outcome:
@@ -401,7 +446,12 @@ class _Evaluator:
         for tier in rule.tiers:
             if tier.range.contains(value):
                 score = self.score_ref(tier.score)
-                outcome = Outcome(score, score, f"{shown}，落在 {tier.range.describe(as_percent)} 档 → {format_number(score)} 分", value)
+                outcome = Outcome(
+                    score,
+                    score,
+                    f"{shown}，落在 {tier.range.describe(as_percent)} 档 → {format_number(score)} 分",
+                    value,
+                )
                 if tier.warn:
                     outcome.warnings.append(self.doc.text(tier.warn))
                 return outcome
@@ -420,7 +470,11 @@ class _Evaluator:
             if zero is True:
                 return Outcome(ZERO, ZERO, f"{rule.zero_note} → 0 分", value)
         score = score2(clamp(value * weight, ZERO, weight))
-        shown = format_percent(value) if rule.value.source.strip() in self.pack.rates else format_number(round_half_up(value, 4))
+        shown = (
+            format_percent(value)
+            if rule.value.source.strip() in self.pack.rates
+            else format_number(round_half_up(value, 4))
+        )
         cap = "（封顶）" if value * weight > weight else ""
         return Outcome(score, score, f"{format_number(weight)} × {shown} = {format_number(score)} 分{cap}", value)
 
@@ -450,14 +504,20 @@ class _Evaluator:
                 deduct = max(0, count) * (item.per or ZERO)
             else:
                 deduct = max(ZERO, value) * (item.per or ZERO)
-            name = self.label(item.value.source.strip()) if item.value.names == [item.value.source.strip()] else item.value.source
+            name = (
+                self.label(item.value.source.strip())
+                if item.value.names == [item.value.source.strip()]
+                else item.value.source
+            )
             shown = format_percent(value) if item.value.source.strip() in self.pack.rates else format_number(value)
             notes.append(f"{name} {shown} 扣 {format_number(deduct)} 分")
             total += deduct
         if missing:
             return self.missing_outcome(weight, missing)
         score = score2(max(ZERO, weight - total))
-        return Outcome(score, score, f"{format_number(weight)} 分起扣：" + "；".join(notes) + f" → {format_number(score)} 分")
+        return Outcome(
+            score, score, f"{format_number(weight)} 分起扣：" + "；".join(notes) + f" → {format_number(score)} 分"
+        )
 
     def apply_checklist(self, rule: model.ChecklistRule, weight: Decimal) -> Outcome:
         declared = sum((i.points for i in rule.items), ZERO)
@@ -485,7 +545,12 @@ class _Evaluator:
             return Outcome(low, high, "；".join(notes) + f" → {format_number(low)} 分")
         judged = "、".join(self.doc.text(i.text) for i in rule.items if i.input is None or i.input in missing)
         prefix = ("；".join(notes) + "；") if notes else ""
-        return Outcome(low, high, f"{prefix}需酌情评分的要点：{judged}；得分应在 {format_number(low)}–{format_number(high)} 分之间", missing=missing)
+        return Outcome(
+            low,
+            high,
+            f"{prefix}需酌情评分的要点：{judged}；得分应在 {format_number(low)}–{format_number(high)} 分之间",
+            missing=missing,
+        )
 
     def apply_choice(self, rule: model.ChoiceRule, weight: Decimal) -> Outcome:
         answer = self.values.get(rule.input)
@@ -499,8 +564,9 @@ class _Evaluator:
 
     # --- indicators ------------------------------------------------------------------------------------------------
 
-    def score_indicator(self, indicator: model.Indicator, weight: Decimal,
-                        part_weights: dict[tuple[str, str], Decimal], na: set[str]) -> Outcome:
+    def score_indicator(
+        self, indicator: model.Indicator, weight: Decimal, part_weights: dict[tuple[str, str], Decimal], na: set[str]
+    ) -> Outcome:
         declared = self.doc.weights.get(indicator.id, indicator.weight)
         rule = indicator.rule
         if isinstance(rule, model.SumRule):
@@ -514,54 +580,87 @@ class _Evaluator:
             low = sum((o.low for _, o in outcomes), ZERO)
             high = sum((o.high for _, o in outcomes), ZERO)
             text = "；".join(f"{p.name}：{o.explanation}" for p, o in outcomes)
-            result = Outcome(low, high, text, missing=[m for _, o in outcomes for m in o.missing],
-                             warnings=[w for _, o in outcomes for w in o.warnings])
+            result = Outcome(
+                low,
+                high,
+                text,
+                missing=[m for _, o in outcomes for m in o.missing],
+                warnings=[w for _, o in outcomes for w in o.warnings],
+            )
             own = sum((part_weights[(indicator.id, p.id)] for p in rule.parts), ZERO)
             return result.scaled(weight / own) if own and own != weight else result
         outcome = self.apply(rule, declared, indicator.id)
         return outcome.scaled(weight / declared) if declared and weight != declared else outcome
 
-    def settle(self, outcome: Outcome, stated: Decimal | None, name: str, ref: Ref,
-               *, manual_is_normal: bool) -> tuple[Decimal, str]:
+    def settle(
+        self, outcome: Outcome, stated: Decimal | None, name: str, ref: Ref, *, manual_is_normal: bool
+    ) -> tuple[Decimal, str]:
         """Choose the counted score and report disagreements; returns (score, basis)."""
         point = outcome.point
         for warning in outcome.warnings:
             self.find("warning", "RULE_WARNING", f"{name}：{warning}", ref)
         if point is not None:
             if stated is not None and stated != point:
-                self.find("error", "SCORE_MISMATCH",
-                          f"{name}：填报得分 {format_number(stated)}，按规则应为 {format_number(point)}（{outcome.explanation}）",
-                          ref, f"改为 {format_number(point)}")
+                self.find(
+                    "error",
+                    "SCORE_MISMATCH",
+                    f"{name}：填报得分 {format_number(stated)}，"
+                    f"按规则应为 {format_number(point)}（{outcome.explanation}）",
+                    ref,
+                    f"改为 {format_number(point)}",
+                )
             return point, "rule"
         if outcome.missing and stated is not None:
             labels = "、".join(self.label(m) for m in outcome.missing)
-            self.find("info", "INPUT_MISSING", f"{name}：缺少 {labels}，无法核对，暂采用填报得分", ref,
-                      f"补填 {labels}")
+            self.find(
+                "info", "INPUT_MISSING", f"{name}：缺少 {labels}，无法核对，暂采用填报得分", ref, f"补填 {labels}"
+            )
         if stated is None:
             severity: Severity = "warning" if manual_is_normal else "error"
-            self.find(severity, "SCORE_MISSING",
-                      f"{name}：未填报得分（{outcome.explanation}）", ref, "填写得分")
+            self.find(severity, "SCORE_MISSING", f"{name}：未填报得分（{outcome.explanation}）", ref, "填写得分")
             return outcome.low, "missing"
         if not outcome.low <= stated <= outcome.high:
             counted = clamp(stated, outcome.low, outcome.high)
-            self.find("error", "SCORE_OUT_OF_RANGE",
-                      f"{name}：填报得分 {format_number(stated)} 超出规则允许的 {format_number(outcome.low)}–{format_number(outcome.high)} 分",
-                      ref, f"改为 {format_number(outcome.low)}–{format_number(outcome.high)} 之间的分数")
+            self.find(
+                "error",
+                "SCORE_OUT_OF_RANGE",
+                f"{name}：填报得分 {format_number(stated)} "
+                f"超出规则允许的 {format_number(outcome.low)}–{format_number(outcome.high)} 分",
+                ref,
+                f"改为 {format_number(outcome.low)}–{format_number(outcome.high)} 之间的分数",
+            )
             return counted, "entered"
         return stated, "entered"
 
-    def result(self, indicator: model.Indicator, weight: Decimal, outcome: Outcome, stated: Decimal | None,
-               score: Decimal, basis: str) -> IndicatorResult:
+    def result(
+        self,
+        indicator: model.Indicator,
+        weight: Decimal,
+        outcome: Outcome,
+        stated: Decimal | None,
+        score: Decimal,
+        basis: str,
+    ) -> IndicatorResult:
         rule = indicator.rule
         value = outcome.value
         if value is None and isinstance(rule, model.TiersRule | model.LinearRule):
             rate = self.rates.get(rule.value.source.strip())
             value = rate.value if rate else None
         return IndicatorResult(
-            id=indicator.id, name=self.doc.text(indicator.name), path=tuple(self.doc.text(p) for p in indicator.path),
-            weight=weight, declared_weight=self.doc.weights.get(indicator.id, indicator.weight), kind=rule.kind,
-            value=value, computed=outcome.point if basis == "rule" else None, low=outcome.low, high=outcome.high,
-            stated_score=stated, score=score, basis=basis, rule=outcome.explanation,
+            id=indicator.id,
+            name=self.doc.text(indicator.name),
+            path=tuple(self.doc.text(p) for p in indicator.path),
+            weight=weight,
+            declared_weight=self.doc.weights.get(indicator.id, indicator.weight),
+            kind=rule.kind,
+            value=value,
+            computed=outcome.point if basis == "rule" else None,
+            low=outcome.low,
+            high=outcome.high,
+            stated_score=stated,
+            score=score,
+            basis=basis,
+            rule=outcome.explanation,
         )
 
     # --- indicator rows (target vs actual) ---------------------------------------------------------------------
@@ -570,16 +669,22 @@ class _Evaluator:
         if rows and all(r.weight is not None for r in rows):
             given = [r.weight for r in rows if r.weight is not None]
             if sum(given, ZERO) != weight:
-                self.find("error", "WEIGHT_SUM",
-                          f"{owner}下各指标分值合计 {format_number(sum(given, ZERO))}，应为 {format_number(weight)}",
-                          Ref("row", row=rows[0].index), "调整各行分值使合计等于上级分值")
+                self.find(
+                    "error",
+                    "WEIGHT_SUM",
+                    f"{owner}下各指标分值合计 {format_number(sum(given, ZERO))}，应为 {format_number(weight)}",
+                    Ref("row", row=rows[0].index),
+                    "调整各行分值使合计等于上级分值",
+                )
             return given
         share = score2(weight / len(rows))
         weights = [share] * len(rows)
         weights[-1] = weight - share * (len(rows) - 1)
         return weights
 
-    def score_rows(self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal) -> tuple[Outcome, list[IndicatorResult]]:
+    def score_rows(
+        self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal
+    ) -> tuple[Outcome, list[IndicatorResult]]:
         name = self.doc.text(indicator.name)
         wanted = {_level_name(m) for m in rule.match}
         rows = [r for r in self.doc.rows if _level_name(r.levels[rule.level - 1]) in wanted]
@@ -604,43 +709,81 @@ class _Evaluator:
                 # The parse problems are reported above; the entered score stands if it is in range.
                 outcome = Outcome(ZERO, row_weight, scored.explanation or "无法按目标值比较计分，请酌情评分")
             self.check_row_reason(row, row_name, scored, ref, deviation_ratio)
-            score, basis = self.settle(outcome, row.stated_score, row_name, ref,
-                                       manual_is_normal=row.stated_score is None and not self.doc.rows_have_scores)
+            score, basis = self.settle(
+                outcome,
+                row.stated_score,
+                row_name,
+                ref,
+                manual_is_normal=row.stated_score is None and not self.doc.rows_have_scores,
+            )
             low += outcome.low
             high += outcome.high
-            results.append(IndicatorResult(
-                id=f"{indicator.id}.row{row.index + 1}", name=row_name, path=row.levels, weight=row_weight,
-                declared_weight=row_weight, kind="target", value=None, computed=outcome.point, low=outcome.low,
-                high=outcome.high, stated_score=row.stated_score, score=score, basis=basis, rule=outcome.explanation,
-                parent=indicator.id, row_index=row.index,
-            ))
+            results.append(
+                IndicatorResult(
+                    id=f"{indicator.id}.row{row.index + 1}",
+                    name=row_name,
+                    path=row.levels,
+                    weight=row_weight,
+                    declared_weight=row_weight,
+                    kind="target",
+                    value=None,
+                    computed=outcome.point,
+                    low=outcome.low,
+                    high=outcome.high,
+                    stated_score=row.stated_score,
+                    score=score,
+                    basis=basis,
+                    rule=outcome.explanation,
+                    parent=indicator.id,
+                    row_index=row.index,
+                )
+            )
         total = sum((r.score for r in results), ZERO)
         all_rule = all(r.basis == "rule" for r in results)
         text = f"按 {len(results)} 个绩效指标的目标值与实际值逐项计分，合计 {format_number(total)} 分"
         outcome = Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
         return outcome, results
 
-    def check_row_reason(self, row: IndicatorRow, name: str, scored: targets.RowScore, ref: Ref,
-                         deviation_ratio: object) -> None:
+    def check_row_reason(
+        self, row: IndicatorRow, name: str, scored: targets.RowScore, ref: Ref, deviation_ratio: object
+    ) -> None:
         reason = row.reason.strip()
         if scored.deviates and any(word in reason for word in DENIAL_WORDS):
-            self.find("error", "DEVIATION_DENIED",
-                      f"{name}：目标值“{row.target}”与实际完成值“{row.actual}”不同，但偏差原因写“{reason}”",
-                      ref, "如实说明偏差原因及改进措施")
+            self.find(
+                "error",
+                "DEVIATION_DENIED",
+                f"{name}：目标值“{row.target}”与实际完成值“{row.actual}”不同，但偏差原因写“{reason}”",
+                ref,
+                "如实说明偏差原因及改进措施",
+            )
         elif scored.met is False and reason in EMPTY_REASONS:
-            self.find("warning", "REASON_MISSING", f"{name}：未达到目标值“{row.target}”（实际“{row.actual}”），未填写偏差原因",
-                      ref, "填写偏差原因分析及改进措施")
+            self.find(
+                "warning",
+                "REASON_MISSING",
+                f"{name}：未达到目标值“{row.target}”（实际“{row.actual}”），未填写偏差原因",
+                ref,
+                "填写偏差原因分析及改进措施",
+            )
         if deviation_ratio is None or reason not in EMPTY_REASONS:
             return
         target = targets.parse_quantity(row.target)
         actual = targets.parse_quantity(row.actual)
-        if (isinstance(target, targets.Quantity) and isinstance(actual, targets.Quantity)
-                and target.number and actual.number is not None and target.unit == actual.unit):
+        if (
+            isinstance(target, targets.Quantity)
+            and isinstance(actual, targets.Quantity)
+            and target.number
+            and actual.number is not None
+            and target.unit == actual.unit
+        ):
             ratio = Decimal(str(deviation_ratio))
             if actual.number >= target.number * ratio:
-                self.find("warning", "DEVIATION_REASON_REQUIRED",
-                          f"{name}：实际完成值超过目标值的 {format_number(ratio * 100)}%，须填写偏差原因", ref,
-                          "说明目标值设置偏低或超额完成的原因")
+                self.find(
+                    "warning",
+                    "DEVIATION_REASON_REQUIRED",
+                    f"{name}：实际完成值超过目标值的 {format_number(ratio * 100)}%，须填写偏差原因",
+                    ref,
+                    "说明目标值设置偏低或超额完成的原因",
+                )
 
     # --- totals ----------------------------------------------------------------------------------------------------
 
@@ -661,7 +804,11 @@ class _Evaluator:
             weight = weights[indicator.id]
             if isinstance(indicator.rule, model.BonusPenaltyRule):
                 outcome, bonus = self.apply_bonus(indicator.rule)
-                score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=True) if stated is not None else (bonus, "rule")
+                score, basis = (
+                    self.settle(outcome, stated, name, ref, manual_is_normal=True)
+                    if stated is not None
+                    else (bonus, "rule")
+                )
                 results.append(self.result(indicator, weight, outcome, stated, score, basis))
                 continue
             if indicator.id in na:
@@ -692,18 +839,30 @@ class _Evaluator:
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
         if stated_total is None and doc.stated_scores:
             stated_total = stated_sum
-        elif stated_total is not None and all(r.stated_score is not None for r in scored) and stated_sum != stated_total:
-            self.find("error", "STATED_TOTAL_MISMATCH",
-                      f"填报合计 {format_number(stated_total)} 分，与各指标填报得分之和 {format_number(stated_sum)} 分不符",
-                      Ref("document", "stated_total"), "核对合计得分")
+        elif (
+            stated_total is not None and all(r.stated_score is not None for r in scored) and stated_sum != stated_total
+        ):
+            self.find(
+                "error",
+                "STATED_TOTAL_MISMATCH",
+                f"填报合计 {format_number(stated_total)} 分，与各指标填报得分之和 {format_number(stated_sum)} 分不符",
+                Ref("document", "stated_total"),
+                "核对合计得分",
+            )
         grade = grade_of(self.pack, total)
         stated_grade = None if stated_total is None else grade_of(self.pack, stated_total)
         if stated_total is not None and stated_total != total:
-            self.find("warning", "TOTAL_DIFFERS",
-                      f"按规则计算的总分为 {format_number(total)} 分（{grade}），填报为 {format_number(stated_total)} 分（{stated_grade}）",
-                      Ref("document", "stated_total"), "逐项核对上列得分问题")
-        return Evaluation(doc, self.rates, results, row_results, bonus, total, stated_total, grade, stated_grade,
-                          self.findings)
+            self.find(
+                "warning",
+                "TOTAL_DIFFERS",
+                f"按规则计算的总分为 {format_number(total)} 分（{grade}），"
+                f"填报为 {format_number(stated_total)} 分（{stated_grade}）",
+                Ref("document", "stated_total"),
+                "逐项核对上列得分问题",
+            )
+        return Evaluation(
+            doc, self.rates, results, row_results, bonus, total, stated_total, grade, stated_grade, self.findings
+        )
 
     def apply_bonus(self, rule: model.BonusPenaltyRule) -> tuple[Outcome, Decimal]:
         total = ZERO
@@ -713,9 +872,16 @@ class _Evaluator:
             count = count if isinstance(count, Decimal) else ZERO
             amount = count * item.per
             amount = min(amount, item.cap) if item.per > 0 else max(amount, -item.cap)
-            notes.append(f"{self.label(item.input)} {format_number(count)} 次 → {'+' if amount > 0 else ''}{format_number(amount)} 分")
+            notes.append(
+                f"{self.label(item.input)} {format_number(count)} 次 → "
+                f"{'+' if amount > 0 else ''}{format_number(amount)} 分"
+            )
             total += amount
-        text = "；".join(notes) + f"；加减分合计 {format_number(total)} 分（总分限 {format_number(rule.total_min)}–{format_number(rule.total_max)} 分）"
+        text = (
+            "；".join(notes)
+            + f"；加减分合计 {format_number(total)} 分"
+            + f"（总分限 {format_number(rule.total_min)}–{format_number(rule.total_max)} 分）"
+        )
         return Outcome(total, total, text), total
 
     def cap_by_execution(self, total: Decimal) -> Decimal:
@@ -729,9 +895,12 @@ class _Evaluator:
             return total
         for interval, cap in caps:
             if interval.contains(rate) and total > cap:
-                self.find("warning", "TOTAL_CAPPED",
-                          f"{self.rates[rate_id].name} {format_percent(rate)}，总分按地区规定封顶为 {format_number(cap)} 分",
-                          Ref("document", "total"))
+                self.find(
+                    "warning",
+                    "TOTAL_CAPPED",
+                    f"{self.rates[rate_id].name} {format_percent(rate)}，总分按地区规定封顶为 {format_number(cap)} 分",
+                    Ref("document", "total"),
+                )
                 return cap
         return total
 
@@ -747,9 +916,14 @@ class _Evaluator:
                 continue
             total = sum((self.doc.weights.get(i.id, i.weight) for i in children), ZERO)
             if total != group.weight:
-                self.find("error", "WEIGHT_SUM",
-                          f"{'/'.join(self.doc.text(p) for p in group.path)}下各指标分值合计 {format_number(total)}，应为 {format_number(group.weight)}",
-                          Ref("document", "weights"), "调整分值")
+                self.find(
+                    "error",
+                    "WEIGHT_SUM",
+                    f"{'/'.join(self.doc.text(p) for p in group.path)}下各指标分值合计 {format_number(total)}，"
+                    f"应为 {format_number(group.weight)}",
+                    Ref("document", "weights"),
+                    "调整分值",
+                )
 
 
 def iter_results(evaluation: Evaluation) -> Iterator[IndicatorResult]:

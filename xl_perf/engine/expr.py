@@ -108,8 +108,22 @@ def parse(source: str) -> Expr:
 
 def _check(node: ast.AST, source: str) -> None:
     allowed = (
-        ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Call, ast.Compare, ast.BoolOp, ast.Load,
-        ast.IfExp, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, *_BINOPS, *_CMPOPS,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Name,
+        ast.Constant,
+        ast.Call,
+        ast.Compare,
+        ast.BoolOp,
+        ast.Load,
+        ast.IfExp,
+        ast.USub,
+        ast.UAdd,
+        ast.Not,
+        ast.And,
+        ast.Or,
+        *_BINOPS,
+        *_CMPOPS,
     )
     for child in ast.walk(node):
         if not isinstance(child, allowed):
@@ -118,9 +132,10 @@ def _check(node: ast.AST, source: str) -> None:
             isinstance(child.value, bool) or not isinstance(child.value, int | float | str)
         ):
             raise RulePackError(f"公式中只允许数字或文字常量：{source!r}")
-        if isinstance(child, ast.Call):
-            if not isinstance(child.func, ast.Name) or child.func.id not in _FUNCTIONS or child.keywords:
-                raise RulePackError(f"公式只允许函数 abs/min/max：{source!r}")
+        if isinstance(child, ast.Call) and (
+            not isinstance(child.func, ast.Name) or child.func.id not in _FUNCTIONS or child.keywords
+        ):
+            raise RulePackError(f"公式只允许函数 abs/min/max：{source!r}")
 
 
 def _num(value: Value) -> Decimal:

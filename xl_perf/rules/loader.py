@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -84,7 +85,9 @@ class _Builder:
         levels = self._levels(data.get("levels", {}))
         sheets = tuple(
             model.Sheet(
-                s["id"], self.text(s["title"], "sheet"), self.text(s.get("subtitle", ""), "sheet"),
+                s["id"],
+                self.text(s["title"], "sheet"),
+                self.text(s.get("subtitle", ""), "sheet"),
                 self.text(s.get("unit_note", ""), "sheet"),
             )
             for s in data.get("sheets", [])
@@ -121,7 +124,7 @@ class _Builder:
         grades = tuple(
             model.GradeBand(b["name"], _dec(b["min"], "grades")) for b in data.get("grades", {}).get("bands", [])
         )
-        if not grades or grades[-1].min != 0 or any(a.min <= b.min for a, b in zip(grades, grades[1:])):
+        if not grades or grades[-1].min != 0 or any(a.min <= b.min for a, b in itertools.pairwise(grades)):
             raise self.fail("等级 grades.bands 须按下限从高到低排列，最后一档下限为 0")
         pack = model.RulePack(
             id=head.get("id", ""),
@@ -226,20 +229,35 @@ class _Builder:
         if raw["sheet"] not in sheet_ids:
             raise self.fail(f"表格 {raw['id']} 所在表 {raw['sheet']} 未定义")
         columns = tuple(
-            model.Column(c["id"], tuple(self.text(p, "列名") for p in c["path"]), c.get("type", "amount"),
-                         bool(c.get("signed", False)))
+            model.Column(
+                c["id"],
+                tuple(self.text(p, "列名") for p in c["path"]),
+                c.get("type", "amount"),
+                bool(c.get("signed", False)),
+            )
             for c in raw["columns"]
         )
         rows = tuple(
-            model.RowSpec(r["id"], self.text(r["label"], "行名"), bool(r.get("repeat", False)), int(r.get("min", 0)),
-                          tuple(r.get("levels", ())))
+            model.RowSpec(
+                r["id"],
+                self.text(r["label"], "行名"),
+                bool(r.get("repeat", False)),
+                int(r.get("min", 0)),
+                tuple(r.get("levels", ())),
+            )
             for r in raw["rows"]
         )
         self._unique([c.id for c in columns], f"表格 {raw['id']} 的列 id")
         self._unique([r.id for r in rows], f"表格 {raw['id']} 的行 id")
         return model.TableSpec(
-            raw["id"], raw["sheet"], self.text(raw["label"], "表格"), raw.get("row_header", "项目"),
-            raw.get("unit", ""), columns, rows, tuple(self.text(f, "脚注") for f in raw.get("footnotes", ())),
+            raw["id"],
+            raw["sheet"],
+            self.text(raw["label"], "表格"),
+            raw.get("row_header", "项目"),
+            raw.get("unit", ""),
+            columns,
+            rows,
+            tuple(self.text(f, "脚注") for f in raw.get("footnotes", ())),
         )
 
     def _cell(self, cid: str, spec: dict[str, str], tables: tuple[model.TableSpec, ...]) -> model.CellRef:
@@ -267,7 +285,9 @@ class _Builder:
 
     def _undefined(self, raw: list[dict[str, Any]], where: str) -> tuple[model.Undefined, ...]:
         return tuple(
-            model.Undefined(self._expr(u["when"], where), self._score_ref(u["score"], where), self.text(u["note"], where))
+            model.Undefined(
+                self._expr(u["when"], where), self._score_ref(u["score"], where), self.text(u["note"], where)
+            )
             for u in raw
         )
 
@@ -293,16 +313,24 @@ class _Builder:
         undefined = self._undefined(raw.get("undefined", []), where)
         if kind == "tiers":
             tiers = tuple(
-                model.Tier(model.Interval.parse(t["range"]), self._score_ref(t["score"], where),
-                           self.text(t.get("warn", ""), where))
+                model.Tier(
+                    model.Interval.parse(t["range"]),
+                    self._score_ref(t["score"], where),
+                    self.text(t.get("warn", ""), where),
+                )
                 for t in raw["tiers"]
             )
             self._check_tiers_cover([t.range for t in tiers], where)
             return model.TiersRule(self._expr(raw["value"], where), tiers, undefined, bool(raw.get("judged", False)))
         if kind == "linear":
             zero_when = self._expr(raw["zero_when"], where) if "zero_when" in raw else None
-            return model.LinearRule(self._expr(raw["value"], where), zero_when, raw.get("zero_note", ""), undefined,
-                                    bool(raw.get("judged", False)))
+            return model.LinearRule(
+                self._expr(raw["value"], where),
+                zero_when,
+                raw.get("zero_note", ""),
+                undefined,
+                bool(raw.get("judged", False)),
+            )
         if kind == "deduction":
             items = []
             for item in raw["items"]:
@@ -317,13 +345,15 @@ class _Builder:
                     raise self.fail(f"{where} 的取整方式 {rounding} 未知")
                 if not tiers and "per" not in item:
                     raise self.fail(f"{where} 的扣分项须有 per 或 tiers")
-                items.append(model.DeductionItem(
-                    self._expr(item["value"], where),
-                    None if "per" not in item else _dec(item["per"], where),
-                    None if "step" not in item else _dec(item["step"], where),
-                    rounding,
-                    tiers,
-                ))
+                items.append(
+                    model.DeductionItem(
+                        self._expr(item["value"], where),
+                        None if "per" not in item else _dec(item["per"], where),
+                        None if "step" not in item else _dec(item["step"], where),
+                        rounding,
+                        tiers,
+                    )
+                )
             return model.DeductionRule(tuple(items), bool(raw.get("judged", False)))
         if kind == "checklist":
             items = []
@@ -352,8 +382,12 @@ class _Builder:
             return model.BonusPenaltyRule(bonus, _dec(raw["total_min"], where), _dec(raw["total_max"], where))
         parts = tuple(
             model.Part(
-                p["id"], self.text(p["name"], where), _dec(p["weight"], where), self._rule(p["rule"], where),
-                self._expr(p["na_when"], where) if "na_when" in p else None, p.get("na"),
+                p["id"],
+                self.text(p["name"], where),
+                _dec(p["weight"], where),
+                self._rule(p["rule"], where),
+                self._expr(p["na_when"], where) if "na_when" in p else None,
+                p.get("na"),
             )
             for p in raw["parts"]
         )
@@ -377,15 +411,27 @@ class _Builder:
             return None
         groups = tuple((g["name"], tuple(g["children"])) for g in raw["groups"])
         return model.RowLayout(
-            tuple(raw["levels"]), raw["target"], raw["actual"], raw.get("weight", ""), raw["score"], raw["reason"],
-            groups, int(raw.get("min_rows", 0)),
+            tuple(raw["levels"]),
+            raw["target"],
+            raw["actual"],
+            raw.get("weight", ""),
+            raw["score"],
+            raw["reason"],
+            groups,
+            int(raw.get("min_rows", 0)),
         )
 
     def _options(self, raw: dict[str, Any], rates: dict[str, model.Rate]) -> model.Options:
-        caps = tuple((model.Interval.parse(c["range"]), _dec(c["max_total"], "options")) for c in raw.get("total_cap", ()))
+        caps = tuple(
+            (model.Interval.parse(c["range"]), _dec(c["max_total"], "options")) for c in raw.get("total_cap", ())
+        )
         execution_rate = raw.get("execution_rate")
         if execution_rate is not None and execution_rate not in rates:
             raise self.fail(f"options.execution_rate 引用了不存在的比率 {execution_rate}")
         ratio = raw.get("deviation_reason_ratio")
-        return model.Options(None if ratio is None else _dec(ratio, "options"), caps,
-                             bool(raw.get("total_cap_enabled", False)), execution_rate)
+        return model.Options(
+            None if ratio is None else _dec(ratio, "options"),
+            caps,
+            bool(raw.get("total_cap_enabled", False)),
+            execution_rate,
+        )

@@ -33,7 +33,7 @@ class Interval:
     def parse(cls, text: str) -> Interval:
         match = _INTERVAL.match(text)
         if not match:
-            raise RulePackError(f"区间写法错误：{text!r}（应如 \"[0.9, 1)\"、\"(-inf, 0.7)\"）")
+            raise RulePackError(f'区间写法错误：{text!r}（应如 "[0.9, 1)"、"(-inf, 0.7)"）')
         left, low, high, right = match.groups()
         low_value = None if low.endswith("inf") else Decimal(low)
         high_value = None if high.endswith("inf") else Decimal(high)
@@ -44,9 +44,7 @@ class Interval:
     def contains(self, value: Decimal) -> bool:
         if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
             return False
-        if self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive)):
-            return False
-        return True
+        return self.high is None or value < self.high or (value == self.high and self.high_inclusive)
 
     def describe(self, as_percent: bool) -> str:
         def show(v: Decimal | None, sign: str) -> str:
@@ -296,7 +294,14 @@ class SumRule:
 
 
 Rule = (
-    TiersRule | LinearRule | DeductionRule | ChecklistRule | ChoiceRule | ManualRule | RowsRule | BonusPenaltyRule
+    TiersRule
+    | LinearRule
+    | DeductionRule
+    | ChecklistRule
+    | ChoiceRule
+    | ManualRule
+    | RowsRule
+    | BonusPenaltyRule
     | SumRule
 )
 

@@ -1,0 +1,90 @@
+"""The installed `xl-perf` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("xl-perf")
+    command = [exe] if exe else [sys.executable, "-m", "xl_perf"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8", timeout=60)
+
+
+def test_score_json_contract() -> None:
+    result = run("score", str(SAMPLES / "ziyuan-2023-zhengti.json"), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"framework", "unit", "year", "total", "stated_total", "grade", "indicators", "findings"} <= set(data)
+    execution = next(i for i in data["indicators"] if i["id"] == "budget_execution")
+    assert execution["value"] == 0.8478 and execution["score"] == 8.48
+    assert data["total"] == 92.48 and data["grade"] == "优"
+    for indicator in data["indicators"]:
+        assert {"id", "name", "path", "weight", "value", "score", "stated_score", "rule"} <= set(indicator)
+    for finding in data["findings"]:
+        assert finding["severity"] in ("error", "warning", "info")
+        assert {"code", "location", "message"} <= set(finding)
+
+
+def test_score_exits_1_on_errors_and_locates_them() -> None:
+    result = run("score", str(SAMPLES / "gangmen-2022-zhengti.json"), "--json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["stated_total"] == 94
+    fixed = next(i for i in data["indicators"] if i["id"] == "fixed_assets")
+    assert fixed["value"] == 0.9965
+    finding = next(f for f in data["findings"] if f["code"] == "RATE_MISMATCH" and "固定资产" in f["message"])
+    assert finding["location"]["key"] == "fields.资产管理.固定资产利用率"
+    assert finding["location"]["file"].endswith("gangmen-2022-zhengti.json")
+
+
+def test_score_table_for_people() -> None:
+    result = run("score", str(SAMPLES / "gangmen-2022-zhengti.json"))
+    assert result.returncode == 1
+    assert "计算总分 89.09" in result.stdout and "填报总分 94（优）" in result.stdout
+    assert "RATE_MISMATCH" in result.stdout
+
+
+def test_bad_input_exits_2_in_chinese_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"framework": "gd-county-zhengti", "unit": "x", "year": 2022, "fields": {"资产管理": '
+        '{"固定资产总额（原值）": "很多"}}}',
+        encoding="utf-8",
+    )
+    result = run("score", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "fields.资产管理.固定资产总额（原值）：应为数字" in result.stderr
+    missing = run("score", str(tmp_path / "none.json"))
+    assert missing.returncode == 2 and "无法读取文件" in missing.stderr
+
+
+@pytest.mark.parametrize("pack", ["gd-county-zhengti", "gd-county-xiangmu", "mof-xiangmu", "mof-zhengti"])
+def test_rules_prints_the_tree(pack: str) -> None:
+    result = run("rules", pack, "--year", "2023", "--level", "县")
+    assert result.returncode == 0, result.stderr
+    assert "可调参数" in result.stdout
+
+
+def test_rules_renders_year_and_level() -> None:
+    result = run("rules", "gd-county-zhengti", "--year", "2023", "--level", "县")
+    assert "提前于2022年11月底前" in result.stdout and "县委县政府" in result.stdout
+    assert "支出完成率（4）" in result.stdout
+    listing = run("rules")
+    assert listing.returncode == 0 and "mof-zhengti" in listing.stdout
+    unknown = run("rules", "nope")
+    assert unknown.returncode == 2 and "没有名为" in unknown.stderr
+
+
+def test_help_is_chinese() -> None:
+    result = run("--help")
+    assert result.returncode == 0 and "绩效自评助手" in result.stdout

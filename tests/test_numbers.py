@@ -1,0 +1,38 @@
+from decimal import Decimal
+
+import pytest
+
+from xl_perf.numbers import format_number, format_percent, round_half_up, score2, to_decimal, to_json_number
+
+
+def test_half_up_differs_from_python_round() -> None:
+    assert round(4.625, 2) == 4.62  # binary float: the reason Decimal is used everywhere
+    assert score2(Decimal("4.625")) == Decimal("4.63")
+    assert score2(Decimal("-4.625")) == Decimal("-4.63")
+
+
+def test_float_inputs_round_like_the_spreadsheet() -> None:
+    # LibreOffice and Excel show 163185.465 for this float and ROUND it to .47.
+    assert round_half_up(to_decimal(163185.46499999997), 2) == Decimal("163185.47")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(1, Decimal(1)), ("1,234.5", Decimal("1234.5")), (" 623.731085 ", Decimal("623.731085")), (0.1, Decimal("0.1"))],
+)
+def test_to_decimal(raw: object, expected: Decimal) -> None:
+    assert to_decimal(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "", True, None, float("nan"), float("inf"), "NaN", [1]])
+def test_to_decimal_rejects(raw: object) -> None:
+    with pytest.raises(ValueError):
+        to_decimal(raw)
+
+
+def test_formatting() -> None:
+    assert format_percent(Decimal("0.996455")) == "99.65%"
+    assert format_number(Decimal("4.00")) == "4"
+    assert format_number(Decimal("100")) == "100"
+    assert to_json_number(Decimal("4.00")) == 4
+    assert to_json_number(Decimal("0.9965")) == 0.9965
