@@ -299,16 +299,19 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
             continue
         columns = {"/".join(doc.text(p) for p in c.path): c for c in spec.columns}
         parsed_rows: list[TableRow] = []
+        current_fixed: model.RowSpec | None = None
         for index, row in enumerate(rows):
             row_key = f"{key}[{index}]"
             if not isinstance(row, dict):
                 problems.add(row_key, "应为对象")
                 continue
             row_label = str(row.get(spec.row_header, "")).strip()
-            row_spec = match_row(doc, spec, row_label)
+            row_spec = match_row(doc, spec, row_label, after=current_fixed)
             if row_spec is None:
                 problems.add(f"{row_key}.{spec.row_header}", f"不认识的行名 {row_label!r}")
                 continue
+            if not row_spec.repeat:
+                current_fixed = row_spec
             values: dict[str, Value] = {}
             for column_label, value in row.items():
                 if column_label == spec.row_header:
@@ -328,21 +331,36 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
         doc.tables[spec.id] = parsed_rows
 
 
-def match_row(doc: Document, spec: model.TableSpec, label: str) -> model.RowSpec | None:
-    """Fixed rows match their label exactly; repeating rows ("项目{n}") match "项目1", "项目2：名称", ...
+def level_rows(doc: Document, spec: model.TableSpec) -> list[model.RowSpec]:
+    return [r for r in spec.rows if not r.levels or doc.level in r.levels]
 
-    A repeating row belongs to the nearest fixed row above it in the pack, which callers resolve by order.
-    """
+
+def repeat_after(rows: list[model.RowSpec], fixed: model.RowSpec | None) -> model.RowSpec | None:
+    """The repeating row spec that belongs to `fixed` (the first repeat spec after it in the pack)."""
+    start = 0 if fixed is None else rows.index(fixed) + 1
+    for row in rows[start:]:
+        if row.repeat:
+            return row
+        if fixed is not None:
+            return None
+    return None
+
+
+def match_row(
+    doc: Document, spec: model.TableSpec, label: str, after: model.RowSpec | None = None
+) -> model.RowSpec | None:
+    """Fixed rows match their label exactly; repeating rows ("项目{n}") match "项目1", "项目2：名称", ... and belong to
+    the group of the fixed row above them (`after`)."""
     compact = re.sub(r"\s+", "", label)
-    rows = [r for r in spec.rows if not r.levels or doc.level in r.levels]
+    rows = level_rows(doc, spec)
     for row in rows:
         if not row.repeat and re.sub(r"\s+", "", doc.text(row.label)) == compact:
             return row
-    for row in rows:
-        if row.repeat:
-            prefix = doc.text(row.label.replace("{n}", "\0")).split("\0")[0]
-            if re.match(re.escape(prefix) + r"\d+", compact):
-                return row
+    repeat = repeat_after(rows, after)
+    if repeat is not None:
+        prefix = doc.text(repeat.label.replace("{n}", "\0")).split("\0")[0]
+        if re.match(re.escape(prefix) + r"\d+", compact):
+            return repeat
     return None
 
 
@@ -514,3 +532,97 @@ def locator(doc: Document) -> Callable[[Ref], Location]:
         return Location(file=doc.source, key=key)
 
     return locate
+
+
+def json_value(value: Value, spec_type: str, options: tuple[str, ...] = ()) -> object:
+    """The canonical JSON form of a normalised value (what `to_dict` writes and `from_dict` reads back)."""
+    if isinstance(value, bool):
+        yes, no = options if len(options) == 2 else ("是", "否")
+        return yes if value else no
+    if isinstance(value, Decimal):
+        normalized = value.normalize()
+        if normalized == normalized.to_integral_value():
+            return int(normalized)
+        return float(normalized)
+    return value
+
+
+def to_dict(doc: Document) -> dict[str, object]:
+    """The canonical data document: `from_dict(to_dict(doc))` reproduces `doc`, and two documents with the same
+    content give equal dictionaries (dates in ISO form, rates as fractions, integers without a decimal point)."""
+    pack = doc.pack
+    fields: dict[str, dict[str, object]] = {}
+    for section in pack.sections:
+        for spec in section.fields:
+            if spec.id in doc.fields:
+                options = tuple(doc.text(o) for o in spec.options)
+                fields.setdefault(doc.text(section.label), {})[doc.text(spec.label)] = json_value(
+                    doc.fields[spec.id], spec.type, options
+                )
+    tables: dict[str, list[dict[str, object]]] = {}
+    for table in pack.tables:
+        rows = doc.tables.get(table.id, [])
+        if not rows:
+            continue
+        out = []
+        for row in rows:
+            item: dict[str, object] = {table.row_header: row.label}
+            for column in table.columns:
+                if column.id in row.values:
+                    key = "/".join(doc.text(p) for p in column.path)
+                    item[key] = json_value(row.values[column.id], column.type)
+            out.append(item)
+        tables[doc.text(table.label)] = out
+    result: dict[str, object] = {
+        "schema": SCHEMA,
+        "framework": pack.id,
+        "unit": doc.unit,
+        "year": doc.year,
+        "level": doc.level,
+        "fields": fields,
+    }
+    if tables:
+        result["tables"] = tables
+    if doc.rows and pack.rows is not None:
+        layout = pack.rows
+        rows_out = []
+        for row in doc.rows:
+            item = {name: value for name, value in zip(layout.levels, row.levels, strict=True) if value}
+            for key, value in ((layout.target, row.target), (layout.actual, row.actual), (layout.reason, row.reason)):
+                if value:
+                    item[key] = value
+            if layout.weight and row.weight is not None:
+                item[layout.weight] = json_value(row.weight, "score")
+            if layout.score and row.stated_score is not None:
+                item[layout.score] = json_value(row.stated_score, "score")
+            rows_out.append(item)
+        result["indicator_rows"] = rows_out
+    names = score_keys(doc)
+    if doc.stated_scores:
+        result["scores"] = {names[i]: json_value(v, "score") for i, v in doc.stated_scores.items()}
+    if doc.stated_total is not None:
+        result["stated_total"] = json_value(doc.stated_total, "score")
+    if doc.weights:
+        result["weights"] = {names[i]: json_value(v, "score") for i, v in doc.weights.items()}
+    if doc.not_applicable:
+        result["not_applicable"] = [names[i] for i in doc.not_applicable]
+    if doc.params:
+        result["params"] = dict(doc.params)
+    if doc.options:
+        result["options"] = dict(doc.options)
+    return result
+
+
+def score_keys(doc: Document) -> dict[str, str]:
+    """Indicator id -> the key a data document uses: the leaf name when unique, else the full path."""
+    names = indicator_names(doc)
+    keys: dict[str, str] = {}
+    for indicator in doc.pack.indicators:
+        leaf = doc.text(indicator.name)
+        keys[indicator.id] = leaf if names.get(leaf) == indicator.id else "/".join(doc.text(p) for p in indicator.path)
+    return keys
+
+
+def empty(pack_id: str, year: int, level: str, unit: str) -> Document:
+    """A blank document of a framework, for generating blank templates."""
+    return from_dict({"schema": SCHEMA, "framework": pack_id, "unit": unit, "year": year, "level": level})

@@ -34,6 +34,7 @@ class Outcome:
     value: Decimal | None = None
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    parts: dict[str, Decimal | None] = field(default_factory=dict)  # sum rules: each part's own score
 
     @property
     def point(self) -> Decimal | None:
@@ -82,6 +83,7 @@ class IndicatorResult:
     rule: str  # which branch fired, in Chinese
     parent: str | None = None
     row_index: int | None = None
+    parts: dict[str, Decimal | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
@@ -586,6 +588,7 @@ class _Evaluator:
                 text,
                 missing=[m for _, o in outcomes for m in o.missing],
                 warnings=[w for _, o in outcomes for w in o.warnings],
+                parts={p.id: o.point for p, o in outcomes},
             )
             own = sum((part_weights[(indicator.id, p.id)] for p in rule.parts), ZERO)
             return result.scaled(weight / own) if own and own != weight else result
@@ -661,6 +664,7 @@ class _Evaluator:
             score=score,
             basis=basis,
             rule=outcome.explanation,
+            parts=outcome.parts,
         )
 
     # --- indicator rows (target vs actual) ---------------------------------------------------------------------

@@ -1,0 +1,229 @@
+"""One interface to a workbook's cells, with interchangeable engines.
+
+- `FileWorkbook`: a file on disk, read-only. Values come from python-calamine (fast, cached results as saved);
+  defined names and "is this cell a formula" from openpyxl in read-only mode (calamine exposes neither).
+- `SnapshotWorkbook`: a JSON snapshot, so logic above this layer is tested without any spreadsheet file.
+- The live Excel engine (xlwings) implements the same protocol in the Excel integration.
+
+Positions are 0-based (row, col). A cell's value is str, float, int, bool, datetime/date or None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from xl_perf.errors import BadInputError, Location, describe_os_error
+
+CellValue = str | float | int | bool | dt.date | dt.datetime | None
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+@dataclass(frozen=True)
+class NameTarget:
+    sheet: str
+    first: tuple[int, int]
+    last: tuple[int, int]
+
+
+def col_index(letters: str) -> int:
+    value = 0
+    for ch in letters:
+        value = value * 26 + ord(ch) - 64
+    return value - 1
+
+
+def parse_reference(text: str) -> NameTarget | None:
+    match = _REF.match(text.strip().lstrip("="))
+    if not match:
+        return None
+    quoted, plain, c1, r1, c2, r2 = match.groups()
+    sheet = quoted.replace("''", "'") if quoted is not None else plain
+    first = (int(r1) - 1, col_index(c1))
+    last = (int(r2) - 1, col_index(c2)) if c2 else first
+    return NameTarget(sheet, first, last)
+
+
+class WorkbookData(Protocol):
+    source: str
+
+    def sheet_names(self) -> list[str]: ...
+    def value(self, sheet: str, row: int, col: int) -> CellValue: ...
+    def names(self) -> dict[str, NameTarget]: ...
+    def is_formula(self, sheet: str, row: int, col: int) -> bool: ...
+
+
+@dataclass
+class SnapshotWorkbook:
+    """A workbook as plain data: {"sheets": {name: {"A1": value}}, "names": {name: "'Sheet'!$A$1"},
+    "formulas": {name: ["B2", ...]}}."""
+
+    sheets: dict[str, dict[tuple[int, int], CellValue]]
+    defined: dict[str, NameTarget] = field(default_factory=dict)
+    formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    source: str = "snapshot"
+
+    def sheet_names(self) -> list[str]:
+        return list(self.sheets)
+
+    def value(self, sheet: str, row: int, col: int) -> CellValue:
+        return self.sheets.get(sheet, {}).get((row, col))
+
+    def names(self) -> dict[str, NameTarget]:
+        return dict(self.defined)
+
+    def is_formula(self, sheet: str, row: int, col: int) -> bool:
+        return (row, col) in self.formulas.get(sheet, set())
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "snapshot") -> SnapshotWorkbook:
+        data = json.loads(text)
+        sheets = {
+            name: {_cell(ref): _json_cell(value) for ref, value in cells.items()} for name, cells in data["sheets"].items()
+        }
+        names = {k: t for k, v in data.get("names", {}).items() if (t := parse_reference(v)) is not None}
+        formulas = {name: {_cell(ref) for ref in refs} for name, refs in data.get("formulas", {}).items()}
+        return cls(sheets, names, formulas, source)
+
+    def to_json(self) -> str:
+        def ref(row: int, col: int) -> str:
+            from xl_perf.template.layout import address
+
+            return address(row, col)
+
+        def name_ref(target: NameTarget) -> str:
+            from xl_perf.template.layout import address
+
+            quoted = target.sheet.replace("'", "''")
+            first = address(*target.first)
+            last = address(*target.last)
+            return f"'{quoted}'!{first}" + ("" if first == last else f":{last}")
+
+        data = {
+            "sheets": {n: {ref(r, c): _to_json_cell(v) for (r, c), v in sorted(cells.items())} for n, cells in self.sheets.items()},
+            "names": {k: name_ref(v) for k, v in sorted(self.defined.items())},
+            "formulas": {n: sorted(ref(r, c) for r, c in cells) for n, cells in self.formulas.items()},
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def _cell(ref: str) -> tuple[int, int]:
+    match = re.match(r"^([A-Z]{1,3})(\d+)$", ref)
+    if not match:
+        raise ValueError(ref)
+    return int(match.group(2)) - 1, col_index(match.group(1))
+
+
+def _json_cell(value: object) -> CellValue:
+    if isinstance(value, dict) and "date" in value:
+        return dt.date.fromisoformat(value["date"])
+    return value  # type: ignore[return-value]
+
+
+def _to_json_cell(value: CellValue) -> object:
+    if isinstance(value, dt.datetime):
+        return {"date": value.date().isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+class FileWorkbook:
+    """A workbook file, opened read-only. The file is never written."""
+
+    def __init__(self, path: str | Path) -> None:
+        from python_calamine import CalamineWorkbook
+
+        self.path = Path(path)
+        self.source = str(path)
+        try:
+            self._book = CalamineWorkbook.from_path(str(self.path))
+        except OSError as exc:
+            raise BadInputError(f"无法读取文件：{describe_os_error(exc)}", Location(file=self.source)) from None
+        except Exception as exc:  # calamine raises its own error types for damaged or encrypted files
+            raise BadInputError(f"无法作为 .xlsx 工作簿读取：{exc}", Location(file=self.source)) from None
+        self._values: dict[str, list[list[CellValue]]] = {}
+        self._names: dict[str, NameTarget] | None = None
+        self._formulas: dict[str, set[tuple[int, int]]] = {}
+
+    def sheet_names(self) -> list[str]:
+        return list(self._book.sheet_names)
+
+    def _grid(self, sheet: str) -> list[list[CellValue]]:
+        if sheet not in self._values:
+            try:
+                data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise BadInputError(f"无法读取工作表：{exc}", Location(file=self.source, sheet=sheet)) from None
+            self._values[sheet] = data
+        return self._values[sheet]
+
+    def value(self, sheet: str, row: int, col: int) -> CellValue:
+        grid = self._grid(sheet)
+        if row >= len(grid) or col >= len(grid[row]):
+            return None
+        value = grid[row][col]
+        return None if value == "" else value
+
+    def _load_openpyxl(self) -> None:
+        if self._names is not None:
+            return
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, keep_links=False, data_only=False)
+        except Exception as exc:
+            raise BadInputError(f"无法读取工作簿的名称与公式：{exc}", Location(file=self.source)) from None
+        try:
+            names: dict[str, NameTarget] = {}
+            for name, definition in book.defined_names.items():
+                target = parse_reference(definition.attr_text or "")
+                if target is not None:
+                    names[name] = target
+            self._names = names
+            self._book_openpyxl = book
+        except Exception:
+            book.close()
+            raise
+
+    def names(self) -> dict[str, NameTarget]:
+        self._load_openpyxl()
+        assert self._names is not None
+        return dict(self._names)
+
+    def is_formula(self, sheet: str, row: int, col: int) -> bool:
+        if sheet not in self._formulas:
+            self._load_openpyxl()
+            cells: set[tuple[int, int]] = set()
+            worksheet = self._book_openpyxl[sheet]
+            for r, values in enumerate(worksheet.iter_rows()):
+                for cell in values:
+                    if getattr(cell, "data_type", None) == "f":
+                        cells.add((cell.row - 1, cell.column - 1))
+                del r
+            self._formulas[sheet] = cells
+        return (row, col) in self._formulas[sheet]
+
+    def close(self) -> None:
+        book = getattr(self, "_book_openpyxl", None)
+        if book is not None:
+            book.close()
+        self._book.close()
+
+    def __enter__(self) -> FileWorkbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, list[CellValue]]]:
+    """Rows of a named region: (row index, values of its columns)."""
+    (r1, c1), (r2, c2) = target.first, target.last
+    for row in range(r1, r2 + 1):
+        yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]

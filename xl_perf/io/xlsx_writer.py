@@ -1,0 +1,170 @@
+"""Render a template `Layout` with XlsxWriter: the only place that writes .xlsx files (through `safe_write`).
+
+Free text is always written with write_string (never through a writer's type guessing), so text that starts with
+"=" stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from xl_perf.template.layout import META_SHEET, Layout, Sheet
+
+FONT = "宋体"
+INPUT_FILL = "#FFF2CC"
+COMPUTED_FILL = "#E2EFDA"
+HELPER_FILL = "#EDEDED"
+
+_BASE: dict[str, Any] = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
+_BORDER: dict[str, Any] = {"border": 1}
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"font_name": "黑体", "font_size": 16, "bold": True, "align": "center"},
+    "subtitle": {"font_size": 12, "align": "center"},
+    "note": {"align": "left"},
+    "note_right": {"align": "right"},
+    "footnote": {"font_size": 9, "align": "left"},
+    "footer": {"align": "left", "font_size": 11},
+    "header": {**_BORDER, "bold": True, "align": "center", "bg_color": "#D9E1F2"},
+    "helper_header": {**_BORDER, "bold": True, "align": "center", "bg_color": HELPER_FILL, "font_color": "#595959"},
+    "section": {**_BORDER, "bold": True, "align": "center"},
+    "field_label": {**_BORDER, "align": "center"},
+    "row_label": {**_BORDER, "align": "left"},
+    "group_name": {**_BORDER, "align": "center"},
+    "ind_name": {**_BORDER, "align": "center"},
+    "number": {**_BORDER, "align": "center", "num_format": "0.##"},
+    "long": {**_BORDER, "align": "left", "valign": "top", "font_size": 9},
+    "label": {**_BORDER},
+    "input": {**_BORDER, "bg_color": INPUT_FILL, "locked": False},
+    "input_label": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "align": "left"},
+    "input_long": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "align": "left", "valign": "top"},
+    "input_amount": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00####"},
+    "input_rate": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00%"},
+    "input_date": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "yyyy年m月d日"},
+    "input_score": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00", "align": "center"},
+    "computed": {**_BORDER, "bg_color": COMPUTED_FILL, "num_format": "0.00", "align": "center"},
+    "computed_rate": {**_BORDER, "bg_color": COMPUTED_FILL, "num_format": "0.00%", "align": "center"},
+    "helper": {**_BORDER, "bg_color": HELPER_FILL, "num_format": "0.00##", "align": "center", "font_color": "#595959"},
+    "helper_check": {**_BORDER, "bg_color": HELPER_FILL, "align": "center", "font_color": "#C00000"},
+}
+
+CellValue = str | float | int | bool | dt.date | Decimal | None
+
+
+def write(
+    layout: Layout,
+    path: Path,
+    values: Mapping[tuple[str, int, int], CellValue] | None = None,
+    cached: Mapping[str, CellValue] | None = None,
+    *,
+    vba_project: bytes | None = None,
+) -> None:
+    """Write `layout` to `path` (a temp path owned by safe_write). `values` fills input cells (sheet key, row, col);
+    `cached` gives the engine's result for computed cells by defined name, stored as the formulas' cached values."""
+    values = values or {}
+    cached = cached or {}
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    try:
+        formats = {name: workbook.add_format({**_BASE, **spec}) for name, spec in STYLES.items()}
+        for sheet in layout.sheets:
+            _write_sheet(workbook, sheet, formats, values, cached)
+        for sheet in layout.sheets:
+            quoted = sheet.name.replace("'", "''")
+            for name, row, col in sheet.names():
+                workbook.define_name(name, f"='{quoted}'!{xl_rowcol_to_cell(row, col, True, True)}")
+            for name, (r1, c1, r2, c2) in sheet.ranges.items():
+                first = xl_rowcol_to_cell(r1, c1, True, True)
+                last = xl_rowcol_to_cell(r2, c2, True, True)
+                workbook.define_name(name, f"='{quoted}'!{first}:{last}")
+        meta = workbook.add_worksheet(META_SHEET)
+        for index, (key, value) in enumerate(layout.meta.items()):
+            meta.write_string(index, 0, key)
+            meta.write_string(index, 1, value)
+        meta.very_hidden()
+        workbook.set_properties({"title": layout.pack.title, "subject": layout.unit, "author": "xl-perf 绩效自评助手"})
+        workbook.set_calc_mode("auto")
+        if vba_project is not None:
+            workbook.add_vba_project(vba_project, is_stream=True)  # type: ignore[arg-type]
+    finally:
+        workbook.close()
+
+
+def _write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, Decimal | int | float):
+        ws.write_number(row, col, float(value), fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
+                 values: Mapping[tuple[str, int, int], CellValue], cached: Mapping[str, CellValue]) -> None:
+    ws = workbook.add_worksheet(sheet.name)
+    ws.hide_gridlines(2)
+    for col, width in sheet.widths.items():
+        ws.set_column(col, col, width)
+    for row, height in sheet.heights.items():
+        ws.set_row(row, height)
+    for (row, col), cell in sorted(sheet.cells.items()):
+        fmt = formats[cell.style]
+        rows, cols = cell.span
+        if rows > 1 or cols > 1:
+            ws.merge_range(row, col, row + rows - 1, col + cols - 1, None, fmt)
+        value = values.get((sheet.key, row, col)) if cell.binding is not None else None
+        if value is not None and value != "":
+            _write_value(ws, row, col, value, fmt)
+        elif cell.formula:
+            result = cached.get(cell.name or "", None) if cell.name else None
+            ws.write_formula(row, col, cell.formula, fmt, "" if result is None else _cached(result))
+        elif cell.text is not None:
+            if isinstance(cell.text, str):
+                ws.write_string(row, col, cell.text, fmt)
+            else:
+                ws.write_number(row, col, cell.text, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
+        if cell.validation is not None:
+            options = dict(cell.validation.options)
+            if options.get("validate") == "custom":
+                options["value"] = str(options["value"]).replace("{cell}", xl_rowcol_to_cell(row, col))
+            ws.data_validation(row, col, row + rows - 1, col + cols - 1, options)
+    ws.protect("", {
+        "insert_rows": True, "delete_rows": True, "format_rows": True, "format_columns": True,
+        "select_locked_cells": True, "select_unlocked_cells": True,
+    })
+    if sheet.freeze != (0, 0):
+        ws.freeze_panes(*sheet.freeze)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    if sheet.repeat_rows is not None:
+        ws.repeat_rows(*sheet.repeat_rows)
+    ws.print_area(0, 0, max(0, sheet.rows_used - 1), sheet.print_cols - 1)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    if sheet.helper_cols is not None:
+        first, last = sheet.helper_cols
+        ws.set_column(first, last, None, None, {"level": 1})
+        ws.write_string(0, first, "以下为工具计算列（不打印）", formats["helper_header"])
+
+
+def _cached(value: CellValue) -> str | float:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Decimal | int | float):
+        return float(value)
+    return "" if value is None else str(value)

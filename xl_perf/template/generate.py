@@ -1,0 +1,128 @@
+"""Generate blank templates, fill them with a data document, and read them back.
+
+Every workbook is written fresh from the template description (never by loading and re-saving a user's file), into a
+temp file that is re-read and compared with what was meant to be written before it replaces the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from xl_perf import document
+from xl_perf.engine.evaluate import evaluate
+from xl_perf.errors import BadInputError, Location
+from xl_perf.io import safe_write, xlsx_writer
+from xl_perf.io.workbook import FileWorkbook
+from xl_perf.rules import loader
+from xl_perf.template import fill, layout, native, read
+
+FormulaFactory = Callable[[document.Document], layout.FormulaBuilder]
+
+
+def build_layout(doc: document.Document, formulas: FormulaFactory = native.NativeFormulas) -> layout.Layout:
+    return layout.build(doc, formulas(doc))
+
+
+def write_workbook(doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (),
+                   formulas: FormulaFactory = native.NativeFormulas, vba_project: bytes | None = None) -> Path:
+    """Write `doc` as a workbook at `target`; verified by reading it back into the same data document."""
+    plan = build_layout(doc, formulas)
+    evaluation = evaluate(doc)
+    values = fill.values_for(plan, doc)
+    cached = fill.cached_for(evaluation)
+    expected = document.to_dict(doc)
+
+    def verify(path: Path) -> None:
+        with FileWorkbook(path) as book:
+            written = document.to_dict(read.read_document(book))
+        if written != expected:
+            raise BadInputError("写入后回读的数据与原数据不一致，已放弃写入", Location(file=str(target)))
+
+    with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
+        xlsx_writer.write(plan, temp, values, cached, vba_project=vba_project)
+    return target
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "", text) or "未命名"
+
+
+def file_name(doc: document.Document, suffix: str = ".xlsx") -> str:
+    title = doc.text(doc.pack.title)
+    project = doc.fields.get("project_name")
+    parts = [doc.unit or "空白", str(doc.year)]
+    if isinstance(project, str) and project:
+        parts.append(project)
+    parts.append(title)
+    return safe_name("_".join(parts)) + suffix
+
+
+def new_documents(framework: str, year: int, unit: str, level: str, projects: list[str]) -> list[document.Document]:
+    """Blank documents for `xl-perf new`: one per project for project frameworks, else one."""
+    pack = loader.load(framework)
+    base = {"schema": document.SCHEMA, "framework": framework, "unit": unit, "year": year, "level": level}
+    if pack.kind == "xiangmu":
+        names = projects or [""]
+        docs = []
+        for name in names:
+            fields: dict[str, dict[str, object]] = {}
+            section = next(s for s in pack.sections if any(f.id == "project_name" for f in s.fields))
+            if name:
+                fields[section.label] = {"项目名称": name}
+            if unit:
+                for spec in section.fields:
+                    if spec.id in ("department", "implementer"):
+                        fields.setdefault(section.label, {})[spec.label] = unit
+            docs.append(document.from_dict({**base, "fields": fields}))
+        return docs
+    data: dict[str, object] = dict(base)
+    if unit:
+        unit_fields = [(s, f) for s in pack.sections for f in s.fields if f.id in ("unit_name", "department")]
+        data["fields"] = {s.label: {f.label: unit} for s, f in unit_fields}
+    if projects and pack.tables:
+        table = pack.tables[0]
+        doc = document.empty(framework, year, level, unit or "（未填）")
+        rows = []
+        fixed = next((r for r in table.rows if r.repeat), None)
+        if fixed is not None:
+            anchor_index = table.rows.index(fixed) - 1
+            anchor = table.rows[anchor_index]
+            rows.append({table.row_header: doc.text(anchor.label)})
+            rows += [{table.row_header: f"项目{i}：{name}"} for i, name in enumerate(projects, 1)]
+        data["tables"] = {doc.text(table.label): rows}
+    return [document.from_dict(data)]
+
+
+def load_any(path: Path) -> document.Document:
+    """A data document from a .json file or a workbook, for score and check."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return document.load_path(path)
+    if suffix in (".xlsx", ".xlsm"):
+        with FileWorkbook(path) as book:
+            return read.read_document(book)
+    raise BadInputError("只支持 .json 数据文档或 .xlsx/.xlsm 工作簿", Location(file=str(path)))
+
+
+def fill_template(template: Path, data: Path, target: Path) -> Path:
+    with FileWorkbook(template) as book:
+        meta = read.read_meta(book)
+    doc = document.load_path(data)
+    if doc.pack.id != meta.get("framework"):
+        raise BadInputError(
+            f"数据文档的框架 {doc.pack.id} 与模板的框架 {meta.get('framework')} 不符", Location(file=str(data))
+        )
+    if str(doc.year) != meta.get("year"):
+        raise BadInputError(f"数据文档的年度 {doc.year} 与模板的年度 {meta.get('year')} 不符", Location(file=str(data)))
+    return write_workbook(doc, target, protect=(template, data))
+
+
+def dump(path: Path) -> dict[str, object]:
+    return document.to_dict(load_any(path))
+
+
+def stamp() -> dt.datetime:
+    return dt.datetime(2000, 1, 1)

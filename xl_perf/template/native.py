@@ -1,0 +1,356 @@
+"""Native Excel formulas for computed cells, derived from the rule pack (the .xlsx variant).
+
+They reproduce the engine's rules cell by cell: a rate is blank ("") when an input is blank and "无法计算" when its
+denominator is zero; a score is blank when the rule needs the unit's judgement or an input is missing. The tests
+recalculate these formulas in LibreOffice and compare every computed cell with the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from xl_perf.document import Document
+from xl_perf.engine.expr import Expr
+from xl_perf.rules import model
+from xl_perf.template.layout import RowRefs, field_name, rate_name, score_name, stated_name, weight_name
+
+UNDEFINED = "无法计算"
+_DIGITS = "{" + ",".join(str(i) for i in range(1, 16)) + "}"
+
+
+def _num(value: Decimal | float | int) -> str:
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
+class NativeFormulas:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.pack = doc.pack
+        self.zero_blanks = doc.param("blank_inputs") == "zero"
+
+    # --- references --------------------------------------------------------------------------------------------
+
+    def ref(self, name: str) -> str:
+        if name in self.pack.rates:
+            return rate_name(name)
+        spec = self.pack.fields.get(name)
+        if spec is not None and spec.type in ("yesno", "havenot"):
+            return f'({field_name(name)}="{spec.options[0]}")'
+        if self.zero_blanks and (spec is None or spec.type in model.NUMERIC_TYPES):
+            return f"N({field_name(name)})"
+        return field_name(name)
+
+    def raw_ref(self, name: str) -> str:
+        return rate_name(name) if name in self.pack.rates else field_name(name)
+
+    def missing(self, names: list[str]) -> str | None:
+        """Excel condition that is TRUE when an input the expression needs is blank (or a rate it uses is blank)."""
+        checks = []
+        for name in names:
+            if self.zero_blanks and name not in self.pack.rates:
+                continue
+            checks.append(f'{self.raw_ref(name)}=""')
+        if not checks:
+            return None
+        return checks[0] if len(checks) == 1 else f"OR({','.join(checks)})"
+
+    def undefined(self, expr: Expr) -> str:
+        rates = [n for n in expr.names if n in self.pack.rates]
+        checks = [f'{rate_name(r)}="{UNDEFINED}"' for r in rates]
+        checks.append(f"ISERROR({expr.to_excel(self.ref)})")
+        return checks[0] if len(checks) == 1 else f"OR({','.join(checks)})"
+
+    def guard(self, names: list[str], inner: str) -> str:
+        condition = self.missing(names)
+        return inner if condition is None else f'IF({condition},"",{inner})'
+
+    def score_value(self, ref: model.ScoreRef) -> str:
+        if isinstance(ref, Decimal):
+            return _num(ref)
+        return _num(Decimal(str(self.doc.param(ref.removeprefix("param:")))))
+
+    @staticmethod
+    def interval(value: str, interval: model.Interval) -> str:
+        tests = []
+        if interval.low is not None:
+            tests.append(f"{value}{'>=' if interval.low_inclusive else '>'}{_num(interval.low)}")
+        if interval.high is not None:
+            tests.append(f"{value}{'<=' if interval.high_inclusive else '<'}{_num(interval.high)}")
+        if not tests:
+            return "TRUE"
+        return tests[0] if len(tests) == 1 else f"AND({','.join(tests)})"
+
+    # --- rates -------------------------------------------------------------------------------------------------
+
+    def precision(self, rate: model.Rate) -> int:
+        if rate.precision is not None:
+            return rate.precision
+        return int(str(self.doc.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
+
+    def rate(self, rate: model.Rate) -> str:
+        body = f'IFERROR(ROUND({rate.formula.to_excel(self.ref)},{self.precision(rate)}),"{UNDEFINED}")'
+        return "=" + self.guard(rate.formula.names, body)
+
+    # --- rules -------------------------------------------------------------------------------------------------
+
+    def undefined_cases(self, cases: tuple[model.Undefined, ...]) -> str:
+        result = '""'
+        for case in reversed(cases):
+            test = f"IF({case.when.to_excel(self.ref)},{self.score_value(case.score)},{result})"
+            condition = self.missing(case.when.names)
+            result = test if condition is None else f'IF({condition},"",{test})'
+        return result
+
+    def rule(self, rule: model.Rule, weight: Decimal) -> str | None:
+        """Excel expression (no '=') for the rule's score at `weight`, or None when the rule needs judgement."""
+        if getattr(rule, "judged", False):
+            return None
+        if isinstance(rule, model.TiersRule):
+            value = rule.value.to_excel(self.ref)
+            chain = '""'
+            for tier in reversed(rule.tiers):
+                chain = f"IF({self.interval(value, tier.range)},{self.score_value(tier.score)},{chain})"
+            body = f"IF({self.undefined(rule.value)},{self.undefined_cases(rule.undefined)},{chain})"
+            return self.guard(rule.value.names, body)
+        if isinstance(rule, model.LinearRule):
+            value = rule.value.to_excel(self.ref)
+            w = _num(weight)
+            score = f"ROUND(MIN(MAX(({value})*{w},0),{w}),2)"
+            if rule.zero_when is not None:
+                zero = f"IF({rule.zero_when.to_excel(self.ref)},0,{score})"
+                score = self.guard(rule.zero_when.names, zero)
+            body = f"IF({self.undefined(rule.value)},{self.undefined_cases(rule.undefined)},{score})"
+            return self.guard(rule.value.names, body)
+        if isinstance(rule, model.DeductionRule):
+            deductions = []
+            names: list[str] = []
+            for item in rule.items:
+                value = f"({item.value.to_excel(self.ref)})"
+                names += [n for n in item.value.names if n not in names]
+                if item.tiers:
+                    chain = "0"
+                    for tier in reversed(item.tiers):
+                        chain = f"IF({self.interval(value, tier.range)},{self.score_value(tier.deduct)},{chain})"
+                    deductions.append(chain)
+                elif item.step is not None:
+                    rounding = item.rounding
+                    if rounding.startswith("param:"):
+                        rounding = str(self.doc.param(rounding.removeprefix("param:")))
+                    fn = "ROUNDUP" if rounding == "ceil" else "ROUNDDOWN"
+                    # ROUND(...,9) first: 0.55/0.05 is 11.000000000000002 in binary floating point.
+                    deductions.append(f"MAX(0,{fn}(ROUND({value}/{_num(item.step)},9),0))*{_num(item.per or 0)}")
+                else:
+                    deductions.append(f"MAX(0,{value})*{_num(item.per or 0)}")
+            score = f"ROUND(MAX(0,{_num(weight)}-({'+'.join(deductions)})),2)"
+            undefined = "OR(" + ",".join(self.undefined(i.value) for i in rule.items) + ")"
+            return self.guard(names, f'IF({undefined},"",{score})')
+        if isinstance(rule, model.ChecklistRule):
+            if any(item.input is None for item in rule.items):
+                return None
+            declared = sum((i.points for i in rule.items), Decimal(0))
+            factor = weight / declared if declared else Decimal(1)
+            terms = [f"IF({self.ref(i.input)},{_num(i.points * factor)},0)" for i in rule.items if i.input]
+            names = [i.input for i in rule.items if i.input]
+            return self.guard(names, f"ROUND({'+'.join(terms)},2)")
+        if isinstance(rule, model.ChoiceRule):
+            spec = self.pack.fields[rule.input]
+            chain = '""'
+            for option, score in reversed(rule.options):
+                chain = f'IF({field_name(rule.input)}="{self.doc.text(option)}",{_num(score)},{chain})'
+            del spec
+            return self.guard([rule.input], chain)
+        if isinstance(rule, model.ManualRule):
+            return None
+        if isinstance(rule, model.BonusPenaltyRule):
+            terms = []
+            for item in rule.items:
+                amount = f"N({field_name(item.input)})*{_num(item.per)}"
+                terms.append(f"MIN({amount},{_num(item.cap)})" if item.per > 0 else f"MAX({amount},-{_num(item.cap)})")
+            return "+".join(terms)
+        return None
+
+    # --- not applicable ----------------------------------------------------------------------------------------
+
+    def na_condition(self, expr: Expr) -> str:
+        condition = self.missing(expr.names)
+        body = expr.to_excel(self.ref)
+        return body if condition is None else f"IF({condition},FALSE,{body})"
+
+    def moved_in(self, indicator: model.Indicator) -> str | None:
+        """Points that not-applicable parts of other indicators move to `indicator`."""
+        terms = []
+        for other in self.pack.indicators:
+            if not isinstance(other.rule, model.SumRule):
+                continue
+            for part in other.rule.parts:
+                if part.na_target == indicator.id and part.na_when is not None:
+                    terms.append(f"IF({self.na_condition(part.na_when)},{_num(part.weight)},0)")
+        return "+".join(terms) if terms else None
+
+    # --- the FormulaBuilder protocol -----------------------------------------------------------------------------
+
+    def part(self, indicator: model.Indicator, part: model.Part) -> str | None:
+        inner = self.rule(part.rule, part.weight)
+        if inner is None:
+            return None
+        if part.na_when is not None:
+            if part.na_target == "siblings":
+                return None
+            inner = f"IF({self.na_condition(part.na_when)},0,{inner})"
+        return "=" + inner
+
+    def score(self, indicator: model.Indicator) -> str | None:
+        weight = self.doc.weights.get(indicator.id, indicator.weight)
+        rule = indicator.rule
+        if isinstance(rule, model.RowsRule):
+            return "=" + self.rows_score(indicator, rule)
+        if isinstance(rule, model.SumRule):
+            if any(self.part(indicator, p) is None for p in rule.parts) or len(rule.parts) > 4:
+                return None
+            names = [f"xp_part_{indicator.id}_{p.id}" for p in rule.parts]
+            blank = "OR(" + ",".join(f'{n}=""' for n in names) + ")"
+            return f'=IF({blank},"",ROUND({"+".join(names)},2))'
+        inner = self.rule(rule, weight)
+        if inner is None:
+            return None
+        moved = self.moved_in(indicator)
+        if moved is not None:
+            scale = f"({_num(weight)}+{moved})/{_num(weight)}"
+            inner = f'IF(({inner})="","",ROUND(({inner})*{scale},2))'
+        return "=" + inner
+
+    def counted(self, computed: str, stated: str, weight: str) -> str:
+        return f'IF({computed}="",MIN(MAX(N({stated}),0),N({weight})),{computed})'
+
+    def total(self, counted_cells: list[str], bonus: str | None) -> str:
+        base = "+".join(counted_cells)
+        adjustment = next((i.rule for i in self.pack.indicators if isinstance(i.rule, model.BonusPenaltyRule)), None)
+        if bonus is not None and adjustment is not None:
+            low, high = _num(adjustment.total_min), _num(adjustment.total_max)
+            total = f"MIN(MAX({base}+N({bonus}),{low}),{high})"
+        else:
+            total = base
+        caps = self.pack.options.total_cap_by_execution
+        enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
+        if caps and enabled and self.pack.options.execution_rate:
+            rate = rate_name(self.pack.options.execution_rate)
+            capped = total
+            for interval, cap in reversed(caps):
+                capped = f"IF({self.interval(rate, interval)},MIN({total},{_num(cap)}),{capped})"
+            total = f'IF(ISNUMBER({rate}),{capped},{total})'
+        return f"=ROUND({total},2)"
+
+    def check(self, stated: str, computed: str) -> str:
+        return f'=IF(OR({computed}="",{stated}=""),"",IF(ABS({stated}-{computed})>0.004,"不符","✓"))'
+
+    # --- indicator rows ------------------------------------------------------------------------------------------
+
+    def _rows_rules(self) -> list[model.Indicator]:
+        return [i for i in self.pack.indicators if isinstance(i.rule, model.RowsRule)]
+
+    @staticmethod
+    def _norm(cell: str) -> str:
+        return f'SUBSTITUTE(SUBSTITUTE(TRIM({cell})," ",""),"指标","")'
+
+    def _match(self, rule: model.RowsRule, column_range: str) -> str:
+        names = [m.removesuffix("指标") for m in rule.match]
+        return "+".join(f'--({self._norm(column_range)}="{n}")' for n in names)
+
+    def _range(self, refs: RowRefs, column: str, first: int | None = None) -> str:
+        return f"${column}${first or refs.first_row}:${column}${refs.last_row}"
+
+    def row_weight(self, slot: int, refs: RowRefs) -> str | None:
+        if self.pack.rows is None or self.pack.rows.weight:
+            return None
+        chain = '""'
+        for indicator in reversed(self._rows_rules()):
+            rule = indicator.rule
+            assert isinstance(rule, model.RowsRule)
+            column = refs.level_columns[rule.level - 1]
+            own = f"{column}{refs.row}"
+            everywhere = f"SUMPRODUCT({self._match(rule, self._range(refs, column))})"
+            below = f"SUMPRODUCT({self._match(rule, self._range(refs, column, refs.row))})"
+            w = weight_name(indicator.id)
+            share = f"ROUND({w}/{everywhere},2)"
+            last_share = f"{w}-({everywhere}-1)*{share}"
+            mine = self._match(rule, own)
+            chain = f"IF(({mine})>0,IF({below}=1,{last_share},{share}),{chain})"
+        return "=" + chain
+
+    def row_score(self, slot: int, refs: RowRefs) -> str:
+        t = f'TRIM({refs.target}&"")'
+        a = f'TRIM({refs.actual}&"")'
+        w = f"N({refs.weight})"
+        clen = f'IF(OR(LEFT({t},2)=">=",LEFT({t},2)="<="),2,IF(ISNUMBER(FIND(LEFT({t},1),"≥≤><=")),1,0))'
+        rest = f"MID({t},{clen}+1,99)"
+        reverse = f'OR(LEFT({t},1)="≤",LEFT({t},1)="<")'
+        equal = f'LEFT({t},1)="="'
+
+        def number(text: str) -> tuple[str, str]:
+            value = f"LOOKUP(9.9E+307,--LEFT({text},{_DIGITS}))"
+            length = f"LOOKUP(9.9E+307,--LEFT({text},{_DIGITS}),{_DIGITS})"
+            return value, f"MID({text},{length}+1,99)"
+
+        tn, tu = number(rest)
+        an, au = number(a)
+        forward = f"IF({tn}=0,IF({equal},IF({an}<=0,{w},0),{w}),IF({an}>={tn},{w},ROUND(MAX({an},0)*{w}/{tn},2)))"
+        backward = (
+            f"IF({tn}<=0,IF({an}<={tn},{w},0),IF({an}<={tn},{w},IF({an}>=2*{tn},0,ROUND((2*{tn}-{an})*{w}/{tn},2))))"
+        )
+        numeric = f'IF(OR({tu}={au},{au}=""),IF({reverse},{backward},{forward}),"")'
+
+        def month(text: str) -> str:
+            year = f"--LEFT({text},4)"
+            mon = f'IFERROR(--MID({text},FIND("年",{text})+1,FIND("月",{text})-FIND("年",{text})-1),12)'
+            return f"({year}*100+{mon})"
+
+        is_date = f'AND(ISNUMBER(FIND("年",{rest})),ISNUMBER(FIND("年",{a})),ISNUMBER(--LEFT({rest},4)),NOT(ISNUMBER(FIND("后",{t}))))'
+        date = f"IF({month(a)}<={month(rest)},{w},0)"
+        body = f'IF({t}={a},{w},IF({is_date},{date},IFERROR({numeric},"")))'
+        return f'=IF(OR({t}="",{a}="",{refs.weight}=""),"",{body})'
+
+    def rows_score(self, indicator: model.Indicator, rule: model.RowsRule) -> str:
+        column_letters = self._row_columns()
+        column = column_letters["levels"][rule.level - 1]
+        score = column_letters["score"]
+        first, last = self._rows_bounds
+        levels = self._sheet_range(column, first, last)
+        scores = self._sheet_range(score, first, last)
+        match = self._match(rule, levels)
+        count = f"SUMPRODUCT({match})"
+        scored = f"SUMPRODUCT(({match})*ISNUMBER({scores}))"
+        total = f"SUMPRODUCT(({match}),{scores})"
+        return f'IF(OR({count}=0,{scored}<{count}),"",ROUND({total},2))'
+
+    def row_group_stated(self, indicator: model.Indicator) -> str | None:
+        rule = indicator.rule
+        assert isinstance(rule, model.RowsRule)
+        letters = self._row_columns()
+        if "stated" not in letters:
+            return None
+        column = letters["levels"][rule.level - 1]
+        first, last = self._rows_bounds
+        levels = self._sheet_range(column, first, last)
+        stated = self._sheet_range(letters["stated"], first, last)
+        return f"=SUMPRODUCT(({self._match(rule, levels)}),{stated})"
+
+    # Set by the layout once the rows block is placed (columns and first/last sheet rows of the region).
+    _rows_bounds: tuple[int, int] = (0, 0)
+    _row_letters: dict[str, object] = {}  # noqa: RUF012 - replaced per instance by place_rows
+    _rows_sheet: str = ""
+
+    def _row_columns(self) -> dict[str, object]:
+        return self._row_letters
+
+    def place_rows(self, letters: dict[str, object], first: int, last: int, sheet: str) -> None:
+        self._row_letters = letters
+        self._rows_bounds = (first, last)
+        self._rows_sheet = sheet
+
+    def _sheet_range(self, column: object, first: int, last: int) -> str:
+        return f"'{self._rows_sheet}'!${column}${first}:${column}${last}"
+
+
+FormulaFactory = Callable[[Document], NativeFormulas]

@@ -1,0 +1,184 @@
+"""Read a filled workbook back into a data document, through the defined names its template carries.
+
+Names move with their cells when users insert rows (Excel, WPS and LibreOffice all do this), so reading does not
+depend on fixed addresses. Input cells that still hold their default formula (a computed rate or score the unit
+accepted) are not "stated" values and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from xl_perf import document
+from xl_perf.errors import BadInputError, Location
+from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
+from xl_perf.numbers import to_decimal
+from xl_perf.rules import loader, model
+from xl_perf.template.layout import (
+    META_SHEET,
+    ROWS_NAME,
+    STATED_TOTAL_NAME,
+    field_name,
+    stated_name,
+    table_name,
+    weight_name,
+)
+
+
+def read_meta(book: WorkbookData) -> dict[str, str]:
+    if META_SHEET not in book.sheet_names():
+        raise BadInputError(
+            "这不是绩效自评助手生成的工作簿（缺少隐藏的 _xlperf 表），无法识别其格式；请用 xl-perf new 生成模板后填写",
+            Location(file=book.source),
+        )
+    meta: dict[str, str] = {}
+    row = 0
+    while True:
+        key = book.value(META_SHEET, row, 0)
+        if key is None:
+            break
+        value = book.value(META_SHEET, row, 1)
+        meta[str(key)] = "" if value is None else str(value)
+        row += 1
+    return meta
+
+
+def _json_cell(value: CellValue, spec_type: str) -> object:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if spec_type in model.NUMERIC_TYPES or spec_type == "":
+            number = to_decimal(value).normalize()
+            return int(number) if number == number.to_integral_value() else float(number)
+        number = to_decimal(value).normalize()
+        return format(number, "f") if number != number.to_integral_value() else str(int(number))
+    text = str(value).strip()
+    return text or None
+
+
+def _cell(book: WorkbookData, target: NameTarget) -> CellValue:
+    return book.value(target.sheet, *target.first)
+
+
+def read_dict(book: WorkbookData) -> dict[str, object]:
+    meta = read_meta(book)
+    framework = meta.get("framework", "")
+    pack = loader.load(framework)
+    year = int(meta.get("year", "0") or 0)
+    level = meta.get("level", "县")
+    unit = meta.get("unit", "")
+    base = document.empty(pack.id, year, level, unit or "（未填）")
+    names = book.names()
+    data: dict[str, object] = {"schema": document.SCHEMA, "framework": pack.id, "unit": unit, "year": year, "level": level}
+
+    def stated(target: NameTarget | None) -> CellValue:
+        if target is None or book.is_formula(target.sheet, *target.first):
+            return None
+        return _cell(book, target)
+
+    fields: dict[str, dict[str, object]] = {}
+    for section in pack.sections:
+        for spec in section.fields:
+            target = names.get(field_name(spec.id))
+            if target is None:
+                continue
+            raw = stated(target) if spec.stated_of is not None else _cell(book, target)
+            value = _json_cell(raw, spec.type)
+            if value is not None:
+                fields.setdefault(base.text(section.label), {})[base.text(spec.label)] = value
+    data["fields"] = fields
+
+    tables: dict[str, list[dict[str, object]]] = {}
+    for table in pack.tables:
+        target = names.get(table_name(table.id))
+        if target is None:
+            continue
+        rows: list[dict[str, object]] = []
+        fixed_labels = {base.text(r.label).replace(" ", "") for r in table.rows if not r.repeat}
+        group_count = 0
+        for _, cells in iter_region(book, target):
+            label = _json_cell(cells[0], "text")
+            values = {
+                "/".join(base.text(p) for p in column.path): _json_cell(cells[1 + index], column.type)
+                for index, column in enumerate(table.columns)
+            }
+            values = {k: v for k, v in values.items() if v is not None}
+            is_fixed = isinstance(label, str) and label.replace(" ", "") in fixed_labels
+            if is_fixed:
+                group_count = 0
+            else:
+                group_count += 1
+            if not values and (is_fixed or label is None):
+                continue
+            if label is None:
+                label = f"项目{group_count}"
+            rows.append({table.row_header: label, **values})
+        if rows:
+            tables[base.text(table.label)] = rows
+    if tables:
+        data["tables"] = tables
+
+    layout = pack.rows
+    region = names.get(ROWS_NAME)
+    if layout is not None and region is not None:
+        keys = [*layout.levels, layout.target, layout.actual]
+        if layout.weight:
+            keys.append(layout.weight)
+        if layout.score:
+            keys.append(layout.score)
+        keys.append(layout.reason)
+        out_rows = []
+        for row, cells in iter_region(book, region):
+            item: dict[str, object] = {}
+            for index, key in enumerate(keys):
+                if key == layout.score and book.is_formula(region.sheet, row, region.first[1] + index):
+                    continue
+                kind = "score" if key in (layout.weight, layout.score) else "text"
+                value = _json_cell(cells[index], kind)
+                if value is not None:
+                    item[key] = value
+            if item:
+                out_rows.append(item)
+        if out_rows:
+            data["indicator_rows"] = out_rows
+
+    keys_by_id = document.score_keys(base)
+    scores = {}
+    weights = {}
+    for indicator in pack.indicators:
+        value = _json_cell(stated(names.get(stated_name(indicator.id))), "score")
+        if value is not None:
+            scores[keys_by_id[indicator.id]] = value
+        if indicator.adjustable:
+            weight = _json_cell(stated(names.get(weight_name(indicator.id))), "score")
+            if weight is not None:
+                weights[keys_by_id[indicator.id]] = weight
+    if scores:
+        data["scores"] = scores
+    if weights:
+        data["weights"] = weights
+    total = _json_cell(stated(names.get(STATED_TOTAL_NAME)), "score")
+    if total is not None:
+        data["stated_total"] = total
+    for key in ("params", "options"):
+        parsed = json.loads(meta.get(key) or "{}")
+        if parsed:
+            data[key] = parsed
+    not_applicable = json.loads(meta.get("not_applicable") or "[]")
+    if not_applicable:
+        data["not_applicable"] = [keys_by_id[i] for i in not_applicable]
+    return data
+
+
+def read_document(book: WorkbookData) -> document.Document:
+    return document.from_dict(read_dict(book), source=book.source)
+
+
