@@ -167,9 +167,10 @@ def from_dict(data: object, source: str | None = None) -> Document:
         problems.add("framework", f"应为以下之一：{'、'.join(loader.available())}，实为 {framework!r}")
         problems.raise_if_any()
     pack = loader.load(framework)
-    unit = data.get("unit")
-    if not isinstance(unit, str) or not unit.strip():
-        problems.add("unit", "缺少单位名称")
+    # A blank template has no unit yet; a missing unit name is for the validator to report, not a reason to refuse.
+    unit = data.get("unit", "")
+    if not isinstance(unit, str):
+        problems.add("unit", f"单位名称应为文字，实为 {unit!r}")
         unit = ""
     year = data.get("year")
     if isinstance(year, str) and year.isdigit():
@@ -279,6 +280,12 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
             if parsed is not None:
                 if isinstance(parsed, Decimal) and spec.type == "amount" and parsed < 0:
                     problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}")
+                    continue
+                if isinstance(parsed, Decimal) and (
+                    (spec.minimum is not None and parsed < spec.minimum)
+                    or (spec.maximum is not None and parsed > spec.maximum)
+                ):
+                    problems.add(f"{key}.{label}", f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {value!r}")
                     continue
                 doc.fields[spec.id] = parsed
 
@@ -566,6 +573,9 @@ def to_dict(doc: Document) -> dict[str, object]:
             continue
         out = []
         for row in rows:
+            fixed = next(r for r in table.rows if r.id == row.row_id)
+            if not fixed.repeat and not row.values:
+                continue  # an empty fixed row carries nothing
             item: dict[str, object] = {table.row_header: row.label}
             for column in table.columns:
                 if column.id in row.values:

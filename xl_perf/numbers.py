@@ -7,7 +7,7 @@ shortest 15-significant-digit form, which is what Excel and LibreOffice display 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 TWO_PLACES = Decimal("0.01")
 
@@ -38,7 +38,10 @@ def to_decimal(value: object) -> Decimal:
 
 def round_half_up(value: Decimal, places: int = 2) -> Decimal:
     """四舍五入 to `places` decimals (the official rule), unlike Python's banker's rounding."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # A wide context: a ratio of extreme inputs (1e20 / 1e-6) must round, not overflow the default 28 digits.
+    with localcontext() as context:
+        context.prec = max(context.prec, value.adjusted() + places + 2)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def score2(value: Decimal) -> Decimal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -50,24 +51,23 @@ def rules_command(
 
 @app.command("score")
 def score_command(
-    source: Annotated[Path, typer.Argument(help="数据文档（.json）", exists=False)],
+    source: Annotated[Path, typer.Argument(help="数据文档（.json）或填好的工作簿（.xlsx）", exists=False)],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")] = False,
 ) -> None:
     """按规则计算各指标得分、总分与等级，并与填报得分核对。
 
     退出码：0 无错误；1 有错误类发现；2 输入无法使用。
     """
-    from xl_perf import document
     from xl_perf.cli import render
     from xl_perf.engine.evaluate import evaluate
+    from xl_perf.template.generate import load_any
 
     try:
-        doc = document.load_path(source)
+        doc, locate = load_any(source)
         evaluation = evaluate(doc)
     except XlPerfError as exc:
         _fail(exc)
         return
-    locate = document.locator(doc)
     evaluation.findings = [f.locate(locate) for f in evaluation.findings]
     if as_json:
         sys.stdout.write(json.dumps(evaluation.as_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -76,9 +76,87 @@ def score_command(
     raise typer.Exit(1 if any(f.severity == "error" for f in evaluation.findings) else 0)
 
 
+@app.command("new")
+def new_command(
+    framework: Annotated[str, typer.Option("--framework", "-f", help="规则包编号，如 gd-county-zhengti")],
+    year: Annotated[int, typer.Option("--year", "-y", help="评价年度")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")],
+    unit: Annotated[str, typer.Option("--unit", "-u", help="单位全称")] = "",
+    level: Annotated[str, typer.Option("--level", help="层级：县、市或镇")] = "县",
+    project: Annotated[list[str] | None, typer.Option("--project", "-p", help="项目名称（可多次给出）")] = None,
+) -> None:
+    """生成空白自评工作簿（.xlsx）：官方表样、输入单元格着色、比率和得分由公式自动计算。
+
+    项目类框架每个项目生成一个工作簿；整体框架把项目名称填入“财政资金情况”的项目行。
+    """
+    from xl_perf.template import generate
+
+    try:
+        if not output.is_dir():
+            raise XlPerfError(f"输出文件夹不存在：{output}")
+        for doc in generate.new_documents(framework, year, unit, level, list(project or [])):
+            target = output / generate.file_name(doc)
+            generate.write_workbook(doc, target)
+            typer.echo(f"已生成：{target}")
+    except XlPerfError as exc:
+        _fail(exc)
+
+
+@app.command("fill")
+def fill_command(
+    template: Annotated[Path, typer.Argument(help="xl-perf 生成的模板（.xlsx）")],
+    data: Annotated[Path, typer.Argument(help="数据文档（.json）")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出的工作簿（新文件）")],
+) -> None:
+    """把数据文档填入模板，另存为新的工作簿；模板和数据文档都不会被修改。"""
+    from xl_perf.template import generate
+
+    try:
+        generate.fill_template(template, data, output)
+    except XlPerfError as exc:
+        _fail(exc)
+    typer.echo(f"已生成：{output}")
+
+
+@app.command("dump")
+def dump_command(
+    workbook: Annotated[Path, typer.Argument(help="填好的工作簿（.xlsx；Excel、WPS、LibreOffice 保存的均可）")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 数据文档（默认输出摘要）")] = False,
+) -> None:
+    """读出工作簿中填写的全部内容，得到数据文档；工作簿不会被修改。"""
+    from xl_perf.template import generate
+
+    try:
+        data = generate.dump(workbook)
+    except XlPerfError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    fields = data.get("fields", {})
+    count = sum(len(v) for v in fields.values()) if isinstance(fields, dict) else 0
+    typer.echo(
+        f"{data['unit']} {data['year']}年度 {data['framework']}：已填字段 {count} 项，"
+        f"填报得分 {len(data.get('scores', {}))} 项（加 --json 输出全部内容）"
+    )
+
+
 def main() -> None:
     try:
         app()
     except XlPerfError as exc:  # pragma: no cover - commands catch their own; this is the last net
         print(f"错误：{exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a defect of xl-perf, not of the input: say so plainly instead of a traceback
+        if os.environ.get("XL_PERF_DEBUG"):
+            raise
+        print(
+            f"xl-perf 内部错误（{type(exc).__name__}：{exc}）。请把命令和输入文件反馈给开发者；"
+            "设置环境变量 XL_PERF_DEBUG=1 可显示详细信息。",
+            file=sys.stderr,
+        )
+        sys.exit(70)

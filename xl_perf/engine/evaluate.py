@@ -463,14 +463,15 @@ class _Evaluator:
         value, missing, undefined = self.eval_value(rule.value)
         if missing:
             return self.missing_outcome(weight, missing)
-        if undefined or not isinstance(value, Decimal):
-            return self.undefined_outcome(rule.undefined, weight, rule.value)
+        # The zero rule first: "实际采购金额大于采购计划金额则本项不得分" holds even when the plan is 0.
         if rule.zero_when is not None:
             zero, zero_missing, _ = self.eval_value(rule.zero_when)
             if zero_missing:
                 return self.missing_outcome(weight, zero_missing)
             if zero is True:
-                return Outcome(ZERO, ZERO, f"{rule.zero_note} → 0 分", value)
+                return Outcome(ZERO, ZERO, f"{rule.zero_note} → 0 分", value if isinstance(value, Decimal) else None)
+        if undefined or not isinstance(value, Decimal):
+            return self.undefined_outcome(rule.undefined, weight, rule.value)
         score = score2(clamp(value * weight, ZERO, weight))
         shown = (
             format_percent(value)
@@ -506,12 +507,12 @@ class _Evaluator:
                 deduct = max(0, count) * (item.per or ZERO)
             else:
                 deduct = max(ZERO, value) * (item.per or ZERO)
-            name = (
-                self.label(item.value.source.strip())
-                if item.value.names == [item.value.source.strip()]
-                else item.value.source
-            )
-            shown = format_percent(value) if item.value.source.strip() in self.pack.rates else format_number(value)
+            rates = [n for n in item.value.names if n in self.pack.rates]
+            if item.value.names == [item.value.source.strip()] or len(rates) == 1:
+                name = self.label(rates[0] if rates else item.value.source.strip())
+            else:
+                name = self.describe(item.value)
+            shown = format_percent(value) if rates else format_number(value)
             notes.append(f"{name} {shown} 扣 {format_number(deduct)} 分")
             total += deduct
         if missing:
@@ -745,6 +746,10 @@ class _Evaluator:
         total = sum((r.score for r in results), ZERO)
         all_rule = all(r.basis == "rule" for r in results)
         text = f"按 {len(results)} 个绩效指标的目标值与实际值逐项计分，合计 {format_number(total)} 分"
+        if total > weight:
+            text += f"，超过该项分值，按 {format_number(weight)} 分计"
+        # Rows whose own weights overshoot (a WEIGHT_SUM error) can never lift the indicator above its weight.
+        low, high, total = min(low, weight), min(high, weight), min(total, weight)
         outcome = Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
         return outcome, results
 
@@ -836,7 +841,7 @@ class _Evaluator:
         if adjustment is not None:
             assert isinstance(adjustment.rule, model.BonusPenaltyRule)
             total = clamp(total, adjustment.rule.total_min, adjustment.rule.total_max)
-        total = self.cap_by_execution(total)
+        total = self.cap_by_execution(clamp(total, ZERO, self.pack.total))
         stated_total = doc.stated_total
         stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
         if adjustment is not None:
@@ -878,7 +883,7 @@ class _Evaluator:
             amount = min(amount, item.cap) if item.per > 0 else max(amount, -item.cap)
             notes.append(
                 f"{self.label(item.input)} {format_number(count)} 次 → "
-                f"{'+' if amount > 0 else ''}{format_number(amount)} 分"
+                f"{'+' if amount > 0 else ''}{format_number(amount + 0)} 分"
             )
             total += amount
         text = (

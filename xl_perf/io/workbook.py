@@ -84,7 +84,8 @@ class SnapshotWorkbook:
     def from_json(cls, text: str, source: str = "snapshot") -> SnapshotWorkbook:
         data = json.loads(text)
         sheets = {
-            name: {_cell(ref): _json_cell(value) for ref, value in cells.items()} for name, cells in data["sheets"].items()
+            name: {_cell(ref): _json_cell(value) for ref, value in cells.items()}
+            for name, cells in data["sheets"].items()
         }
         names = {k: t for k, v in data.get("names", {}).items() if (t := parse_reference(v)) is not None}
         formulas = {name: {_cell(ref) for ref in refs} for name, refs in data.get("formulas", {}).items()}
@@ -105,7 +106,10 @@ class SnapshotWorkbook:
             return f"'{quoted}'!{first}" + ("" if first == last else f":{last}")
 
         data = {
-            "sheets": {n: {ref(r, c): _to_json_cell(v) for (r, c), v in sorted(cells.items())} for n, cells in self.sheets.items()},
+            "sheets": {
+                n: {ref(r, c): _to_json_cell(v) for (r, c), v in sorted(cells.items())}
+                for n, cells in self.sheets.items()
+            },
             "names": {k: name_ref(v) for k, v in sorted(self.defined.items())},
             "formulas": {n: sorted(ref(r, c) for r, c in cells) for n, cells in self.formulas.items()},
         }

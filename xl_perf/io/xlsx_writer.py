@@ -15,7 +15,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from xl_perf.template.layout import META_SHEET, Layout, Sheet
+from xl_perf.template.layout import META_SHEET, Layout, Sheet, text_height
 
 FONT = "宋体"
 INPUT_FILL = "#FFF2CC"
@@ -47,8 +47,8 @@ STYLES: dict[str, dict[str, Any]] = {
     "input_amount": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00####"},
     "input_rate": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00%"},
     "input_date": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "yyyy年m月d日"},
-    "input_score": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00", "align": "center"},
-    "computed": {**_BORDER, "bg_color": COMPUTED_FILL, "num_format": "0.00", "align": "center"},
+    "input_score": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "General", "align": "center"},
+    "computed": {**_BORDER, "bg_color": COMPUTED_FILL, "num_format": "General", "align": "center"},
     "computed_rate": {**_BORDER, "bg_color": COMPUTED_FILL, "num_format": "0.00%", "align": "center"},
     "helper": {**_BORDER, "bg_color": HELPER_FILL, "num_format": "0.00##", "align": "center", "font_color": "#595959"},
     "helper_check": {**_BORDER, "bg_color": HELPER_FILL, "align": "center", "font_color": "#C00000"},
@@ -89,7 +89,15 @@ def write(
             meta.write_string(index, 0, key)
             meta.write_string(index, 1, value)
         meta.very_hidden()
-        workbook.set_properties({"title": layout.pack.title, "subject": layout.unit, "author": "xl-perf 绩效自评助手"})
+        # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
+        workbook.set_properties(
+            {
+                "title": layout.pack.title,
+                "subject": layout.unit,
+                "author": "xl-perf 绩效自评助手",
+                "created": dt.datetime(layout.year, 1, 1),
+            }
+        )
         workbook.set_calc_mode("auto")
         if vba_project is not None:
             workbook.add_vba_project(vba_project, is_stream=True)  # type: ignore[arg-type]
@@ -110,13 +118,24 @@ def _write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any) -> Non
         ws.write_string(row, col, str(value), fmt)
 
 
-def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
-                 values: Mapping[tuple[str, int, int], CellValue], cached: Mapping[str, CellValue]) -> None:
+def _write_sheet(
+    workbook: Any,
+    sheet: Sheet,
+    formats: dict[str, Any],
+    values: Mapping[tuple[str, int, int], CellValue],
+    cached: Mapping[str, CellValue],
+) -> None:
     ws = workbook.add_worksheet(sheet.name)
     ws.hide_gridlines(2)
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width)
-    for row, height in sheet.heights.items():
+    heights = dict(sheet.heights)
+    for (row, col), cell in sheet.cells.items():
+        value = values.get((sheet.key, row, col)) if cell.binding is not None else None
+        if isinstance(value, str) and cell.span[0] == 1:
+            width = sum(sheet.widths.get(c, 14) for c in range(col, col + cell.span[1]))
+            heights[row] = max(heights.get(row, 15), text_height(value, width))
+    for row, height in heights.items():
         ws.set_row(row, height)
     for (row, col), cell in sorted(sheet.cells.items()):
         fmt = formats[cell.style]
@@ -141,10 +160,17 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
             if options.get("validate") == "custom":
                 options["value"] = str(options["value"]).replace("{cell}", xl_rowcol_to_cell(row, col))
             ws.data_validation(row, col, row + rows - 1, col + cols - 1, options)
-    ws.protect("", {
-        "insert_rows": True, "delete_rows": True, "format_rows": True, "format_columns": True,
-        "select_locked_cells": True, "select_unlocked_cells": True,
-    })
+    ws.protect(
+        "",
+        {
+            "insert_rows": True,
+            "delete_rows": True,
+            "format_rows": True,
+            "format_columns": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
     if sheet.freeze != (0, 0):
         ws.freeze_panes(*sheet.freeze)
     ws.set_landscape()

@@ -49,14 +49,14 @@ def _slot_rows(layout: Layout, doc: Document, table_id: str) -> dict[int, TableR
             placed[index] = row
             cursor = index + 1
             continue
-        while cursor is not None and cursor < len(slots) and (not slots[cursor].repeat or cursor in placed):
-            if not slots[cursor].repeat:
-                cursor = None
-                break
+        if cursor is None:  # a repeat row with no fixed row above it in the document: its group's first slot
+            cursor = next(i for i, s in enumerate(slots) if s.row_id == row.row_id)
+        while cursor < len(slots) and slots[cursor].repeat and cursor in placed:
             cursor += 1
-        if cursor is None or cursor >= len(slots) or slots[cursor].row_id != row.row_id:
+        if cursor >= len(slots) or slots[cursor].row_id != row.row_id:
             raise AssertionError(f"no slot for table row {row.label!r}")
         placed[cursor] = row
+        cursor += 1
     return placed
 
 
@@ -113,14 +113,16 @@ def cached_for(evaluation: Evaluation) -> dict[str, CellValue]:
     """The engine's value for every named computed cell, so a reader that does not recalculate still sees them."""
     cached: dict[str, CellValue] = {}
     for rate in evaluation.rates.values():
-        cached[rate_name(rate.id)] = rate.value if rate.value is not None else (
-            UNDEFINED if rate.status == "undefined" else ""
+        cached[rate_name(rate.id)] = (
+            rate.value if rate.value is not None else (UNDEFINED if rate.status == "undefined" else "")
         )
     doc = evaluation.document
     for result in evaluation.indicators:
         cached[score_name(result.id)] = result.computed if result.computed is not None else ""
-        cached[stated_name(result.id)] = result.stated_score if result.stated_score is not None else (
-            result.computed if result.computed is not None else ""
+        cached[stated_name(result.id)] = (
+            result.stated_score
+            if result.stated_score is not None
+            else (result.computed if result.computed is not None else "")
         )
         cached[weight_name(result.id)] = result.weight
         for part_id, value in result.parts.items():

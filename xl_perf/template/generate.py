@@ -13,6 +13,7 @@ from pathlib import Path
 
 from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
+from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io import safe_write, xlsx_writer
 from xl_perf.io.workbook import FileWorkbook
@@ -26,8 +27,14 @@ def build_layout(doc: document.Document, formulas: FormulaFactory = native.Nativ
     return layout.build(doc, formulas(doc))
 
 
-def write_workbook(doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (),
-                   formulas: FormulaFactory = native.NativeFormulas, vba_project: bytes | None = None) -> Path:
+def write_workbook(
+    doc: document.Document,
+    target: Path,
+    *,
+    protect: tuple[Path, ...] = (),
+    formulas: FormulaFactory = native.NativeFormulas,
+    vba_project: bytes | None = None,
+) -> Path:
     """Write `doc` as a workbook at `target`; verified by reading it back into the same data document."""
     plan = build_layout(doc, formulas)
     evaluation = evaluate(doc)
@@ -84,7 +91,7 @@ def new_documents(framework: str, year: int, unit: str, level: str, projects: li
         data["fields"] = {s.label: {f.label: unit} for s, f in unit_fields}
     if projects and pack.tables:
         table = pack.tables[0]
-        doc = document.empty(framework, year, level, unit or "（未填）")
+        doc = document.empty(framework, year, level, unit)
         rows = []
         fixed = next((r for r in table.rows if r.repeat), None)
         if fixed is not None:
@@ -96,14 +103,16 @@ def new_documents(framework: str, year: int, unit: str, level: str, projects: li
     return [document.from_dict(data)]
 
 
-def load_any(path: Path) -> document.Document:
-    """A data document from a .json file or a workbook, for score and check."""
+def load_any(path: Path) -> tuple[document.Document, Callable[[Ref], Location]]:
+    """A data document from a .json file or a workbook (for score and check), and where its findings point."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return document.load_path(path)
+        doc = document.load_path(path)
+        return doc, document.locator(doc)
     if suffix in (".xlsx", ".xlsm"):
         with FileWorkbook(path) as book:
-            return read.read_document(book)
+            doc = read.read_document(book)
+            return doc, read.locator(book, doc)
     raise BadInputError("只支持 .json 数据文档或 .xlsx/.xlsm 工作簿", Location(file=str(path)))
 
 
@@ -121,7 +130,7 @@ def fill_template(template: Path, data: Path, target: Path) -> Path:
 
 
 def dump(path: Path) -> dict[str, object]:
-    return document.to_dict(load_any(path))
+    return document.to_dict(load_any(path)[0])
 
 
 def stamp() -> dt.datetime:

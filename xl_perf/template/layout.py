@@ -109,6 +109,7 @@ class FormulaBuilder(Protocol):
 
     def rate(self, rate: model.Rate) -> str: ...
     def score(self, indicator: model.Indicator) -> str | None: ...
+    def part(self, indicator: model.Indicator, part: model.Part) -> str | None: ...
     def row_score(self, slot: int, layout_refs: RowRefs) -> str: ...
     def row_weight(self, slot: int, layout_refs: RowRefs) -> str | None: ...
     def counted(self, computed: str, stated: str, weight: str) -> str: ...
@@ -176,47 +177,129 @@ def address(row: int, col: int) -> str:
     return f"{col_letter(col)}{row + 1}"
 
 
+def text_height(text: str, width: float, line: float = 13.5) -> float:
+    """Row height (points) that shows `text` wrapped in a column `width` characters wide (CJK counts double)."""
+    capacity = max(1.0, width * 1.05)
+    lines = 0
+    for paragraph in text.splitlines() or [""]:
+        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
+        lines += max(1, -(-units // int(capacity)))
+    return min(409.0, lines * line + 4)
+
+
 # --- validation ------------------------------------------------------------------------------------------------
 
 
-def validation_for(spec_type: str, options: tuple[str, ...], label: str, unit: str, signed: bool = False,
-                   minimum: Decimal | None = None, maximum: Decimal | None = None) -> Validation | None:
+def validation_for(
+    spec_type: str,
+    options: tuple[str, ...],
+    label: str,
+    unit: str,
+    signed: bool = False,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+) -> Validation | None:
     title = label[:32]
     if spec_type == "amount":
         if signed:
-            return Validation({"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
-                               "input_title": title, "input_message": f"请输入金额（{unit or '万元'}），可为负数",
-                               "error_title": "金额有误", "error_message": "请输入数字金额"})
-        return Validation({"validate": "decimal", "criteria": ">=", "value": 0, "input_title": title,
-                           "input_message": f"请输入金额（单位：{unit or '万元'}），不能为负数",
-                           "error_title": "金额有误", "error_message": f"金额须为不小于0的数字（单位：{unit or '万元'}）"})
+            return Validation(
+                {
+                    "validate": "decimal",
+                    "criteria": "between",
+                    "minimum": -1e12,
+                    "maximum": 1e12,
+                    "input_title": title,
+                    "input_message": f"请输入金额（{unit or '万元'}），可为负数",
+                    "error_title": "金额有误",
+                    "error_message": "请输入数字金额",
+                }
+            )
+        return Validation(
+            {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "input_title": title,
+                "input_message": f"请输入金额（单位：{unit or '万元'}），不能为负数",
+                "error_title": "金额有误",
+                "error_message": f"金额须为不小于0的数字（单位：{unit or '万元'}）",
+            }
+        )
     if spec_type == "count":
-        return Validation({"validate": "integer", "criteria": ">=", "value": 0, "input_title": title,
-                           "input_message": f"请输入个数（{unit or '个'}），整数", "error_title": "个数有误",
-                           "error_message": "个数须为不小于0的整数"})
+        return Validation(
+            {
+                "validate": "integer",
+                "criteria": ">=",
+                "value": 0,
+                "input_title": title,
+                "input_message": f"请输入个数（{unit or '个'}），整数",
+                "error_title": "个数有误",
+                "error_message": "个数须为不小于0的整数",
+            }
+        )
     if spec_type in ("number", "score"):
         low = float(minimum) if minimum is not None else 0
         high = float(maximum) if maximum is not None else 1e9
-        return Validation({"validate": "decimal", "criteria": "between", "minimum": low, "maximum": high,
-                           "input_title": title, "input_message": f"请输入 {low:g} 至 {high:g} 之间的数字",
-                           "error_title": "数值有误", "error_message": f"须为 {low:g} 至 {high:g} 之间的数字"})
+        return Validation(
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": low,
+                "maximum": high,
+                "input_title": title,
+                "input_message": f"请输入 {low:g} 至 {high:g} 之间的数字",
+                "error_title": "数值有误",
+                "error_message": f"须为 {low:g} 至 {high:g} 之间的数字",
+            }
+        )
     if spec_type == "rate":
-        return Validation({"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                           "input_title": title, "input_message": "请输入百分比，如 99.65%（可保留公式自动计算）",
-                           "error_title": "比率有误", "error_message": "请输入百分比，如 99.65%"})
+        return Validation(
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": 100,
+                "input_title": title,
+                "input_message": "请输入百分比，如 99.65%（可保留公式自动计算）",
+                "error_title": "比率有误",
+                "error_message": "请输入百分比，如 99.65%",
+            }
+        )
     if spec_type in ("yesno", "havenot", "choice"):
-        return Validation({"validate": "list", "source": list(options), "input_title": title,
-                           "input_message": "请从下拉列表选择：" + "、".join(options)[:200],
-                           "error_title": "选项有误", "error_message": "请从下拉列表中选择：" + "、".join(options)[:200]})
+        return Validation(
+            {
+                "validate": "list",
+                "source": list(options),
+                "input_title": title,
+                "input_message": "请从下拉列表选择：" + "、".join(options)[:200],
+                "error_title": "选项有误",
+                "error_message": "请从下拉列表中选择：" + "、".join(options)[:200],
+            }
+        )
     if spec_type == "date":
         # A full date is a real date; a month alone ("2022年10月") is accepted as text, as the forms write it.
-        return Validation({"validate": "custom", "value": "=OR(ISNUMBER({cell}),ISNUMBER(SEARCH(\"年\",{cell})))",
-                           "input_title": title, "input_message": "请输入日期，如 2023-04-27，或“2022年10月”",
-                           "error_title": "日期有误", "error_message": "请输入日期，如 2023-04-27，或“2022年10月”"})
+        return Validation(
+            {
+                "validate": "custom",
+                "value": '=OR(ISNUMBER({cell}),ISNUMBER(SEARCH("年",{cell})))',
+                "input_title": title,
+                "input_message": "请输入日期，如 2023-04-27，或“2022年10月”",
+                "error_title": "日期有误",
+                "error_message": "请输入日期，如 2023-04-27，或“2022年10月”",
+            }
+        )
     if spec_type in ("text", "longtext"):
-        return Validation({"validate": "length", "criteria": "<=", "value": 2000, "input_title": title,
-                           "input_message": "请输入文字", "error_title": "文字过长",
-                           "error_message": "不超过2000字"})
+        return Validation(
+            {
+                "validate": "length",
+                "criteria": "<=",
+                "value": 2000,
+                "input_title": title,
+                "input_message": "请输入文字",
+                "error_title": "文字过长",
+                "error_message": "不超过2000字",
+            }
+        )
     return None
 
 
@@ -265,8 +348,12 @@ def build(doc: Document, builder: FormulaBuilder, spare_rows: int = 3) -> Layout
 
 def _tab_name(ctx: _Context, sheet: model.Sheet) -> str:
     title = ctx.text(sheet.title)
-    for old, new in (("整体绩效自评基础数据表", "整体基础数据"), ("项目支出绩效自评基础数据表", "项目基础数据"),
-                     ("整体绩效自评指标评分表", "整体评分表"), ("项目支出绩效自评指标评分表", "项目评分表")):
+    for old, new in (
+        ("整体绩效自评基础数据表", "整体基础数据"),
+        ("项目支出绩效自评基础数据表", "项目基础数据"),
+        ("整体绩效自评指标评分表", "整体评分表"),
+        ("项目支出绩效自评指标评分表", "项目评分表"),
+    ):
         title = title.replace(old, new)
     for ch in "[]:*?/\\":
         title = title.replace(ch, "")
@@ -305,12 +392,13 @@ def _rows_in_group(filled: list, fixed_id: str, repeat_id: str) -> int:
 
 def _sheet_blocks(ctx: _Context, sheet: model.Sheet) -> list[tuple[str, object]]:
     blocks: list[tuple[str, object]] = []
-    for section in ctx.pack.sections:
-        if section.sheet == sheet.id and section.label != "落款":
-            blocks.append(("section", section))
-    for table in ctx.pack.tables:
-        if table.sheet == sheet.id:
-            blocks.append(("table", table))
+    sections = [s for s in ctx.pack.sections if s.sheet == sheet.id and s.label != "落款"]
+    tables = [t for t in ctx.pack.tables if t.sheet == sheet.id]
+    # As on the forms: the identifying section first, then the money table, then the rest.
+    if sections and tables:
+        blocks.append(("section", sections.pop(0)))
+    blocks += [("table", t) for t in tables]
+    blocks += [("section", s) for s in sections]
     if ctx.pack.rows is not None and sheet.id == _rows_sheet(ctx.pack):
         blocks.append(("rows", ctx.pack.rows))
     if sheet.id == _score_sheet(ctx.pack) and ctx.pack.family != "mof":
@@ -403,9 +491,14 @@ def _input_cell(ctx: _Context, spec: model.FieldSpec, span: tuple[int, int]) -> 
         spec.type, "input"
     )
     return Cell(
-        None, style, Binding("field", spec.id), formula, span,
+        None,
+        style,
+        Binding("field", spec.id),
+        formula,
+        span,
         validation_for(spec.type, options, label, spec.unit, minimum=spec.minimum, maximum=spec.maximum),
-        field_name(spec.id), spec.type,
+        field_name(spec.id),
+        spec.type,
     )
 
 
@@ -425,8 +518,8 @@ def _lay_section(ctx: _Context, sheet: Sheet, section: model.Section, row: int, 
         spec = fields[index]
         if spec.type == "longtext":
             sheet.put(row, 1, Cell(ctx.text(spec.label), "field_label"))
+            sheet.heights[row] = max(60.0, text_height(ctx.text(spec.label), sheet.widths.get(1, 14)))
             sheet.put(row, 2, _input_cell(ctx, spec, (1, grid - 2)))
-            sheet.heights[row] = 60
             row += 1
             index += 1
             continue
@@ -439,11 +532,12 @@ def _lay_section(ctx: _Context, sheet: Sheet, section: model.Section, row: int, 
             width = grid - col - 1 if last else 1
             sheet.put(row, col, Cell(ctx.text(spec.label), "field_label"))
             sheet.put(row, col + 1, _input_cell(ctx, spec, (1, width)))
+            label_height = text_height(ctx.text(spec.label), sheet.widths.get(col, 14))
+            sheet.heights[row] = max(sheet.heights.get(row, 22), label_height)
             col += 2
             index += 1
             if last:
                 break
-        sheet.heights[row] = 22
         row += 1
     sheet.put(start, 0, Cell(label_text, "section", span=(row - start, 1)))
     return row
@@ -460,8 +554,11 @@ def _header_rows(ctx: _Context, paths: list[tuple[str, ...]], first_col: int, ro
                 col += 1
                 continue
             end = col
-            while (end + 1 < len(paths) and len(paths[end + 1]) > level
-                   and paths[end + 1][: level + 1] == path[: level + 1]):
+            while (
+                end + 1 < len(paths)
+                and len(paths[end + 1]) > level
+                and paths[end + 1][: level + 1] == path[: level + 1]
+            ):
                 end += 1
             down = depth - level if level == len(path) - 1 else 1
             sheet.put(row + level, first_col + col, Cell(path[level], "header", span=(down, end - col + 1)))
@@ -483,18 +580,33 @@ def _lay_table(ctx: _Context, layout: Layout, sheet: Sheet, table: model.TableSp
     first = row
     for slot_index, slot in enumerate(layout.table_slots[table.id]):
         if slot.repeat:
-            label_cell = Cell(None, "input_label", Binding("table_label", table.id, slot_index), span=(1, 1),
-                              validation=validation_for("text", (), table.row_header, ""), value_type="text")
+            label_cell = Cell(
+                None,
+                "input_label",
+                Binding("table_label", table.id, slot_index),
+                span=(1, 1),
+                validation=validation_for("text", (), table.row_header, ""),
+                value_type="text",
+            )
         else:
             label_cell = Cell(slot.label, "row_label")
         sheet.put(row, 0, label_cell)
         for col_index, column in enumerate(table.columns):
             style = "input_amount" if column.type == "amount" else "input"
-            sheet.put(row, 1 + col_index, Cell(
-                None, style, Binding("table", table.id, slot_index, column.id), None, (1, 1),
-                validation_for(column.type, (), "/".join(paths[col_index]), table.unit, signed=column.signed),
-                None, column.type,
-            ))
+            sheet.put(
+                row,
+                1 + col_index,
+                Cell(
+                    None,
+                    style,
+                    Binding("table", table.id, slot_index, column.id),
+                    None,
+                    (1, 1),
+                    validation_for(column.type, (), "/".join(paths[col_index]), table.unit, signed=column.signed),
+                    None,
+                    column.type,
+                ),
+            )
         row += 1
     sheet.ranges[table_name(table.id)] = (first, 0, row - 1, len(table.columns))
     for cell_id, ref in ctx.pack.cells.items():
@@ -503,9 +615,14 @@ def _lay_table(ctx: _Context, layout: Layout, sheet: Sheet, table: model.TableSp
         slot_index = next(i for i, s in enumerate(layout.table_slots[table.id]) if s.row_id == ref.row and not s.repeat)
         col = 1 + [c.id for c in table.columns].index(ref.column)
         sheet.cells[(first + slot_index, col)].name = field_name(cell_id)
-    sheet.widths[0] = 30 if len(table.columns) > 8 else 22
+    wide = len(table.columns) > 8
+    sheet.widths[0] = 24 if wide else 20
+    for slot_row in range(first, row):
+        label = sheet.cells[(slot_row, 0)].text
+        if isinstance(label, str):
+            sheet.heights[slot_row] = max(sheet.heights.get(slot_row, 15), text_height(label, sheet.widths[0]))
     for col_index, column in enumerate(table.columns):
-        sheet.widths.setdefault(1 + col_index, 10 if column.type == "amount" else 13)
+        sheet.widths.setdefault(1 + col_index, (8.5 if wide else 11) if column.type == "amount" else 10)
     for note in table.footnotes:
         sheet.put(row, 0, Cell(ctx.text(note), "footnote", span=(1, grid)))
         row += 1
@@ -554,15 +671,27 @@ def _lay_rows(ctx: _Context, layout: Layout, sheet: Sheet, rows: model.RowLayout
             span = (1, grid - col) if key == "reason" else (1, 1)
             value_type = "score" if key in ("weight", "score") else "text"
             style = "input_score" if value_type == "score" else ("input_long" if key == "reason" else "input")
-            cell = Cell(None, style, Binding("row", "", slot, key), None, span,
-                        validation_for(value_type, (), headers[col], ""), None, value_type)
+            cell = Cell(
+                None,
+                style,
+                Binding("row", "", slot, key),
+                None,
+                span,
+                validation_for(value_type, (), headers[col], ""),
+                None,
+                value_type,
+            )
             sheet.put(row, col, cell)
         refs = RowRefs(
             levels=tuple(f"{c}{row + 1}" for c in level_cols),
             target=address(row, keys.index("target")),
             actual=address(row, keys.index("actual")),
             weight=f"{weight_col}{row + 1}",
-            first_row=first + 1, last_row=last + 1, level_columns=level_cols, weight_column=weight_col, row=row + 1,
+            first_row=first + 1,
+            last_row=last + 1,
+            level_columns=level_cols,
+            weight_column=weight_col,
+            row=row + 1,
         )
         computed_weight = ctx.builder.row_weight(slot, refs)
         sheet.put(row, helper, Cell(None, "helper", formula=computed_weight))
@@ -593,12 +722,16 @@ def _lay_mof_totals(ctx: _Context, sheet: Sheet, row: int, grid: int, keys: list
     row += 1
     counted = []
     for indicator in ctx.pack.indicators:
-        counted.append(ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id),
-                                           weight_name(indicator.id)))
+        counted.append(
+            ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id), weight_name(indicator.id))
+        )
     sheet.put(row, 0, Cell("总分", "field_label", span=(1, 2)))
     stated_sum = "=" + "+".join(f"N({stated_name(i.id)})" for i in ctx.pack.indicators)
-    sheet.put(row, 2, Cell(None, "input_score", Binding("stated_total"), stated_sum, name=STATED_TOTAL_NAME,
-                           value_type="score"))
+    sheet.put(
+        row,
+        2,
+        Cell(None, "input_score", Binding("stated_total"), stated_sum, name=STATED_TOTAL_NAME, value_type="score"),
+    )
     sheet.put(row, 3, Cell("计算总分", "field_label"))
     sheet.put(row, 4, Cell(None, "computed", formula=ctx.builder.total(counted, None), name=TOTAL_NAME))
     # Hidden weight and score cells for the row groups, so totals and checks use the same names everywhere.
@@ -607,10 +740,12 @@ def _lay_mof_totals(ctx: _Context, sheet: Sheet, row: int, grid: int, keys: list
         r = row + 1 + offset
         sheet.put(r, helper, Cell(ctx.text(indicator.name), "helper_header"))
         sheet.put(r, helper + 1, Cell(float(indicator.weight), "helper", name=weight_name(indicator.id)))
-        sheet.put(r, helper + 2, Cell(None, "helper", formula=ctx.builder.score(indicator),
-                                      name=score_name(indicator.id)))
-        sheet.put(r, helper + 3, Cell(None, "helper", formula=_row_stated_sum(ctx, indicator),
-                                      name=stated_name(indicator.id)))
+        sheet.put(
+            r, helper + 2, Cell(None, "helper", formula=ctx.builder.score(indicator), name=score_name(indicator.id))
+        )
+        sheet.put(
+            r, helper + 3, Cell(None, "helper", formula=_row_stated_sum(ctx, indicator), name=stated_name(indicator.id))
+        )
     return row + 1
 
 
@@ -623,14 +758,26 @@ def _row_stated_sum(ctx: _Context, indicator: model.Indicator) -> str | None:
 def _score_cells(ctx: _Context, sheet: Sheet, row: int, col: int, indicator: model.Indicator, grid: int) -> None:
     """得分 (input, defaulting to the computed score) plus the tool-owned 计算得分 and 核对 cells beyond the grid."""
     computed = ctx.builder.score(indicator)
-    stated_formula = f"=IF({score_name(indicator.id)}=\"\",\"\",{score_name(indicator.id)})" if computed else None
-    sheet.put(row, col, Cell(None, "input_score", Binding("score", indicator.id), stated_formula,
-                             validation=validation_for("score", (), "得分", "", minimum=Decimal(-100),
-                                                       maximum=Decimal(100)),
-                             name=stated_name(indicator.id), value_type="score"))
+    stated_formula = f'=IF({score_name(indicator.id)}="","",{score_name(indicator.id)})' if computed else None
+    sheet.put(
+        row,
+        col,
+        Cell(
+            None,
+            "input_score",
+            Binding("score", indicator.id),
+            stated_formula,
+            validation=validation_for("score", (), "得分", "", minimum=Decimal(-100), maximum=Decimal(100)),
+            name=stated_name(indicator.id),
+            value_type="score",
+        ),
+    )
     sheet.put(row, grid, Cell(None, "helper", formula=computed, name=score_name(indicator.id)))
-    sheet.put(row, grid + 1, Cell(None, "helper_check",
-                                  formula=ctx.builder.check(stated_name(indicator.id), score_name(indicator.id))))
+    sheet.put(
+        row,
+        grid + 1,
+        Cell(None, "helper_check", formula=ctx.builder.check(stated_name(indicator.id), score_name(indicator.id))),
+    )
     if ctx.pack.family == "mof":
         sheet.put(row, grid + 2, Cell(float(indicator.weight), "helper", name=weight_name(indicator.id)))
 
@@ -677,8 +824,18 @@ def _lay_scores(ctx: _Context, sheet: Sheet, row: int, grid: int) -> int:
             sheet.put(row, 2 * leaf_level + 1, Cell(None, "number"))
         elif indicator.adjustable:
             default = f"={indicator.weight}"
-            sheet.put(row, 2 * leaf_level + 1, Cell(None, "input_score", Binding("weight", indicator.id), default,
-                                                    name=weight_name(indicator.id), value_type="score"))
+            sheet.put(
+                row,
+                2 * leaf_level + 1,
+                Cell(
+                    None,
+                    "input_score",
+                    Binding("weight", indicator.id),
+                    default,
+                    name=weight_name(indicator.id),
+                    value_type="score",
+                ),
+            )
         else:
             sheet.put(row, 2 * leaf_level + 1, Cell(float(indicator.weight), "number", name=weight_name(indicator.id)))
         sheet.put(row, 2 * depth, Cell(ctx.text(indicator.explain), "long"))
@@ -687,16 +844,21 @@ def _lay_scores(ctx: _Context, sheet: Sheet, row: int, grid: int) -> int:
         _score_cells(ctx, sheet, row, 2 * depth + 3, indicator, grid)
         parts = indicator.rule.parts if isinstance(indicator.rule, model.SumRule) else ()
         for offset, part in enumerate(parts[:4]):
-            part_formula = getattr(ctx.builder, "part")(indicator, part)
-            sheet.put(row, grid + 2 + offset, Cell(None, "helper", formula=part_formula,
-                                                   name=f"xp_part_{indicator.id}_{part.id}"))
-        longest = max(len(ctx.text(indicator.criteria)), len(ctx.text(indicator.explain)))
-        sheet.heights[row] = min(409, max(30, 15 * (longest // 30 + 1)))
+            part_formula = ctx.builder.part(indicator, part)
+            sheet.put(
+                row,
+                grid + 2 + offset,
+                Cell(None, "helper", formula=part_formula, name=f"xp_part_{indicator.id}_{part.id}"),
+            )
+        sheet.heights[row] = max(
+            30.0, text_height(ctx.text(indicator.explain), 30, 12), text_height(ctx.text(indicator.criteria), 48, 12)
+        )
         if isinstance(indicator.rule, model.BonusPenaltyRule):
             bonus = score_name(indicator.id)
         else:
-            counted.append(ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id),
-                                               weight_name(indicator.id)))
+            counted.append(
+                ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id), weight_name(indicator.id))
+            )
         row += 1
     for prefix, start in starts.items():
         level = len(prefix) - 1
@@ -710,8 +872,11 @@ def _lay_scores(ctx: _Context, sheet: Sheet, row: int, grid: int) -> int:
             formula = "=" + "+".join(weight_name(c.id) for c in children)
         sheet.put(start, 2 * level + 1, Cell(weight, "number", formula=formula, span=span))
     stated_sum = "=" + "+".join(f"N({stated_name(i.id)})" for i in pack.indicators)
-    sheet.put(total_row, 2 * depth + 3, Cell(None, "input_score", Binding("stated_total"), stated_sum,
-                                             name=STATED_TOTAL_NAME, value_type="score"))
+    sheet.put(
+        total_row,
+        2 * depth + 3,
+        Cell(None, "input_score", Binding("stated_total"), stated_sum, name=STATED_TOTAL_NAME, value_type="score"),
+    )
     sheet.put(total_row, grid, Cell(None, "helper", formula=ctx.builder.total(counted, bonus), name=TOTAL_NAME))
     sheet.put(total_row, grid + 1, Cell(None, "helper_check", formula=ctx.builder.check(STATED_TOTAL_NAME, TOTAL_NAME)))
     depth_widths = [9, 5] * depth
@@ -752,7 +917,10 @@ def _input_label(ctx: _Context, name: str) -> str:
     if name in ctx.pack.rates:
         return ctx.text(ctx.pack.rates[name].name)
     if name in ctx.pack.fields:
-        return ctx.text(ctx.pack.fields[name].label)
+        spec = ctx.pack.fields[name]
+        label = ctx.text(spec.label)
+        same = [f for f in ctx.pack.fields.values() if ctx.text(f.label) == label]
+        return label if len(same) == 1 else f"{ctx.text(spec.section)}·{label}"
     cell = ctx.pack.cells[name]
     table = ctx.pack.table(cell.table)
     row = next(r for r in table.rows if r.id == cell.row)

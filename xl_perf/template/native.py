@@ -13,7 +13,7 @@ from decimal import Decimal
 from xl_perf.document import Document
 from xl_perf.engine.expr import Expr
 from xl_perf.rules import model
-from xl_perf.template.layout import RowRefs, field_name, rate_name, score_name, stated_name, weight_name
+from xl_perf.template.layout import RowRefs, field_name, rate_name, weight_name
 
 UNDEFINED = "无法计算"
 _DIGITS = "{" + ",".join(str(i) for i in range(1, 16)) + "}"
@@ -118,10 +118,10 @@ class NativeFormulas:
             value = rule.value.to_excel(self.ref)
             w = _num(weight)
             score = f"ROUND(MIN(MAX(({value})*{w},0),{w}),2)"
-            if rule.zero_when is not None:
-                zero = f"IF({rule.zero_when.to_excel(self.ref)},0,{score})"
-                score = self.guard(rule.zero_when.names, zero)
             body = f"IF({self.undefined(rule.value)},{self.undefined_cases(rule.undefined)},{score})"
+            if rule.zero_when is not None:
+                zero = f"IF({rule.zero_when.to_excel(self.ref)},0,{body})"
+                body = self.guard(rule.zero_when.names, zero)
             return self.guard(rule.value.names, body)
         if isinstance(rule, model.DeductionRule):
             deductions = []
@@ -227,11 +227,10 @@ class NativeFormulas:
     def total(self, counted_cells: list[str], bonus: str | None) -> str:
         base = "+".join(counted_cells)
         adjustment = next((i.rule for i in self.pack.indicators if isinstance(i.rule, model.BonusPenaltyRule)), None)
+        total = f"MIN(MAX({base},0),{_num(self.pack.total)})"
         if bonus is not None and adjustment is not None:
             low, high = _num(adjustment.total_min), _num(adjustment.total_max)
-            total = f"MIN(MAX({base}+N({bonus}),{low}),{high})"
-        else:
-            total = base
+            total = f"MIN(MAX({total}+N({bonus}),{low}),{high})"
         caps = self.pack.options.total_cap_by_execution
         enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
         if caps and enabled and self.pack.options.execution_rate:
@@ -239,7 +238,7 @@ class NativeFormulas:
             capped = total
             for interval, cap in reversed(caps):
                 capped = f"IF({self.interval(rate, interval)},MIN({total},{_num(cap)}),{capped})"
-            total = f'IF(ISNUMBER({rate}),{capped},{total})'
+            total = f"IF(ISNUMBER({rate}),{capped},{total})"
         return f"=ROUND({total},2)"
 
     def check(self, stated: str, computed: str) -> str:
@@ -306,7 +305,10 @@ class NativeFormulas:
             mon = f'IFERROR(--MID({text},FIND("年",{text})+1,FIND("月",{text})-FIND("年",{text})-1),12)'
             return f"({year}*100+{mon})"
 
-        is_date = f'AND(ISNUMBER(FIND("年",{rest})),ISNUMBER(FIND("年",{a})),ISNUMBER(--LEFT({rest},4)),NOT(ISNUMBER(FIND("后",{t}))))'
+        is_date = (
+            f'AND(ISNUMBER(FIND("年",{rest})),ISNUMBER(FIND("年",{a})),'
+            f'ISNUMBER(--LEFT({rest},4)),NOT(ISNUMBER(FIND("后",{t}))))'
+        )
         date = f"IF({month(a)}<={month(rest)},{w},0)"
         body = f'IF({t}={a},{w},IF({is_date},{date},IFERROR({numeric},"")))'
         return f'=IF(OR({t}="",{a}="",{refs.weight}=""),"",{body})'
@@ -322,7 +324,7 @@ class NativeFormulas:
         count = f"SUMPRODUCT({match})"
         scored = f"SUMPRODUCT(({match})*ISNUMBER({scores}))"
         total = f"SUMPRODUCT(({match}),{scores})"
-        return f'IF(OR({count}=0,{scored}<{count}),"",ROUND({total},2))'
+        return f'IF(OR({count}=0,{scored}<{count}),"",MIN(ROUND({total},2),{weight_name(indicator.id)}))'
 
     def row_group_stated(self, indicator: model.Indicator) -> str | None:
         rule = indicator.rule

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from collections.abc import Callable
 
 from xl_perf import document
+from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
 from xl_perf.numbers import to_decimal
@@ -75,9 +76,23 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     year = int(meta.get("year", "0") or 0)
     level = meta.get("level", "县")
     unit = meta.get("unit", "")
-    base = document.empty(pack.id, year, level, unit or "（未填）")
+    base = document.empty(pack.id, year, level, unit)
     names = book.names()
-    data: dict[str, object] = {"schema": document.SCHEMA, "framework": pack.id, "unit": unit, "year": year, "level": level}
+    data: dict[str, object] = {
+        "schema": document.SCHEMA,
+        "framework": pack.id,
+        "unit": unit,
+        "year": year,
+        "level": level,
+    }
+    if not unit:
+        # A blank template filled in by hand: the unit is whatever the form's own unit field says.
+        for field_id in ("unit_name", "department", "implementer"):
+            target = names.get(field_name(field_id))
+            value = _json_cell(_cell(book, target), "text") if target is not None else None
+            if isinstance(value, str):
+                data["unit"] = value
+                break
 
     def stated(target: NameTarget | None) -> CellValue:
         if target is None or book.is_formula(target.sheet, *target.first):
@@ -182,3 +197,46 @@ def read_document(book: WorkbookData) -> document.Document:
     return document.from_dict(read_dict(book), source=book.source)
 
 
+def locator(book: WorkbookData, doc: document.Document) -> Callable[[Ref], Location]:
+    """Translate the engine's logical places into sheet and cell of this workbook (through its defined names)."""
+    from xl_perf.template.layout import address, score_name
+
+    names = book.names()
+
+    def at(name: str, row_offset: int = 0, col_offset: int = 0) -> Location | None:
+        target = names.get(name)
+        if target is None:
+            return None
+        row, col = target.first
+        return Location(file=book.source, sheet=target.sheet, cell=address(row + row_offset, col + col_offset))
+
+    def locate(ref: Ref) -> Location:
+        found: Location | None = None
+        if ref.kind == "field":
+            found = at(field_name(ref.id))
+        elif ref.kind == "indicator":
+            found = at(stated_name(ref.id)) or at(score_name(ref.id))
+        elif ref.kind == "row" and ref.row is not None:
+            found = at(ROWS_NAME, _nth_filled_row(book, names.get(ROWS_NAME), ref.row))
+        elif ref.kind == "cell" and ref.row is not None:
+            table = doc.pack.table(ref.id)
+            column = 0 if ref.column is None else 1 + [c.id for c in table.columns].index(ref.column)
+            found = at(table_name(ref.id), ref.row, column)
+        elif ref.kind == "document" and ref.id in ("stated_total", "total"):
+            found = at(STATED_TOTAL_NAME)
+        return found or Location(file=book.source)
+
+    return locate
+
+
+def _nth_filled_row(book: WorkbookData, region: NameTarget | None, index: int) -> int:
+    """Offset of the index-th non-empty indicator row (blank spare rows are skipped when reading)."""
+    if region is None:
+        return index
+    seen = -1
+    for offset, (_, cells) in enumerate(iter_region(book, region)):
+        if any(v not in (None, "") for v in cells[:-2]):
+            seen += 1
+            if seen == index:
+                return offset
+    return index
