@@ -39,6 +39,7 @@ from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.io.libreoffice import converter, to_png
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.rules import model
 from xl_perf.template.generate import dump, write_workbook
 from xl_perf.template.native import UNDEFINED
 
@@ -125,6 +126,8 @@ class Draft:
         for indicator in self.pack.indicators:
             if self.rng.random() >= probability:
                 continue
+            if self.pack.family == "mof" and isinstance(indicator.rule, model.RowsRule):
+                continue  # the MoF table states these per indicator row (得分), not per indicator
             weight = indicator.weight
             value = self.rng.choice(
                 (weight, D(0), (weight * D(self.rng.randint(0, 100)) / 100).quantize(D("0.01")), weight + 1, D(-1))
@@ -494,13 +497,13 @@ CASES = _all_cases()
 
 
 @pytest.fixture(scope="module")
-def lo_converter(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a Converter
+def lo_converter(tmp_path_factory: pytest.TempPathFactory):
     require_tool("soffice")
     return converter(tmp_path_factory.mktemp("lo-cache"))
 
 
 @pytest.fixture(scope="module")
-def recalculated(lo_converter, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:  # noqa: ANN001
+def recalculated(lo_converter, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     """Every case written as a workbook and recalculated by LibreOffice in ONE soffice session."""
     written = tmp_path_factory.mktemp("written")
     for index, case in enumerate(CASES.values()):
@@ -691,7 +694,7 @@ class Rendered:
 
 
 @pytest.fixture(scope="module")
-def rendered(lo_converter, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:  # noqa: ANN001
+def rendered(lo_converter, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
     """Every blank template and sample workbook as PDF (ONE soffice session), and as PNG pages for people to see."""
     require_tool("pdftoppm")
     books = [*BLANKS, *SAMPLE_BOOKS]

@@ -32,8 +32,9 @@ def test_dump_of_fill_is_the_data(name: str, tmp_path: Path) -> None:
     doc = document.from_dict(sample_data(f"{name}.json"))
     template_dir = tmp_path / "t"
     template_dir.mkdir()
-    result = run("new", "-f", doc.pack.id, "-y", str(doc.year), "-u", doc.unit, "--level", doc.level, "-o",
-                 str(template_dir))
+    result = run(
+        "new", "-f", doc.pack.id, "-y", str(doc.year), "-u", doc.unit, "--level", doc.level, "-o", str(template_dir)
+    )
     assert result.returncode == 0, result.stderr
     template = next(template_dir.glob("*.xlsx"))
     before = template.read_bytes()
@@ -125,8 +126,12 @@ def test_year_and_level_words_in_the_template(tmp_path: Path) -> None:
     for level, words in (("县", ("县委督查得分", "县委县政府")), ("市", ("市委督查得分", "市委市政府"))):
         out = tmp_path / level
         out.mkdir()
-        assert run("new", "-f", "gd-county-zhengti", "-y", "2023", "-u", "某单位", "--level", level, "-o",
-                   str(out)).returncode == 0
+        assert (
+            run(
+                "new", "-f", "gd-county-zhengti", "-y", "2023", "-u", "某单位", "--level", level, "-o", str(out)
+            ).returncode
+            == 0
+        )
         text = _all_text(next(out.glob("*.xlsx")))
         assert all(w in text for w in words)
         assert "提前于2022年11月底前" in text and "2023年省、市财政预决算信息公开检查" in text
@@ -139,8 +144,24 @@ def _all_text(path: Path) -> str:
 
 
 def test_projects_go_into_the_funds_table(tmp_path: Path) -> None:
-    assert run("new", "-f", "gd-county-zhengti", "-y", "2026", "-u", "某镇人民政府", "-p", "甲项目", "-p", "乙项目",
-               "-o", str(tmp_path)).returncode == 0
+    assert (
+        run(
+            "new",
+            "-f",
+            "gd-county-zhengti",
+            "-y",
+            "2026",
+            "-u",
+            "某镇人民政府",
+            "-p",
+            "甲项目",
+            "-p",
+            "乙项目",
+            "-o",
+            str(tmp_path),
+        ).returncode
+        == 0
+    )
     data = json.loads(run("dump", str(next(tmp_path.glob("*.xlsx"))), "--json").stdout)
     labels = [r["项目"] for r in data["tables"]["财政资金情况"]]
     assert labels == ["项目1：甲项目", "项目2：乙项目"]
@@ -148,8 +169,12 @@ def test_projects_go_into_the_funds_table(tmp_path: Path) -> None:
 
 
 def test_one_workbook_per_project(tmp_path: Path) -> None:
-    assert run("new", "-f", "gd-county-xiangmu", "-y", "2026", "-u", "某镇", "-p", "甲", "-p", "乙", "-o",
-               str(tmp_path)).returncode == 0
+    assert (
+        run(
+            "new", "-f", "gd-county-xiangmu", "-y", "2026", "-u", "某镇", "-p", "甲", "-p", "乙", "-o", str(tmp_path)
+        ).returncode
+        == 0
+    )
     names = sorted(p.name for p in tmp_path.glob("*.xlsx"))
     assert names == ["某镇_2026_乙_项目支出绩效自评指标评分表.xlsx", "某镇_2026_甲_项目支出绩效自评指标评分表.xlsx"]
 
@@ -159,7 +184,7 @@ def _snapshot(path: Path) -> SnapshotWorkbook:
         sheets: dict[str, dict[tuple[int, int], object]] = {}
         formulas: dict[str, set[tuple[int, int]]] = {}
         for sheet in book.sheet_names():
-            grid = book._grid(sheet)  # noqa: SLF001 - a test building a snapshot from a real file
+            grid = book._grid(sheet)
             sheets[sheet] = {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v not in ("", None)}
             formulas[sheet] = {(r, c) for r, c in sheets[sheet] if book.is_formula(sheet, r, c)}
         return SnapshotWorkbook(sheets, book.names(), formulas, str(path))  # type: ignore[arg-type]
@@ -205,8 +230,9 @@ def test_fill_refuses_to_overwrite_its_inputs(tmp_path: Path) -> None:
 
 
 def test_fill_refuses_a_framework_mismatch(tmp_path: Path) -> None:
-    result = run("fill", str(_blank("mof-zhengti")), str(SAMPLES / "gangmen-2022-zhengti.json"), "-o",
-                 str(tmp_path / "x.xlsx"))
+    result = run(
+        "fill", str(_blank("mof-zhengti")), str(SAMPLES / "gangmen-2022-zhengti.json"), "-o", str(tmp_path / "x.xlsx")
+    )
     assert result.returncode == 2 and "框架" in result.stderr and not (tmp_path / "x.xlsx").exists()
 
 
@@ -236,7 +262,7 @@ def test_formula_defaults_are_not_stated_values(tmp_path: Path) -> None:
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     raw = copy.deepcopy(sample_data("gangmen-2022-zhengti.json"))
-    raw["fields"]["制度措施建立情况"]["制度措施建立情况"] = "=HYPERLINK(\"http://x\",\"点我\")"
+    raw["fields"]["制度措施建立情况"]["制度措施建立情况"] = '=HYPERLINK("http://x","点我")'
     doc = document.from_dict(raw)
     out = tmp_path / "x.xlsx"
     generate.write_workbook(doc, out)

@@ -57,7 +57,7 @@ def test_udfs_agree_with_the_engine(sample: str) -> None:
 
 
 def test_udf_errors_are_short_chinese_text() -> None:
-    assert udfs.XP_RATE("nope", "x") .startswith("错误：没有名为")
+    assert udfs.XP_RATE("nope", "x").startswith("错误：没有名为")
     assert udfs.XP_RATE("gd-county-zhengti", "nope") == "错误：没有比率 nope"
     assert udfs.XP_RATE("gd-county-zhengti", "fixed_asset_utilization", 1) == (
         "错误：fixed_asset_utilization 需要 2 个输入，实为 1 个"
@@ -110,8 +110,13 @@ def test_wrappers_match_xlwings_import_functions(book_name: str, addin: bool) ->
     for name, spec in udfs.REGISTRY.items():
         assert spec.function is not None
 
-        clone = types.FunctionType(spec.function.__code__, spec.function.__globals__, name,
-                                   spec.function.__defaults__, spec.function.__closure__)
+        clone = types.FunctionType(
+            spec.function.__code__,
+            spec.function.__globals__,
+            name,
+            spec.function.__defaults__,
+            spec.function.__closure__,
+        )
         clone.__doc__ = spec.doc
         decorated = xlwings_udfs.xlfunc(clone)
         for arg, doc in spec.args:
@@ -126,8 +131,8 @@ def test_wrappers_match_xlwings_import_functions(book_name: str, addin: bool) ->
 def test_registration_procedure_names_every_udf() -> None:
     text = wrappers.register_functions_vba()
     for name in udfs.REGISTRY:
-        assert f"!{name}\"" in text
-    assert "Category:=\"绩效自评\"" in text
+        assert f'!{name}"' in text
+    assert 'Category:="绩效自评"' in text
 
 
 def test_udf_module_imports_without_excel() -> None:

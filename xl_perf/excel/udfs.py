@@ -116,7 +116,7 @@ def _number(value: Decimal | None) -> float | str:
     rate="比率编号，如 fixed_asset_utilization",
     inputs="该比率的输入值，顺序见 XP_INPUTS",
 )
-def XP_RATE(framework: str, rate: str, *inputs: object) -> float | str:  # noqa: N802 - Excel function name
+def XP_RATE(framework: str, rate: str, *inputs: object) -> float | str:
     try:
         pack = loader.load(str(framework))
         if rate not in pack.rates:
@@ -138,7 +138,7 @@ def XP_RATE(framework: str, rate: str, *inputs: object) -> float | str:  # noqa:
     indicator="指标编号，如 spending_completion",
     inputs="该指标的输入值，顺序见 XP_INPUTS",
 )
-def XP_SCORE(framework: str, indicator: str, *inputs: object) -> float | str:  # noqa: N802
+def XP_SCORE(framework: str, indicator: str, *inputs: object) -> float | str:
     try:
         pack = loader.load(str(framework))
         try:
@@ -160,7 +160,7 @@ def XP_SCORE(framework: str, indicator: str, *inputs: object) -> float | str:  #
     actual="实际完成值",
     weight="该行分值",
 )
-def XP_ROWSCORE(target: object, actual: object, weight: object) -> float | str:  # noqa: N802
+def XP_ROWSCORE(target: object, actual: object, weight: object) -> float | str:
     try:
         points = to_decimal(weight)
     except ValueError:
@@ -170,7 +170,7 @@ def XP_ROWSCORE(target: object, actual: object, weight: object) -> float | str: 
 
 
 @udf("四舍五入（half-up），如 XP_ROUND(4.625, 2) = 4.63。", value="数值", places="保留小数位数")
-def XP_ROUND(value: object, places: object = 2) -> float | str:  # noqa: N802
+def XP_ROUND(value: object, places: object = 2) -> float | str:
     try:
         return float(round_half_up(to_decimal(value), int(to_decimal(places))))
     except ValueError:
@@ -178,15 +178,19 @@ def XP_ROUND(value: object, places: object = 2) -> float | str:  # noqa: N802
 
 
 @udf("按规则包的等级划分给出等级（优/良/中/差）。", framework="规则包编号", total="总分")
-def XP_GRADE(framework: str, total: object) -> str:  # noqa: N802
+def XP_GRADE(framework: str, total: object) -> str:
     try:
         return grade_of(loader.load(str(framework)), to_decimal(total))
     except (ValueError, XlPerfError) as exc:
         return _error(str(exc))
 
 
-@udf("列出某个比率或指标的输入项（编号，依次用逗号分隔），供编写公式时参考。", framework="规则包编号", item="比率或指标编号")
-def XP_INPUTS(framework: str, item: str) -> str:  # noqa: N802
+@udf(
+    "列出某个比率或指标的输入项（编号，依次用逗号分隔），供编写公式时参考。",
+    framework="规则包编号",
+    item="比率或指标编号",
+)
+def XP_INPUTS(framework: str, item: str) -> str:
     try:
         pack = loader.load(str(framework))
     except XlPerfError as exc:

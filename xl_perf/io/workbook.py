@@ -58,6 +58,19 @@ class WorkbookData(Protocol):
     def is_formula(self, sheet: str, row: int, col: int) -> bool: ...
 
 
+class WritableWorkbook(WorkbookData, Protocol):
+    """A workbook the in-Excel actions may write to, only in the cells and sheets the tool owns."""
+
+    def replace_sheet(self, name: str, rows: list[list[CellValue]], links: dict[tuple[int, int], str]) -> None: ...
+    def fill_of(self, sheet: str, row: int, col: int) -> str | None: ...
+    def set_fill(self, sheet: str, row: int, col: int, color: str | None) -> None: ...
+    def save_copy(self, folder: Path) -> WorkbookData: ...
+    def alert(self, message: str) -> None: ...
+
+    @property
+    def folder(self) -> Path: ...
+
+
 @dataclass
 class SnapshotWorkbook:
     """A workbook as plain data: {"sheets": {name: {"A1": value}}, "names": {name: "'Sheet'!$A$1"},
@@ -79,6 +92,35 @@ class SnapshotWorkbook:
 
     def is_formula(self, sheet: str, row: int, col: int) -> bool:
         return (row, col) in self.formulas.get(sheet, set())
+
+    # --- the writable side, for testing the in-Excel actions ---------------------------------------------------
+
+    fills: dict[tuple[str, int, int], str | None] = field(default_factory=dict)
+    links: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    alerts: list[str] = field(default_factory=list)
+    location: Path = Path(".")
+
+    def replace_sheet(self, name: str, rows: list[list[CellValue]], links: dict[tuple[int, int], str]) -> None:
+        self.sheets[name] = {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v not in (None, "")}
+        self.formulas.pop(name, None)
+        self.links[name] = dict(links)
+
+    def fill_of(self, sheet: str, row: int, col: int) -> str | None:
+        return self.fills.get((sheet, row, col))
+
+    def set_fill(self, sheet: str, row: int, col: int, color: str | None) -> None:
+        self.fills[(sheet, row, col)] = color
+
+    def save_copy(self, folder: Path) -> WorkbookData:
+        copy = SnapshotWorkbook.from_json(self.to_json(), source=str(folder / "copy.json"))
+        return copy
+
+    def alert(self, message: str) -> None:
+        self.alerts.append(message)
+
+    @property
+    def folder(self) -> Path:
+        return self.location
 
     @classmethod
     def from_json(cls, text: str, source: str = "snapshot") -> SnapshotWorkbook:

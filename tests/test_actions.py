@@ -1,0 +1,89 @@
+"""The in-Excel actions (validate, export, validate-and-export) against the snapshot implementation."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from tests.conftest import SAMPLES, sample_data
+from tests.test_templates import _snapshot
+from xl_perf import document
+from xl_perf.excel import actions
+from xl_perf.io.workbook import SnapshotWorkbook
+from xl_perf.template import generate
+
+
+def _book(name: str, folder: Path) -> SnapshotWorkbook:
+    book = _snapshot(SAMPLES / f"{name}.xlsx")
+    book.location = folder
+    return book
+
+
+def test_validate_writes_the_result_sheet_and_highlights(tmp_path: Path) -> None:
+    book = _book("gangmen-2022-zhengti", tmp_path)
+    before = copy.deepcopy(book.sheets)
+    outcome = actions.validate(book)
+    assert outcome.errors >= 4
+    result = book.sheets[actions.RESULT_SHEET]
+    assert result[(0, 0)] == "校验结果" and "错误" in result[(0, 1)]
+    assert [result[(1, c)] for c in range(5)] == actions.HEADER
+    rows = {(result[(r, 1)], result.get((r, 2))): r for r in range(2, 2 + len(outcome.findings))}
+    row = rows[("RATE_MISMATCH", "整体基础数据（基本情况）!C17")]
+    assert result[(row, 0)] == "错误" and "99.65%" in result[(row, 3)] and result[(row, 4)] == "改为 99.65%"
+    assert book.links[actions.RESULT_SHEET][(row, 2)] == "'整体基础数据（基本情况）'!C17"
+    assert book.fills[("整体基础数据（基本情况）", 16, 2)] == actions.HIGHLIGHT["error"]
+    assert [result[(r, 0)] for r in range(2, 2 + len(outcome.findings))] == sorted(
+        (result[(r, 0)] for r in range(2, 2 + len(outcome.findings))), key=["错误", "警告", "提示"].index
+    )
+    # No value the user entered changed: only the tool-owned sheet is new.
+    assert {k: v for k, v in book.sheets.items() if k != actions.RESULT_SHEET} == before
+
+
+def test_validate_twice_restores_then_reapplies_highlights(tmp_path: Path) -> None:
+    book = _book("gangmen-2022-zhengti", tmp_path)
+    book.fills[("整体基础数据（基本情况）", 16, 2)] = "#00FF00"
+    actions.validate(book)
+    first = dict(book.fills)
+    actions.validate(book)
+    assert book.fills == first
+    assert book.sheets[actions.RESULT_SHEET][(2, 8)]  # bookkeeping of the original colour
+    original = next(r for r in range(2, 50) if book.sheets[actions.RESULT_SHEET].get((r, 9)) == "C17")
+    assert book.sheets[actions.RESULT_SHEET][(original, 10)] == "#00FF00"
+
+
+def test_validate_and_export_a_clean_workbook(tmp_path: Path) -> None:
+    book = _book("ziyuan-2023-zhengti", tmp_path)
+    outcome = actions.validate_and_export(book)
+    assert outcome.errors == 0 and outcome.exported is not None
+    assert outcome.exported.parent == tmp_path / "报送" and outcome.exported.exists()
+    assert outcome.exported.name == "资源县资源镇人民政府_2023_部门整体支出绩效自评表.xlsx"
+    assert generate.dump(outcome.exported) == document.to_dict(
+        document.from_dict(sample_data("ziyuan-2023-zhengti.json"))
+    )
+    assert book.alerts[-1].startswith("已导出：")
+    assert book.sheets[actions.RESULT_SHEET][(0, 1)].startswith("错误 0 条")
+
+
+def test_export_refuses_when_there_are_errors(tmp_path: Path) -> None:
+    book = _book("gangmen-2022-zhengti", tmp_path)
+    outcome = actions.export(book)
+    assert outcome.exported is None and outcome.errors
+    assert "未导出" in book.alerts[-1]
+    assert not (tmp_path / "报送").exists()
+    assert actions.validate_and_export(book).exported is None
+
+
+def test_a_workbook_that_is_not_ours(tmp_path: Path) -> None:
+    book = SnapshotWorkbook({"Sheet1": {(0, 0): "随便什么"}}, location=tmp_path)
+    outcome = actions.validate(book)
+    assert outcome.evaluation is None
+    assert "不是绩效自评助手生成的工作簿" in book.sheets[actions.RESULT_SHEET][(1, 0)]
+    assert "无法校验" in book.alerts[-1]
+
+
+def test_new_template_for_the_next_year(tmp_path: Path) -> None:
+    book = _book("gangmen-2022-zhengti", tmp_path)
+    path = actions.new_template(book)
+    assert path is not None and path.name == "遂溪县港门镇人民政府_2023_整体绩效自评指标评分表.xlsx"
+    data = generate.dump(path)
+    assert data["year"] == 2023 and data["level"] == "镇"
