@@ -83,7 +83,7 @@ def validate(book: WritableWorkbook) -> Outcome:
     total = f"按规则计算总分 {evaluation.total}（{evaluation.grade}）"
     rows: list[list[CellValue]] = [
         ["校验结果", summary, total],
-        HEADER + ["", "", "", "单元格所在表", "单元格", "原底色"],
+        [*HEADER, "", "", "", "单元格所在表", "单元格", "原底色"],
     ]
     links: dict[tuple[int, int], str] = {}
     highlighted: set[tuple[str, str]] = set()

@@ -111,7 +111,8 @@ def _number(value: Decimal | None) -> float | str:
 
 
 @udf(
-    "按规则包计算一个比率（小数，如 0.9965）。输入按 XP_INPUTS 列出的顺序给出；有输入为空时返回空，分母为0时返回“无法计算”。",
+    "按规则包计算一个比率（小数，如 0.9965）。输入按 XP_INPUTS 列出的顺序给出；"
+    "有输入为空时返回空，分母为0时返回“无法计算”。",
     framework="规则包编号，如 gd-county-zhengti",
     rate="比率编号，如 fixed_asset_utilization",
     inputs="该比率的输入值，顺序见 XP_INPUTS",

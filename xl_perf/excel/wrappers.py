@@ -64,9 +64,10 @@ def _vba_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def register_functions_vba(addin: bool = False) -> str:
-    """A VBA procedure that gives each UDF its Chinese description in the function wizard."""
-    target = "ThisWorkbook.Name" if not addin else "ThisWorkbook.Name"
+def register_functions_vba() -> str:
+    """A VBA procedure that gives each UDF its Chinese description in the function wizard (for the workbook or
+    add-in that contains it: ThisWorkbook is the add-in itself when the procedure runs in the .xlam)."""
+    target = "ThisWorkbook.Name"
     lines = ["Public Sub XlPerfRegisterFunctions()", "    On Error Resume Next"]
     for name in sorted(REGISTRY):
         spec = REGISTRY[name]
