@@ -84,6 +84,9 @@ def new_command(
     unit: Annotated[str, typer.Option("--unit", "-u", help="单位全称")] = "",
     level: Annotated[str, typer.Option("--level", help="层级：县、市或镇")] = "县",
     project: Annotated[list[str] | None, typer.Option("--project", "-p", help="项目名称（可多次给出）")] = None,
+    macro: Annotated[
+        bool, typer.Option("--macro", help="生成 .xlsm：得分由 Python 函数（xlwings）计算，带“校验并导出”等按钮")
+    ] = False,
 ) -> None:
     """生成空白自评工作簿（.xlsx）：官方表样、输入单元格着色、比率和得分由公式自动计算。
 
@@ -95,8 +98,8 @@ def new_command(
         if not output.is_dir():
             raise XlPerfError(f"输出文件夹不存在：{output}")
         for doc in generate.new_documents(framework, year, unit, level, list(project or [])):
-            target = output / generate.file_name(doc)
-            generate.write_workbook(doc, target)
+            target = output / generate.file_name(doc, ".xlsm" if macro else ".xlsx")
+            generate.write_workbook(doc, target, macro=macro)
             typer.echo(f"已生成：{target}")
     except XlPerfError as exc:
         _fail(exc)

@@ -7,6 +7,8 @@ Free text is always written with write_string (never through a writer's type gue
 from __future__ import annotations
 
 import datetime as dt
+import io
+from dataclasses import dataclass
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -57,13 +59,25 @@ STYLES: dict[str, dict[str, Any]] = {
 CellValue = str | float | int | bool | dt.date | Decimal | None
 
 
+@dataclass(frozen=True)
+class MacroParts:
+    """What turns a workbook into an .xlsm/.xlam: its VBA project, the form buttons and xlwings' configuration."""
+
+    vba_project: bytes
+    buttons: tuple[tuple[str, str], ...]  # (macro, caption), placed on every visible sheet
+    config: tuple[tuple[str, str], ...]  # rows of the hidden xlwings.conf sheet
+
+
+CONFIG_SHEET = "xlwings.conf"
+
+
 def write(
     layout: Layout,
     path: Path,
     values: Mapping[tuple[str, int, int], CellValue] | None = None,
     cached: Mapping[str, CellValue] | None = None,
     *,
-    vba_project: bytes | None = None,
+    macro: MacroParts | None = None,
 ) -> None:
     """Write `layout` to `path` (a temp path owned by safe_write). `values` fills input cells (sheet key, row, col);
     `cached` gives the engine's result for computed cells by defined name, stored as the formulas' cached values."""
@@ -74,8 +88,12 @@ def write(
     )
     try:
         formats = {name: workbook.add_format({**_BASE, **spec}) for name, spec in STYLES.items()}
+        code_names = iter(f"Sheet{i}" for i in range(1, len(layout.sheets) + 3))
         for sheet in layout.sheets:
-            _write_sheet(workbook, sheet, formats, values, cached)
+            ws = _write_sheet(workbook, sheet, formats, values, cached)
+            if macro is not None:
+                ws.set_vba_name(next(code_names))
+                _buttons(ws, sheet, macro)
         for sheet in layout.sheets:
             quoted = sheet.name.replace("'", "''")
             for name, row, col in sheet.names():
@@ -89,6 +107,16 @@ def write(
             meta.write_string(index, 0, key)
             meta.write_string(index, 1, value)
         meta.very_hidden()
+        if macro is not None:
+            meta.set_vba_name(next(code_names))
+            config = workbook.add_worksheet(CONFIG_SHEET)
+            for index, (key, value) in enumerate(macro.config):
+                config.write_string(index, 0, key)
+                config.write_string(index, 1, value)
+            config.hide()
+            config.set_vba_name(next(code_names))
+            workbook.set_vba_name("ThisWorkbook")
+            workbook.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)  # type: ignore[arg-type]
         # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
         workbook.set_properties(
             {
@@ -99,8 +127,6 @@ def write(
             }
         )
         workbook.set_calc_mode("auto")
-        if vba_project is not None:
-            workbook.add_vba_project(vba_project, is_stream=True)  # type: ignore[arg-type]
     finally:
         workbook.close()
 
@@ -118,13 +144,15 @@ def _write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any) -> Non
         ws.write_string(row, col, str(value), fmt)
 
 
-def _write_sheet(
-    workbook: Any,
-    sheet: Sheet,
-    formats: dict[str, Any],
-    values: Mapping[tuple[str, int, int], CellValue],
-    cached: Mapping[str, CellValue],
-) -> None:
+def _buttons(ws: Any, sheet: Sheet, macro: MacroParts) -> None:
+    """Form buttons to the right of the printed area (never printed), one per macro."""
+    col = (sheet.helper_cols[1] + 2) if sheet.helper_cols else sheet.print_cols + 1
+    for index, (name, caption) in enumerate(macro.buttons):
+        ws.insert_button(1 + 3 * index, col, {"macro": name, "caption": caption, "width": 120, "height": 36})
+
+
+def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
+                 values: Mapping[tuple[str, int, int], CellValue], cached: Mapping[str, CellValue]) -> Any:
     ws = workbook.add_worksheet(sheet.name)
     ws.hide_gridlines(2)
     for col, width in sheet.widths.items():
@@ -186,6 +214,7 @@ def _write_sheet(
         first, last = sheet.helper_cols
         ws.set_column(first, last, None, None, {"level": 1})
         ws.write_string(0, first, "以下为工具计算列（不打印）", formats["helper_header"])
+    return ws
 
 
 def _cached(value: CellValue) -> str | float:

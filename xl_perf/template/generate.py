@@ -27,16 +27,29 @@ def build_layout(doc: document.Document, formulas: FormulaFactory = native.Nativ
     return layout.build(doc, formulas(doc))
 
 
-def write_workbook(
-    doc: document.Document,
-    target: Path,
-    *,
-    protect: tuple[Path, ...] = (),
-    formulas: FormulaFactory = native.NativeFormulas,
-    vba_project: bytes | None = None,
-) -> Path:
-    """Write `doc` as a workbook at `target`; verified by reading it back into the same data document."""
-    plan = build_layout(doc, formulas)
+BUTTONS = (("XlPerfValidateAndExport", "校验并导出"), ("XlPerfValidate", "校验"), ("XlPerfExport", "导出"))
+
+
+def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
+    """The VBA project, buttons and xlwings configuration of the .xlsm variant."""
+    from xl_perf.excel import project
+    from xl_perf.excel.udfs import MODULE
+
+    code_names = tuple(f"Sheet{i}" for i in range(1, len(plan.sheets) + 3))
+    config = (("UDF Modules", MODULE), ("Use UDF Server", "False"), ("Show Console", "False"))
+    return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, config)
+
+
+def write_workbook(doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (),
+                   macro: bool = False) -> Path:
+    """Write `doc` as a workbook at `target` (.xlsx with native formulas, or .xlsm with UDFs, buttons and VBA);
+    verified by reading it back into the same data document before it replaces the target."""
+    if macro:
+        from xl_perf.excel.formulas import UdfFormulas
+
+        plan = build_layout(doc, UdfFormulas)
+    else:
+        plan = build_layout(doc)
     evaluation = evaluate(doc)
     values = fill.values_for(plan, doc)
     cached = fill.cached_for(evaluation)
@@ -49,7 +62,7 @@ def write_workbook(
             raise BadInputError("写入后回读的数据与原数据不一致，已放弃写入", Location(file=str(target)))
 
     with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
-        xlsx_writer.write(plan, temp, values, cached, vba_project=vba_project)
+        xlsx_writer.write(plan, temp, values, cached, macro=macro_parts(plan) if macro else None)
     return target
 
 

@@ -1,0 +1,887 @@
+"""Refuse hostile or unusable workbook files before any spreadsheet library sees them.
+
+Two layers:
+
+- `inspect(path)` looks at the file without trusting it: real type by magic bytes (never the extension), OLE
+  containers (encrypted OOXML, legacy .xls, WPS .et), zip structure, declared and actual uncompressed sizes, XML
+  entity declarations, and the extent of every sheet. Each part is read as a stream, never the whole file at once.
+- `read_in_child(path, fn)` runs `inspect` and then `fn(path)` in a separate process with an address-space cap and
+  a timeout, so a reader that aborts (python-calamine does on some inputs) cannot take the caller down.
+
+Every refusal is a `BadInputError` with a Chinese message and the file (and sheet, where relevant) as location.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import io
+import os
+import posixpath
+import re
+import stat
+import struct
+import sys
+import traceback
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+from xl_perf.errors import BadInputError, Location, XlPerfError, describe_os_error
+
+T = TypeVar("T")
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Thresholds for `inspect` and `read_in_child`. The defaults suit budget self-evaluation workbooks."""
+
+    max_file_bytes: int = 50 * MIB
+    max_uncompressed_bytes: int = 300 * MIB
+    max_ratio: float = 100.0  # per entry, uncompressed / compressed (for entries > 1 MB uncompressed)
+    max_entries: int = 10_000
+    max_rows: int = 100_000  # per sheet, from <dimension ref> and from the largest cell reference present
+    max_cols: int = 1_000
+    memory_bytes: int = 1024 * MIB  # address-space cap of the child process
+    timeout_s: float = 60.0
+
+
+DEFAULT_LIMITS = Limits()
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages (Chinese, shown to the user as is)
+# ---------------------------------------------------------------------------------------------------------------
+
+SAVE_AS_XLSX = "请在 Excel/WPS 中打开后另存为 .xlsx 再试"
+MSG_EMPTY = "文件为空（0 字节），不是有效的 .xlsx 工作簿"
+MSG_NOT_REGULAR = "不是普通文件（可能是设备、管道或其他特殊文件），已拒绝读取"
+MSG_CORRUPT = "不是 .xlsx 工作簿，可能已损坏或被截断"
+MSG_ENCRYPTED = "工作簿已加密（设置了打开密码），请在 Excel/WPS 中取消密码后另存为 .xlsx 再试"
+MSG_XLS = "这是旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 后重试"
+MSG_ET = "这是 WPS 表格 .et 文件，请在 WPS 中另存为 .xlsx 后重试"
+MSG_OLE_OTHER = (
+    "这是 OLE 复合文档（旧版 Office 格式，例如 .xls、WPS .et 或 .doc），不是 .xlsx 工作簿，"
+    "请在 Excel/WPS 中另存为 .xlsx 后重试"
+)
+MSG_PLAIN_ZIP = (
+    "不是 .xlsx 工作簿：这是普通的 zip 压缩包（缺少 [Content_Types].xml）；如果里面装的是工作簿，请先解压"
+)
+MSG_NO_WORKBOOK = "不是 .xlsx 工作簿：缺少 xl/workbook.xml"
+MSG_XLSB = "这是 .xlsb（二进制工作簿）文件，请在 Excel/WPS 中另存为 .xlsx 后重试"
+MSG_DOCX = "不是工作簿：这是 Word 文档（.docx）"
+MSG_PPTX = "不是工作簿：这是 PowerPoint 演示文稿（.pptx）"
+MSG_ODF = "这是 OpenDocument 文件（如 WPS/LibreOffice 的 .ods），请在 Excel/WPS 中另存为 .xlsx 后重试"
+MSG_ENTITY = "文件含有不允许的 XML 实体声明（内部部件 {part}），可能是恶意构造的文件，已拒绝读取"
+MSG_CHILD_CRASH = "读取工作簿时读取程序异常退出（可能是文件损坏或格式异常），已安全中止"
+MSG_TIMEOUT = "读取超时（超过 {seconds:g} 秒），已中止；文件可能过大或格式异常"
+
+_OOXML_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_CHUNK = 1 * MIB
+_MAX_TAG_CHARS = 4 * MIB  # a single unfinished markup token longer than this is not XML any reader accepts
+_RATIO_MIN_BYTES = 1 * MIB
+
+# Magic bytes of formats people save with a wrong extension, with what to tell them.
+_MAGIC_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "不是 .xlsx 工作簿：这是 PDF 文件，无法作为工作簿读取"),
+    (b"\x89PNG", "不是 .xlsx 工作簿：这是图片文件"),
+    (b"\xff\xd8\xff", "不是 .xlsx 工作簿：这是图片文件"),
+    (b"GIF8", "不是 .xlsx 工作簿：这是图片文件"),
+    (b"BM", ""),  # too short to trust alone; handled as unknown
+    (b"Rar!", "不是 .xlsx 工作簿：这是 RAR 压缩包，请先解压"),
+    (b"7z\xbc\xaf\x27\x1c", "不是 .xlsx 工作簿：这是 7z 压缩包，请先解压"),
+    (b"\x1f\x8b", "不是 .xlsx 工作簿：这是 gzip 压缩文件，请先解压"),
+    (b"{\\rtf", "不是 .xlsx 工作簿：这是 RTF 文档，" + SAVE_AS_XLSX),
+    (b"\x09\x08", "不是 .xlsx 工作簿：这是旧版 Excel（BIFF）文件，" + SAVE_AS_XLSX),
+    (b"MZ", "不是 .xlsx 工作簿：这是可执行程序文件"),
+    (b"\x7fELF", "不是 .xlsx 工作簿：这是可执行程序文件"),
+)
+MSG_TEXT = "不是 .xlsx 工作簿：这是文本文件（如 CSV 或制表符分隔的文本），" + SAVE_AS_XLSX
+MSG_HTML = "不是 .xlsx 工作簿：这是网页（HTML）文件（常见于系统导出的“伪 Excel”文件），" + SAVE_AS_XLSX
+MSG_XML = "不是 .xlsx 工作簿：这是 XML 文件（可能是 Excel 2003 XML 表格），" + SAVE_AS_XLSX
+MSG_MHT = "不是 .xlsx 工作簿：这是网页归档（MHT）文件，" + SAVE_AS_XLSX
+
+
+def _bad(path: Path, message: str, sheet: str | None = None) -> BadInputError:
+    return BadInputError(message, Location(file=str(path), sheet=sheet))
+
+
+def _size_text(n: float) -> str:
+    if n >= 1024 * MIB:
+        return f"{n / (1024 * MIB):.1f} GB"
+    if n >= MIB:
+        return f"{n / MIB:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{int(n)} 字节"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# inspect
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def inspect(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse `path` with a `BadInputError` unless it looks like a safe, readable .xlsx workbook within `limits`."""
+    path = Path(path)
+    with _open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise _bad(path, MSG_EMPTY)
+        if size > limits.max_file_bytes:
+            raise _bad(
+                path, f"文件过大（{_size_text(size)}，上限 {_size_text(limits.max_file_bytes)}），已拒绝读取"
+            )
+        head = f.read(4096)
+        if head.startswith(_OLE_MAGIC):
+            raise _bad(path, _classify_ole(f, size))
+        if not head.startswith(_ZIP_MAGICS):
+            raise _bad(path, _classify_other(head, size))
+        _inspect_zip(path, f, size, limits)
+    suffix = path.suffix.lower()
+    if suffix not in _OOXML_EXTENSIONS:
+        shown = f"扩展名是“{path.suffix}”" if path.suffix else "没有扩展名"
+        raise _bad(path, f"文件内容是 .xlsx 工作簿，但{shown}，请把扩展名改为 .xlsx 后重试")
+
+
+class _RegularFile:
+    """Open a path for reading without blocking on FIFOs or devices, and accept only regular files."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(self.path, flags)
+        except OSError as exc:
+            raise _bad(self.path, f"无法读取文件：{describe_os_error(exc)}") from None
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError as exc:
+            os.close(fd)
+            raise _bad(self.path, f"无法读取文件：{describe_os_error(exc)}") from None
+        if stat.S_ISDIR(mode):
+            os.close(fd)
+            raise _bad(self.path, "无法读取文件：这是文件夹，不是文件")
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise _bad(self.path, MSG_NOT_REGULAR)
+        self.file = os.fdopen(fd, "rb")
+        return self.file
+
+    def __exit__(self, *exc: object) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _open_regular(path: Path) -> _RegularFile:
+    return _RegularFile(path)
+
+
+def _classify_other(head: bytes, size: int) -> str:
+    """The message for a file that is neither a zip nor an OLE container."""
+    if size < 22:  # smaller than the smallest possible zip archive
+        return f"文件过小（{_size_text(size)}），{MSG_CORRUPT}"
+    for magic, message in _MAGIC_KINDS:
+        if message and head.startswith(magic):
+            return message
+    text = _as_text(head)
+    if text is not None:
+        start = text.lstrip("\ufeff \t\r\n").lower()
+        if start.startswith("mime-version") or "content-type: multipart/related" in start[:2000]:
+            return MSG_MHT
+        if start.startswith("<!doctype html") or "<html" in start[:2000] or start.startswith("<table"):
+            return MSG_HTML
+        if start.startswith("<?xml") or start.startswith("<"):
+            return MSG_XML
+        return MSG_TEXT
+    return MSG_CORRUPT
+
+
+def _as_text(head: bytes) -> str | None:
+    """`head` decoded if it looks like the start of a text file (UTF-8, UTF-16 with BOM, or GB18030), else None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="replace")
+        return text if "\x00" not in text else None
+    if b"\x00" in head:
+        return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+        if controls <= len(text) // 100:
+            return text
+    return None
+
+
+# --- OLE (compound file binary) ---------------------------------------------------------------------------------
+
+
+def _classify_ole(f: BinaryIO, size: int) -> str:
+    names = {n.casefold() for n in _ole_names(f, size)}
+    if {"encryptedpackage", "encryptioninfo"} & names or "\tdrmcontent" in names:
+        return MSG_ENCRYPTED
+    if "etextdata" in names:
+        return MSG_ET
+    if "workbook" in names or "book" in names:
+        return MSG_XLS
+    return MSG_OLE_OTHER
+
+
+def _ole_names(f: BinaryIO, size: int) -> set[str]:
+    """Names of all streams and storages of an OLE file: olefile if installed, else a scan of directory entries."""
+    try:
+        import olefile
+    except ImportError:
+        olefile = None
+    if olefile is not None:
+        try:
+            f.seek(0)
+            ole = olefile.OleFileIO(f)
+            try:
+                return {part for entry in ole.listdir(streams=True, storages=True) for part in entry}
+            finally:
+                ole.close()
+        except Exception:  # olefile rejects damaged containers in many ways; fall back to the raw scan
+            pass
+    return _scan_ole_directory(f, size)
+
+
+def _scan_ole_directory(f: BinaryIO, size: int) -> set[str]:
+    """Directory entries found by shape at every 128-byte boundary (directory sectors are sector-aligned).
+
+    This needs neither the FAT nor a consistent header, so it also classifies damaged containers. A stream's
+    content can mimic an entry; that only affects which refusal message is shown.
+    """
+    names: set[str] = set()
+    f.seek(0)
+    offset = 0
+    while offset < size:
+        block = f.read(_CHUNK)
+        if not block:
+            break
+        for pos in range(0, len(block) - 127, 128):
+            if offset + pos < 512:  # the header
+                continue
+            name_len = block[pos + 64] | (block[pos + 65] << 8)
+            kind = block[pos + 66]
+            if kind not in (1, 2, 5) or not 2 <= name_len <= 64 or name_len % 2:
+                continue
+            raw = block[pos : pos + name_len]
+            if raw[-2:] != b"\x00\x00":
+                continue
+            try:
+                name = raw[:-2].decode("utf-16-le")
+            except UnicodeDecodeError:
+                continue
+            if name and "\x00" not in name:
+                names.add(name)
+        offset += len(block)
+    return names
+
+
+# --- zip --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _EndRecord:
+    entries: int
+    cd_size: int
+    cd_offset: int
+
+
+def _end_record(f: BinaryIO, size: int) -> _EndRecord | None:
+    """The end-of-central-directory record (zip64 aware), or None if there is none."""
+    tail_len = min(size, 65535 + 22)
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or len(tail) - pos < 22:
+        return None
+    disk, cd_disk, _, entries, cd_size, cd_offset, _ = struct.unpack("<HHHHIIH", tail[pos + 4 : pos + 22])
+    if disk != 0 or cd_disk != 0:
+        return None
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        loc = pos - 20
+        if loc >= 0 and tail[loc : loc + 4] == b"PK\x06\x07":
+            (z64_offset,) = struct.unpack("<Q", tail[loc + 8 : loc + 16])
+            if z64_offset + 56 <= size:
+                f.seek(z64_offset)
+                rec = f.read(56)
+                if rec[:4] == b"PK\x06\x06":
+                    entries, cd_size, cd_offset = struct.unpack("<QQQ", rec[32:56])
+    return _EndRecord(entries, cd_size, cd_offset)
+
+
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    struct.error,
+    KeyError,
+    IndexError,
+    OverflowError,
+    RuntimeError,
+)
+
+
+def _unsafe_name(name: str) -> bool:
+    if not name or "\x00" in name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return True
+    return any(part == ".." for part in name.split("/"))
+
+
+def _inspect_zip(path: Path, f: BinaryIO, size: int, limits: Limits) -> None:
+    end = _end_record(f, size)
+    if end is None or end.cd_size > size or end.cd_offset > size:
+        raise _bad(path, MSG_CORRUPT)
+    if end.entries > limits.max_entries:
+        raise _bad(path, f"工作簿内部条目过多（{end.entries} 个，上限 {limits.max_entries} 个），可能是恶意构造的文件")
+    try:
+        f.seek(0)
+        archive = zipfile.ZipFile(f)
+    except _ZIP_ERRORS:
+        raise _bad(path, MSG_CORRUPT) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_entries:
+            raise _bad(
+                path, f"工作簿内部条目过多（{len(infos)} 个，上限 {limits.max_entries} 个），可能是恶意构造的文件"
+            )
+        by_name: dict[str, zipfile.ZipInfo] = {}
+        total = 0
+        for info in infos:
+            name = info.filename
+            if _unsafe_name(name):
+                raise _bad(path, f"工作簿内部含有异常的路径“{name[:200]}”，可能是恶意构造的文件，已拒绝读取")
+            key = name.casefold()
+            if key in by_name:
+                raise _bad(path, f"工作簿内部含有重复的条目“{name[:200]}”，可能是恶意构造的文件，已拒绝读取")
+            by_name[key] = info
+            if info.flag_bits & 0x1:
+                raise _bad(path, f"工作簿内部条目“{name[:200]}”使用了 zip 加密，无法读取")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _bad(path, f"工作簿内部条目“{name[:200]}”使用了不支持的压缩方式，{SAVE_AS_XLSX}")
+            total += info.file_size
+            if info.file_size > _RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                ratio = info.file_size / max(info.compress_size, 1)
+                raise _bad(
+                    path,
+                    f"工作簿内部“{name[:200]}”的压缩比异常（{ratio:.0f} 倍，上限 {limits.max_ratio:.0f} 倍），"
+                    "可能是压缩炸弹，已拒绝读取",
+                )
+        if total > limits.max_uncompressed_bytes:
+            raise _bad(
+                path,
+                f"工作簿解压后过大（声明 {_size_text(total)}，上限 {_size_text(limits.max_uncompressed_bytes)}），"
+                "可能是压缩炸弹，已拒绝读取",
+            )
+        _check_package_kind(path, f, by_name, size)
+        _ZipScan(path, f, size, by_name, limits).run()
+
+
+def _check_package_kind(path: Path, f: BinaryIO, by_name: dict[str, zipfile.ZipInfo], size: int) -> None:
+    if "mimetype" in by_name and by_name["mimetype"].file_size < 200:
+        try:
+            mimetype = b"".join(_entry_bytes(path, f, by_name["mimetype"], size, None))
+        except BadInputError:
+            mimetype = b""
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            raise _bad(path, MSG_ODF)
+    if "[content_types].xml" not in by_name:
+        raise _bad(path, MSG_PLAIN_ZIP)
+    if "xl/workbook.bin" in by_name or (
+        "xl/workbook.xml" not in by_name and any(k.startswith("xl/") and k.endswith(".bin") for k in by_name)
+    ):
+        raise _bad(path, MSG_XLSB)
+    if "xl/workbook.xml" not in by_name:
+        if "word/document.xml" in by_name:
+            raise _bad(path, MSG_DOCX)
+        if "ppt/presentation.xml" in by_name:
+            raise _bad(path, MSG_PPTX)
+        raise _bad(path, MSG_NO_WORKBOOK)
+    if any(k.startswith("xl/worksheets/") and k.endswith(".bin") for k in by_name):
+        raise _bad(path, MSG_XLSB)
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+
+def _entry_bytes(
+    path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budget: _Budget | None
+) -> Iterator[bytes]:
+    """The uncompressed bytes of one entry, in chunks, verified against its declared size and CRC.
+
+    Reads the raw data itself rather than through `zipfile.ZipExtFile`, so that data inflating beyond the size the
+    central directory declares is noticed (and refused) the moment it happens.
+    """
+    name = info.filename[:200]
+    corrupt = _bad(path, f"工作簿已损坏：无法读取内部“{name}”，文件可能不完整或被截断")
+    try:
+        f.seek(info.header_offset)
+        local = f.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise corrupt
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        data_start = info.header_offset + 30 + name_len + extra_len
+        if data_start + info.compress_size > size:
+            raise corrupt
+        f.seek(data_start)
+    except _ZIP_ERRORS:
+        raise corrupt from None
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    remaining = info.compress_size
+    produced = 0
+    crc = 0
+
+    def account(out: bytes) -> None:
+        nonlocal produced, crc
+        produced += len(out)
+        if produced > info.file_size:
+            raise _bad(
+                path,
+                f"工作簿内部“{name}”实际解压后的大小超过声明的 {_size_text(info.file_size)}，"
+                "可能是压缩炸弹，已拒绝读取",
+            )
+        if budget is not None:
+            budget.used += len(out)
+            if budget.used > budget.limit:
+                raise _bad(
+                    path, f"工作簿解压后过大（超过 {_size_text(budget.limit)}），可能是压缩炸弹，已拒绝读取"
+                )
+        crc = zlib.crc32(out, crc)
+
+    try:
+        while remaining > 0:
+            raw = f.read(min(_CHUNK, remaining))
+            if not raw:
+                raise corrupt
+            remaining -= len(raw)
+            if inflater is None:
+                account(raw)
+                yield raw
+                continue
+            data = raw
+            while True:
+                out = inflater.decompress(data, _CHUNK)
+                data = inflater.unconsumed_tail
+                if out:
+                    account(out)
+                    yield out
+                if inflater.eof or (not data and not out):
+                    break
+            if inflater.eof:
+                break
+        if inflater is not None:
+            while not inflater.eof:  # output still held back by the output cap
+                out = inflater.decompress(b"", _CHUNK)
+                if not out:
+                    break
+                account(out)
+                yield out
+            if not inflater.eof:
+                raise corrupt
+    except (zlib.error, OSError, ValueError):
+        raise corrupt from None
+    if produced != info.file_size or crc != info.CRC:
+        raise corrupt
+
+
+# --- XML scanning ------------------------------------------------------------------------------------------------
+
+_P = r"<(?:[A-Za-z_][\w.-]*:)?"  # start of a tag with an optional namespace prefix
+_ENTITY_RE = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROW_RE = re.compile(_P + r"row(?=[\s/>])([^>]*)>")
+_CELL_ANY_RE = re.compile(_P + r"c(?=[\s/>])")
+_CELL_REF_RE = re.compile(_P + r"c\s[^>]*?(?<![\w:.-])r\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)[\"']")
+_TOKEN_RE = re.compile(_P + r"(row|c)(?=[\s/>])([^>]*)>")
+_DIM_RE = re.compile(_P + r"dimension\s([^>]*)>")
+_SHEET_RE = re.compile(_P + r"sheet(?=[\s/>])([^>]*)>")
+_REL_RE = re.compile(_P + r"Relationship(?=[\s/>])([^>]*)>")
+_ATTR_RE = re.compile(r"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_CELL_NAME_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)$")
+
+_SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
+_STRICT_XML_TYPES = ("/sharedstrings", "/styles")
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {m.group(1): html.unescape(m.group(2) if m.group(2) is not None else m.group(3) or "")
+            for m in _ATTR_RE.finditer(text)}
+
+
+def _r_attr(text: str) -> str | None:
+    for key, value in _attrs(text).items():
+        if key == "r":
+            return value
+    return None
+
+
+def _col_number(letters: str) -> int:
+    """1-based column number of column letters (A = 1); huge for nonsense, which the limit check then refuses."""
+    if len(letters) > 7:
+        return 10**9
+    value = 0
+    for ch in letters.upper():
+        value = value * 26 + ord(ch) - 64
+    return value
+
+
+def _col_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class _PartScan:
+    """Incremental checks of one XML part: encoding, entity declarations, and (for sheets) extent."""
+
+    def __init__(self, owner: _ZipScan, part: str, kind: str, strict: bool, sheet: str | None) -> None:
+        self.owner = owner
+        self.part = part
+        self.kind = kind  # "sheet", "workbook", "rels" or "plain"
+        self.strict = strict
+        self.sheet = sheet
+        self.decoder: codecs.IncrementalDecoder | None = None
+        self.carry = ""
+        self.rows_seen = 0
+        self.cur_row = 0  # 1-based number of the current row
+        self.cur_col = 0  # 1-based column of the last cell in the current row
+        self.max_row = 0
+        self.max_col = 0
+
+    # -- feeding
+
+    def feed(self, data: bytes) -> None:
+        if self.decoder is None:
+            self.decoder = self._pick_decoder(data)
+        try:
+            text = self.decoder.decode(data)
+        except UnicodeDecodeError:
+            raise self._encoding_error() from None
+        self._take(text)
+
+    def finish(self) -> None:
+        if self.decoder is not None:
+            try:
+                text = self.decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise self._encoding_error() from None
+            self._take(text)
+        if self.carry:
+            self._process(self.carry)
+            self.carry = ""
+
+    def _pick_decoder(self, first: bytes) -> codecs.IncrementalDecoder:
+        utf16 = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:2] in (b"<\x00", b"\x00<")
+        if utf16:
+            if self.strict:
+                raise self._encoding_error()
+            return codecs.getincrementaldecoder("utf-16" if first[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                                                ("utf-16-le" if first[:1] == b"<" else "utf-16-be"))(errors="replace")
+        if self.strict:
+            return codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        return codecs.getincrementaldecoder("latin-1")()
+
+    def _encoding_error(self) -> BadInputError:
+        return self.owner.bad(
+            f"工作簿内部 XML（{self.part}）不是有效的 UTF-8 编码，文件可能已损坏；{SAVE_AS_XLSX}", self.sheet
+        )
+
+    def _take(self, text: str) -> None:
+        if not text:
+            return
+        buffer = self.carry + text
+        last = buffer.rfind("<")
+        if last < 0 or buffer.find(">", last) >= 0:
+            self.carry = ""
+            self._process(buffer)
+            return
+        self.carry = buffer[last:]
+        if len(self.carry) > _MAX_TAG_CHARS:
+            raise self.owner.bad(f"工作簿内部 XML（{self.part}）结构异常，文件可能已损坏", self.sheet)
+        self._process(buffer[:last])
+
+    # -- checks on complete markup
+
+    def _process(self, block: str) -> None:
+        if _ENTITY_RE.search(block):
+            raise self.owner.bad(MSG_ENTITY.format(part=self.part), self.sheet)
+        if self.kind == "sheet":
+            self._sheet_extent(block)
+        elif self.kind == "workbook":
+            for m in _SHEET_RE.finditer(block):
+                attrs = _attrs(m.group(1))
+                rid = next((v for k, v in attrs.items() if k == "id" or k.endswith(":id")), None)
+                if rid is not None and "name" in attrs:
+                    self.owner.sheet_names_by_rid[rid] = attrs["name"]
+        elif self.kind == "rels":
+            for m in _REL_RE.finditer(block):
+                attrs = _attrs(m.group(1))
+                if attrs.get("TargetMode", "").lower() == "external":
+                    continue
+                if "Id" in attrs and "Target" in attrs:
+                    self.owner.relationships[attrs["Id"]] = (attrs.get("Type", ""), attrs["Target"])
+
+    def _sheet_extent(self, block: str) -> None:
+        limits = self.owner.limits
+        for m in _DIM_RE.finditer(block):
+            ref = _attrs(m.group(1)).get("ref", "")
+            last = ref.split(":")[-1].strip()
+            cell = _CELL_NAME_RE.match(last)
+            if cell:
+                col, row = _col_number(cell.group(1)), int(cell.group(2))
+                if row > limits.max_rows or col > limits.max_cols:
+                    self._too_large(f"声明的数据范围 {ref[:40]}")
+        cells_all = len(_CELL_ANY_RE.findall(block))
+        refs = _CELL_REF_RE.findall(block)
+        if cells_all == len(refs):
+            # Fast path: every cell carries its own reference; only rows need walking (bounded by max_rows).
+            for m in _ROW_RE.finditer(block):
+                self._row(m.group(1))
+            if refs:
+                letters = max({c.upper() for c, _ in refs}, key=lambda s: (len(s), s))
+                self._extent(max(int(r) for r in {r for _, r in refs}), _col_number(letters))
+                self.cur_col = _col_number(refs[-1][0])
+        else:
+            # Some cells have no reference: their position follows from the cells before them, as readers do.
+            for m in _TOKEN_RE.finditer(block):
+                if m.group(1) == "row":
+                    self._row(m.group(2))
+                    continue
+                ref = _r_attr(m.group(2))
+                cell = _CELL_NAME_RE.match(ref) if ref else None
+                if cell:
+                    self.cur_col = _col_number(cell.group(1))
+                    self._extent(int(cell.group(2)), self.cur_col)
+                else:
+                    self.cur_col += 1
+                    self._extent(max(self.cur_row, 1), self.cur_col)
+
+    def _row(self, attr_text: str) -> None:
+        self.rows_seen += 1
+        ref = _r_attr(attr_text)
+        self.cur_row = int(ref) if ref and ref.isdigit() else self.cur_row + 1
+        self.cur_col = 0
+        self._extent(self.cur_row, 0)
+        if self.rows_seen > self.owner.limits.max_rows:
+            self._too_large(f"行元素多于 {self.owner.limits.max_rows} 个")
+
+    def _extent(self, row: int, col: int) -> None:
+        limits = self.owner.limits
+        if row > limits.max_rows or col > limits.max_cols:
+            where = f"第 {row} 行" if col == 0 else f"单元格 {_col_letters(min(col, 10**6))}{row}"
+            self._too_large(f"数据延伸到{where}")
+        self.max_row = max(self.max_row, row)
+        self.max_col = max(self.max_col, col)
+
+    def _too_large(self, detail: str) -> None:
+        limits = self.owner.limits
+        label = self.sheet or self.part
+        raise self.owner.bad(
+            f"工作表“{label}”的范围过大：{detail}，超过上限（{limits.max_rows} 行 × {limits.max_cols} 列）；"
+            "请删除多余的行列或远处的单元格后另存再试",
+            self.sheet,
+        )
+
+
+class _ZipScan:
+    """Stream every XML part of an OOXML package through `_PartScan`, within one byte budget."""
+
+    def __init__(
+        self, path: Path, f: BinaryIO, size: int, by_name: dict[str, zipfile.ZipInfo], limits: Limits
+    ) -> None:
+        self.path = path
+        self.f = f
+        self.size = size
+        self.by_name = by_name
+        self.limits = limits
+        self.budget = _Budget(limits.max_uncompressed_bytes)
+        self.sheet_names_by_rid: dict[str, str] = {}
+        self.relationships: dict[str, tuple[str, str]] = {}
+
+    def bad(self, message: str, sheet: str | None = None) -> BadInputError:
+        return _bad(self.path, message, sheet)
+
+    def scan(self, key: str, kind: str, strict: bool, sheet: str | None = None) -> None:
+        info = self.by_name[key]
+        scanner = _PartScan(self, info.filename, kind, strict, sheet)
+        for chunk in _entry_bytes(self.path, self.f, info, self.size, self.budget):
+            scanner.feed(chunk)
+        scanner.finish()
+
+    def run(self) -> None:
+        done: set[str] = set()
+        first = [("[content_types].xml", "plain"), ("xl/_rels/workbook.xml.rels", "rels"), ("xl/workbook.xml", "workbook")]
+        for key, kind in first:
+            if key in self.by_name:
+                self.scan(key, kind, strict=True)
+                done.add(key)
+        sheets: dict[str, str | None] = {}
+        strict_parts: set[str] = set()
+        for rid, (rel_type, target) in self.relationships.items():
+            target_key = (target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target))
+            target_key = target_key.casefold()
+            if target_key not in self.by_name:
+                continue
+            rel_type = rel_type.casefold()
+            if rel_type.endswith(_SHEET_TYPES):
+                sheets[target_key] = self.sheet_names_by_rid.get(rid)
+            elif rel_type.endswith(_STRICT_XML_TYPES):
+                strict_parts.add(target_key)
+        for key in self.by_name:
+            if key.startswith(("xl/worksheets/", "xl/macrosheets/", "xl/dialogsheets/")) and "/_rels/" not in key:
+                sheets.setdefault(key, None)
+        for key, name in sheets.items():
+            if key not in done:
+                self.scan(key, "sheet", strict=True, sheet=name)
+                done.add(key)
+        for key in self.by_name:
+            if key in done or not key.endswith((".xml", ".rels", ".vml")):
+                continue
+            strict = key in strict_parts or key.endswith(".rels") or key in ("xl/sharedstrings.xml", "xl/styles.xml")
+            self.scan(key, "plain", strict=strict)
+            done.add(key)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# read_in_child
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class _RemoteTraceback(Exception):
+    """Carries the child's traceback text as the cause of an exception re-raised in the parent."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def read_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = DEFAULT_LIMITS) -> T:
+    """`inspect(path)`, then `fn(path)` in a memory-capped child process with a timeout; returns its result.
+
+    `fn` must be a module-level function (importable by the child) and its result picklable. An `XlPerfError`
+    (such as `BadInputError`) raised by `fn` is re-raised here with the same type, message and location; a child
+    that dies (signal, abort, out of memory) or overruns `limits.timeout_s` becomes a `BadInputError`. Any other
+    exception of `fn` is re-raised as is (it is a defect of `fn`), with the child's traceback as its cause.
+    """
+    path = Path(path)
+    inspect(path, limits)
+    return _run_in_child(path, fn, limits)
+
+
+def _context() -> Any:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _run_in_child(path: Path, fn: Callable[[Path], T], limits: Limits) -> T:
+    """`fn(path)` in a child process, without `inspect` (the caller has done it, or deliberately not)."""
+    from multiprocessing.connection import wait
+
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child_main, args=(sender, path, fn, limits.memory_bytes), daemon=True)
+    try:
+        process.start()
+    finally:
+        sender.close()
+    location = Location(file=str(path))
+    try:
+        ready = wait([receiver, process.sentinel], timeout=limits.timeout_s)
+        if not ready:
+            raise BadInputError(MSG_TIMEOUT.format(seconds=limits.timeout_s), location)
+        message: tuple[Any, ...] | None = None
+        if receiver.poll():
+            try:
+                message = receiver.recv()
+            except (EOFError, OSError):
+                message = None
+        if message is None:
+            raise BadInputError(MSG_CHILD_CRASH, location)
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(10)
+        receiver.close()
+    status = message[0]
+    if status == "ok":
+        return message[1]  # type: ignore[no-any-return]
+    if status == "xlperf":
+        _, cls, text, where = message
+        raise cls(text, where)
+    if status == "error":
+        _, exc, remote = message
+        raise exc from _RemoteTraceback(remote)
+    raise BadInputError(MSG_CHILD_CRASH, location)
+
+
+def _apply_child_limits(memory_bytes: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the timeout still applies
+        return
+    for name, value in (("RLIMIT_CORE", 0), ("RLIMIT_AS", memory_bytes)):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            _, hard = resource.getrlimit(which)
+            soft = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes: int) -> None:
+    _apply_child_limits(memory_bytes)
+    message: tuple[Any, ...]
+    try:
+        message = ("ok", fn(path))
+    except XlPerfError as exc:
+        message = ("xlperf", type(exc), exc.message, exc.location)
+    except MemoryError:
+        message = ("crash",)
+    except BaseException as exc:
+        message = ("error", exc, traceback.format_exc())
+    try:
+        sender.send(message)
+    except MemoryError:
+        sys.exit(70)
+    except Exception as exc:  # the result or the exception does not pickle
+        text = f"{type(exc).__name__}: {exc}"
+        try:
+            sender.send(("error", RuntimeError(f"子进程的结果无法传回：{text}"), traceback.format_exc()))
+        except Exception:
+            sys.exit(70)
+    finally:
+        sender.close()
+
+
+__all__ = ["DEFAULT_LIMITS", "Limits", "inspect", "read_in_child"]
+
+_ = io  # io is used only for typing in some Python versions
