@@ -201,6 +201,8 @@ def documents(draw: st.DrawFn, pack_id: str) -> dict:
 
     scores: dict[str, object] = {}
     for indicator in pack.indicators:
+        if isinstance(indicator.rule, model.RowsRule) and pack.rows is not None and pack.rows.score:
+            continue  # scored on the indicator rows themselves (their 得分 column), not at the group
         weight = D(weights.get(indicator.id, indicator.weight))
         score = draw(stated_score(weight))
         if score is not None:
@@ -364,7 +366,6 @@ def test_row_weights_above_the_indicator_weight_do_not_break_the_total() -> None
     ]
     evaluation = evaluate(document.from_dict({
         "framework": "mof-xiangmu", "unit": "测试单位", "year": 2022, "indicator_rows": rows,
-        "scores": {"效益指标": 30, "满意度指标": 10},
         "tables": {"项目资金": [{"资金来源": "年度资金总额", "全年预算数": 100, "全年执行数": 100}]},
     }))
     assert any(f.code == "WEIGHT_SUM" for f in evaluation.findings)

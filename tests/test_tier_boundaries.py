@@ -30,11 +30,11 @@ MOF_PACKS = ("mof-xiangmu", "mof-zhengti")
 
 
 def run(framework: str, *, fields: dict | None = None, tables: dict | None = None, params: dict | None = None,
-        options: dict | None = None, scores: dict | None = None) -> Evaluation:
+        options: dict | None = None, scores: dict | None = None, rows: list | None = None) -> Evaluation:
     data: dict[str, object] = {
         "schema": "xl-perf/1", "framework": framework, "unit": "测试单位", "year": 2022, "level": "县",
         "fields": fields or {}, "tables": tables or {}, "params": params or {}, "options": options or {},
-        "scores": scores or {},
+        "scores": scores or {}, "indicator_rows": rows or [],
     }
     return evaluate(document.from_dict(data))
 
@@ -599,20 +599,25 @@ def test_mof_execution_rate_is_rounded_before_scoring(pack_id: str) -> None:
     assert_point(evaluation.indicator("budget_execution"), "1.24")
 
 
-MOF_FULL_ROWS = {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
+# Full marks on every row group, entered on the rows themselves (MoF rows carry their own 得分).
+MOF_FULL_ROWS = [
+    {"一级指标": first, "二级指标": second, "三级指标": "指标1", "分值": weight, "得分": weight}
+    for first, second, weight in (("产出指标", "数量指标", 50), ("效益指标", "社会效益指标", 30),
+                                  ("满意度指标", "服务对象满意度指标", 10))
+]
 
 
 @pytest.mark.parametrize("pack_id", MOF_PACKS)
 @pytest.mark.parametrize(("rate", "expected"), cases(MOF_TOTAL_CAP))
 def test_mof_total_cap_by_execution(pack_id: str, rate: str, expected: str) -> None:
-    evaluation = run(pack_id, tables=mof_funds(pack_id, "100", times("100", rate)), scores=MOF_FULL_ROWS,
+    evaluation = run(pack_id, tables=mof_funds(pack_id, "100", times("100", rate)), rows=MOF_FULL_ROWS,
                      options={"total_cap_by_execution": True})
     assert evaluation.total == D(expected)
 
 
 @pytest.mark.parametrize("pack_id", MOF_PACKS)
 def test_mof_total_cap_is_off_by_default(pack_id: str) -> None:
-    evaluation = run(pack_id, tables=mof_funds(pack_id, "100", "50"), scores=MOF_FULL_ROWS)
+    evaluation = run(pack_id, tables=mof_funds(pack_id, "100", "50"), rows=MOF_FULL_ROWS)
     assert evaluation.total == 95
 
 

@@ -458,6 +458,10 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add(key, str(exc))
             continue
         if isinstance(score, Decimal):
+            indicator = doc.pack.indicator(names[name])
+            if isinstance(indicator.rule, model.RowsRule) and doc.pack.rows is not None and doc.pack.rows.score:
+                problems.add(key, f"该指标由绩效指标行计分，请在各行的“{doc.pack.rows.score}”列填写得分")
+                continue
             doc.stated_scores[names[name]] = score
     if data.get("stated_total") is not None:
         try:

@@ -145,6 +145,49 @@ def dump_command(
     )
 
 
+excel_app = typer.Typer(help="Excel 集成：安装加载项、诊断常见问题。", no_args_is_help=True)
+app.add_typer(excel_app, name="excel")
+
+
+@excel_app.command("install")
+def excel_install_command(
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="写到指定文件夹（默认：Excel 加载项文件夹和 ~/.xlwings）")
+    ] = None,
+) -> None:
+    """安装“绩效自评”加载项（xl-perf.xlam）并写入 xlwings 配置（Python 路径、UDF 模块）。"""
+    from xl_perf.excel import setup
+
+    if folder is None and not sys.platform.startswith("win"):
+        _fail(XlPerfError("加载项需要 Windows 版 Excel；在其他系统上请用 --dir 指定输出文件夹"))
+    try:
+        for path in setup.install(folder=folder):
+            typer.echo(f"已写入：{path}")
+    except XlPerfError as exc:
+        _fail(exc)
+    if folder is None:
+        typer.echo("请在 Excel 中：文件 → 选项 → 加载项 → 管理“Excel 加载项”→ 转到 → 勾选 xl-perf。")
+
+
+@excel_app.command("doctor")
+def excel_doctor_command() -> None:
+    """诊断 Excel 调用 Python 的常见问题并给出修复方法。"""
+    from rich.console import Console
+    from rich.table import Table
+
+    from xl_perf.excel import setup
+
+    checks = setup.doctor()
+    table = Table(header_style="bold")
+    for title in ("检查项", "结果", "情况", "修复方法"):
+        table.add_column(title, overflow="fold")
+    for check in checks:
+        table.add_row(check.name, "[green]正常[/]" if check.ok else "[red]有问题[/]", check.detail,
+                      "" if check.ok else check.fix)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+
+
 def main() -> None:
     try:
         app()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xl_perf.document import Document, IndicatorRow
@@ -597,7 +597,14 @@ class _Evaluator:
         return outcome.scaled(weight / declared) if declared and weight != declared else outcome
 
     def settle(
-        self, outcome: Outcome, stated: Decimal | None, name: str, ref: Ref, *, manual_is_normal: bool
+        self,
+        outcome: Outcome,
+        stated: Decimal | None,
+        name: str,
+        ref: Ref,
+        *,
+        manual_is_normal: bool,
+        weight: Decimal | None = None,
     ) -> tuple[Decimal, str]:
         """Choose the counted score and report disagreements; returns (score, basis)."""
         point = outcome.point
@@ -619,12 +626,14 @@ class _Evaluator:
             self.find(
                 "info", "INPUT_MISSING", f"{name}：缺少 {labels}，无法核对，暂采用填报得分", ref, f"补填 {labels}"
             )
+        # The total counts what the unit entered, capped to the indicator's weight (as the workbook's own total
+        # does); a score outside the rule's range is reported as an error rather than silently replaced.
         if stated is None:
             severity: Severity = "warning" if manual_is_normal else "error"
             self.find(severity, "SCORE_MISSING", f"{name}：未填报得分（{outcome.explanation}）", ref, "填写得分")
-            return outcome.low, "missing"
+            return ZERO, "missing"
         if not outcome.low <= stated <= outcome.high:
-            counted = clamp(stated, outcome.low, outcome.high)
+            counted = clamp(stated, ZERO, outcome.high if weight is None else weight)
             self.find(
                 "error",
                 "SCORE_OUT_OF_RANGE",
@@ -703,6 +712,8 @@ class _Evaluator:
             ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
             scored = targets.score_row(row.target, row.actual, row_weight)
+            if not row.target.strip() or not row.actual.strip():
+                scored = replace(scored, score=None, score_range=None)
             for problem in scored.problems:
                 severity: Severity = "info" if problem.code == "EMPTY" else "warning"
                 self.find(severity, problem.code, f"{row_name}：{problem.message}", ref)
@@ -720,6 +731,7 @@ class _Evaluator:
                 row_name,
                 ref,
                 manual_is_normal=row.stated_score is None and not self.doc.rows_have_scores,
+                weight=row_weight,
             )
             low += outcome.low
             high += outcome.high
@@ -827,12 +839,18 @@ class _Evaluator:
             if isinstance(indicator.rule, model.RowsRule):
                 outcome, rows = self.score_rows(indicator, indicator.rule, weight)
                 row_results.extend(rows)
-                if stated is None and rows and any(r.stated_score is not None for r in rows):
-                    stated = sum((r.stated_score or ZERO for r in rows), ZERO)
+                if rows and self.pack.rows is not None and self.pack.rows.score:
+                    # Rows carry their own 得分: each row was settled on its own; the group counts their sum.
+                    if stated is None and any(r.stated_score is not None for r in rows):
+                        stated = sum((r.stated_score or ZERO for r in rows), ZERO)
+                    counted = min(sum((r.score for r in rows), ZERO), weight)
+                    basis = "rule" if all(r.basis == "rule" for r in rows) else "entered"
+                    results.append(self.result(indicator, weight, outcome, stated, counted, basis))
+                    continue
             else:
                 outcome = self.score_indicator(indicator, weight, part_weights, na)
             manual = outcome.point is None and not outcome.missing
-            score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=manual)
+            score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=manual, weight=weight)
             results.append(self.result(indicator, weight, outcome, stated, score, basis))
         self.check_group_weights()
         scored = [r for r in results if r.kind != "bonus_penalty"]

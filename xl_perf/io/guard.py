@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import codecs
 import html
-import io
 import os
 import posixpath
 import re
 import stat
 import struct
 import sys
+import time
 import traceback
 import zipfile
 import zlib
@@ -51,8 +51,6 @@ class Limits:
     timeout_s: float = 60.0
 
 
-DEFAULT_LIMITS = Limits()
-
 # ---------------------------------------------------------------------------------------------------------------
 # Messages (Chinese, shown to the user as is)
 # ---------------------------------------------------------------------------------------------------------------
@@ -68,9 +66,7 @@ MSG_OLE_OTHER = (
     "这是 OLE 复合文档（旧版 Office 格式，例如 .xls、WPS .et 或 .doc），不是 .xlsx 工作簿，"
     "请在 Excel/WPS 中另存为 .xlsx 后重试"
 )
-MSG_PLAIN_ZIP = (
-    "不是 .xlsx 工作簿：这是普通的 zip 压缩包（缺少 [Content_Types].xml）；如果里面装的是工作簿，请先解压"
-)
+MSG_PLAIN_ZIP = "不是 .xlsx 工作簿：这是普通的 zip 压缩包（缺少 [Content_Types].xml）；如果里面装的是工作簿，请先解压"
 MSG_NO_WORKBOOK = "不是 .xlsx 工作簿：缺少 xl/workbook.xml"
 MSG_XLSB = "这是 .xlsb（二进制工作簿）文件，请在 Excel/WPS 中另存为 .xlsx 后重试"
 MSG_DOCX = "不是工作簿：这是 Word 文档（.docx）"
@@ -86,6 +82,7 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CHUNK = 1 * MIB
 _MAX_TAG_CHARS = 4 * MIB  # a single unfinished markup token longer than this is not XML any reader accepts
 _RATIO_MIN_BYTES = 1 * MIB
+_OLE_SCAN_BLOCK = 1 * MIB  # a multiple of 128, the size of a directory entry
 
 # Magic bytes of formats people save with a wrong extension, with what to tell them.
 _MAGIC_KINDS: tuple[tuple[bytes, str], ...] = (
@@ -93,7 +90,6 @@ _MAGIC_KINDS: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "不是 .xlsx 工作簿：这是图片文件"),
     (b"\xff\xd8\xff", "不是 .xlsx 工作簿：这是图片文件"),
     (b"GIF8", "不是 .xlsx 工作簿：这是图片文件"),
-    (b"BM", ""),  # too short to trust alone; handled as unknown
     (b"Rar!", "不是 .xlsx 工作簿：这是 RAR 压缩包，请先解压"),
     (b"7z\xbc\xaf\x27\x1c", "不是 .xlsx 工作簿：这是 7z 压缩包，请先解压"),
     (b"\x1f\x8b", "不是 .xlsx 工作簿：这是 gzip 压缩文件，请先解压"),
@@ -127,22 +123,20 @@ def _size_text(n: float) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def inspect(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+def inspect(path: Path, limits: Limits = Limits()) -> None:
     """Refuse `path` with a `BadInputError` unless it looks like a safe, readable .xlsx workbook within `limits`."""
     path = Path(path)
     with _open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         if size == 0:
             raise _bad(path, MSG_EMPTY)
-        if size > limits.max_file_bytes:
-            raise _bad(
-                path, f"文件过大（{_size_text(size)}，上限 {_size_text(limits.max_file_bytes)}），已拒绝读取"
-            )
         head = f.read(4096)
-        if head.startswith(_OLE_MAGIC):
-            raise _bad(path, _classify_ole(f, size))
+        if head.startswith(_OLE_MAGIC):  # tell the user what it is even when it is also too large
+            raise _bad(path, _classify_ole(f, min(size, limits.max_file_bytes)))
         if not head.startswith(_ZIP_MAGICS):
             raise _bad(path, _classify_other(head, size))
+        if size > limits.max_file_bytes:
+            raise _bad(path, f"文件过大（{_size_text(size)}，上限 {_size_text(limits.max_file_bytes)}），已拒绝读取")
         _inspect_zip(path, f, size, limits)
     suffix = path.suffix.lower()
     if suffix not in _OOXML_EXTENSIONS:
@@ -162,6 +156,8 @@ class _RegularFile:
         try:
             fd = os.open(self.path, flags)
         except OSError as exc:
+            if not isinstance(exc, FileNotFoundError) and self.path.is_dir():  # Windows refuses to open folders
+                raise _bad(self.path, "无法读取文件：这是文件夹，不是文件") from None
             raise _bad(self.path, f"无法读取文件：{describe_os_error(exc)}") from None
         try:
             mode = os.fstat(fd).st_mode
@@ -267,7 +263,7 @@ def _scan_ole_directory(f: BinaryIO, size: int) -> set[str]:
     f.seek(0)
     offset = 0
     while offset < size:
-        block = f.read(_CHUNK)
+        block = f.read(min(_OLE_SCAN_BLOCK, size - offset))
         if not block:
             break
         for pos in range(0, len(block) - 127, 128):
@@ -377,19 +373,20 @@ def _inspect_zip(path: Path, f: BinaryIO, size: int, limits: Limits) -> None:
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise _bad(path, f"工作簿内部条目“{name[:200]}”使用了不支持的压缩方式，{SAVE_AS_XLSX}")
             total += info.file_size
-            if info.file_size > _RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                ratio = info.file_size / max(info.compress_size, 1)
-                raise _bad(
-                    path,
-                    f"工作簿内部“{name[:200]}”的压缩比异常（{ratio:.0f} 倍，上限 {limits.max_ratio:.0f} 倍），"
-                    "可能是压缩炸弹，已拒绝读取",
-                )
         if total > limits.max_uncompressed_bytes:
             raise _bad(
                 path,
                 f"工作簿解压后过大（声明 {_size_text(total)}，上限 {_size_text(limits.max_uncompressed_bytes)}），"
                 "可能是压缩炸弹，已拒绝读取",
             )
+        for info in infos:
+            if info.file_size > _RATIO_MIN_BYTES and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                ratio = info.file_size / max(info.compress_size, 1)
+                raise _bad(
+                    path,
+                    f"工作簿内部“{info.filename[:200]}”的压缩比异常（{ratio:.0f} 倍，上限 {limits.max_ratio:.0f} 倍），"
+                    "可能是压缩炸弹，已拒绝读取",
+                )
         _check_package_kind(path, f, by_name, size)
         _ZipScan(path, f, size, by_name, limits).run()
 
@@ -414,8 +411,6 @@ def _check_package_kind(path: Path, f: BinaryIO, by_name: dict[str, zipfile.ZipI
         if "ppt/presentation.xml" in by_name:
             raise _bad(path, MSG_PPTX)
         raise _bad(path, MSG_NO_WORKBOOK)
-    if any(k.startswith("xl/worksheets/") and k.endswith(".bin") for k in by_name):
-        raise _bad(path, MSG_XLSB)
 
 
 class _Budget:
@@ -424,9 +419,7 @@ class _Budget:
         self.used = 0
 
 
-def _entry_bytes(
-    path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budget: _Budget | None
-) -> Iterator[bytes]:
+def _entry_bytes(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budget: _Budget | None) -> Iterator[bytes]:
     """The uncompressed bytes of one entry, in chunks, verified against its declared size and CRC.
 
     Reads the raw data itself rather than through `zipfile.ZipExtFile`, so that data inflating beyond the size the
@@ -463,9 +456,7 @@ def _entry_bytes(
         if budget is not None:
             budget.used += len(out)
             if budget.used > budget.limit:
-                raise _bad(
-                    path, f"工作簿解压后过大（超过 {_size_text(budget.limit)}），可能是压缩炸弹，已拒绝读取"
-                )
+                raise _bad(path, f"工作簿解压后过大（超过 {_size_text(budget.limit)}），可能是压缩炸弹，已拒绝读取")
         crc = zlib.crc32(out, crc)
 
     try:
@@ -505,37 +496,44 @@ def _entry_bytes(
 
 
 # --- XML scanning ------------------------------------------------------------------------------------------------
+# The scan works on bytes: all markup it looks for is ASCII, and UTF-8 validity is checked by a separate decoder.
 
-_P = r"<(?:[A-Za-z_][\w.-]*:)?"  # start of a tag with an optional namespace prefix
-_ENTITY_RE = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROW_RE = re.compile(_P + r"row(?=[\s/>])([^>]*)>")
-_CELL_ANY_RE = re.compile(_P + r"c(?=[\s/>])")
-_CELL_REF_RE = re.compile(_P + r"c\s[^>]*?(?<![\w:.-])r\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)[\"']")
-_TOKEN_RE = re.compile(_P + r"(row|c)(?=[\s/>])([^>]*)>")
-_DIM_RE = re.compile(_P + r"dimension\s([^>]*)>")
-_SHEET_RE = re.compile(_P + r"sheet(?=[\s/>])([^>]*)>")
-_REL_RE = re.compile(_P + r"Relationship(?=[\s/>])([^>]*)>")
-_ATTR_RE = re.compile(r"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_P = rb"<(?:[A-Za-z_][\w.-]*:)?"  # start of a tag with an optional namespace prefix
+_ENTITY_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_TOKEN_RE = re.compile(_P + rb"(row|c)(?=[\s/>])([^>]*)>")
+# A <c> or <row> start tag that is not in the usual form (unprefixed, r="..." as the first attribute).
+_UNUSUAL_CELL_OR_ROW_RE = re.compile(rb'<(?:c|row)(?:[\t\n\r/>]| (?!r="))')
+_PREFIXED_CELL_OR_ROW_RE = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+# A reference with a character reference in it, or a second r attribute (readers take the last one).
+_TRICKY_REF_RE = re.compile(rb'<(?:c|row) r="[^"&]*(?:&|"[^>]*\sr\s*=)')
+_LAST_REF_RE = re.compile(rb'<(?:c|row) r="\$?([A-Za-z]*)\$?(\d*)"')
+_DIM_RE = re.compile(_P + rb"dimension\s([^>]*)>")
+_SHEET_RE = re.compile(_P + rb"sheet(?=[\s/>])([^>]*)>")
+_REL_RE = re.compile(_P + rb"Relationship(?=[\s/>])([^>]*)>")
+_ATTR_RE = re.compile(rb"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_NAME_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)$")
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
 _STRICT_XML_TYPES = ("/sharedstrings", "/styles")
 
 
-def _attrs(text: str) -> dict[str, str]:
-    return {m.group(1): html.unescape(m.group(2) if m.group(2) is not None else m.group(3) or "")
-            for m in _ATTR_RE.finditer(text)}
+def _attrs(markup: bytes) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for m in _ATTR_RE.finditer(markup):
+        raw = m.group(2) if m.group(2) is not None else m.group(3)
+        found[m.group(1).decode("ascii", "replace")] = html.unescape((raw or b"").decode("utf-8", "replace"))
+    return found
 
 
-def _r_attr(text: str) -> str | None:
-    for key, value in _attrs(text).items():
-        if key == "r":
-            return value
-    return None
+def _number(digits: str | bytes) -> int:
+    """A row number from its digits; absurdly long ones (beyond int parsing limits) count as huge."""
+    return int(digits) if len(digits) <= 12 else 10**13
 
 
-def _col_number(letters: str) -> int:
+def _col_number(letters: str | bytes) -> int:
     """1-based column number of column letters (A = 1); huge for nonsense, which the limit check then refuses."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii", "replace")
     if len(letters) > 7:
         return 10**9
     value = 0
@@ -561,59 +559,63 @@ class _PartScan:
         self.kind = kind  # "sheet", "workbook", "rels" or "plain"
         self.strict = strict
         self.sheet = sheet
-        self.decoder: codecs.IncrementalDecoder | None = None
-        self.carry = ""
+        self.started = False
+        self.validator: codecs.IncrementalDecoder | None = None  # strict UTF-8 check, output discarded
+        self.transcoder: codecs.IncrementalDecoder | None = None  # UTF-16 parts of lenient kinds, scanned as UTF-8
+        self.carry = b""
         self.rows_seen = 0
         self.cur_row = 0  # 1-based number of the current row
         self.cur_col = 0  # 1-based column of the last cell in the current row
-        self.max_row = 0
-        self.max_col = 0
 
     # -- feeding
 
     def feed(self, data: bytes) -> None:
-        if self.decoder is None:
-            self.decoder = self._pick_decoder(data)
-        try:
-            text = self.decoder.decode(data)
-        except UnicodeDecodeError:
-            raise self._encoding_error() from None
-        self._take(text)
-
-    def finish(self) -> None:
-        if self.decoder is not None:
+        if not self.started:
+            self.started = True
+            self._start(data)
+        if self.validator is not None:
             try:
-                text = self.decoder.decode(b"", final=True)
+                self.validator.decode(data)
             except UnicodeDecodeError:
                 raise self._encoding_error() from None
-            self._take(text)
+        if self.transcoder is not None:
+            data = self.transcoder.decode(data).encode("utf-8", "replace")
+        self._take(data)
+
+    def finish(self) -> None:
+        if self.validator is not None:
+            try:
+                self.validator.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise self._encoding_error() from None
+        if self.transcoder is not None:
+            self._take(self.transcoder.decode(b"", final=True).encode("utf-8", "replace"))
         if self.carry:
             self._process(self.carry)
-            self.carry = ""
+            self.carry = b""
 
-    def _pick_decoder(self, first: bytes) -> codecs.IncrementalDecoder:
-        utf16 = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:2] in (b"<\x00", b"\x00<")
-        if utf16:
+    def _start(self, first: bytes) -> None:
+        bom16 = first[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        if bom16 or first[:2] in (b"<\x00", b"\x00<"):
             if self.strict:
                 raise self._encoding_error()
-            return codecs.getincrementaldecoder("utf-16" if first[:2] in (b"\xff\xfe", b"\xfe\xff") else
-                                                ("utf-16-le" if first[:1] == b"<" else "utf-16-be"))(errors="replace")
-        if self.strict:
-            return codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-        return codecs.getincrementaldecoder("latin-1")()
+            encoding = "utf-16" if bom16 else ("utf-16-le" if first[:1] == b"<" else "utf-16-be")
+            self.transcoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        elif self.strict:
+            self.validator = codecs.getincrementaldecoder("utf-8")(errors="strict")
 
     def _encoding_error(self) -> BadInputError:
         return self.owner.bad(
             f"工作簿内部 XML（{self.part}）不是有效的 UTF-8 编码，文件可能已损坏；{SAVE_AS_XLSX}", self.sheet
         )
 
-    def _take(self, text: str) -> None:
-        if not text:
+    def _take(self, data: bytes) -> None:
+        if not data:
             return
-        buffer = self.carry + text
-        last = buffer.rfind("<")
-        if last < 0 or buffer.find(">", last) >= 0:
-            self.carry = ""
+        buffer = self.carry + data if self.carry else data
+        last = buffer.rfind(b"<")
+        if last < 0 or buffer.find(b">", last) >= 0:
+            self.carry = b""
             self._process(buffer)
             return
         self.carry = buffer[last:]
@@ -623,7 +625,7 @@ class _PartScan:
 
     # -- checks on complete markup
 
-    def _process(self, block: str) -> None:
+    def _process(self, block: bytes) -> None:
         if _ENTITY_RE.search(block):
             raise self.owner.bad(MSG_ENTITY.format(part=self.part), self.sheet)
         if self.kind == "sheet":
@@ -642,57 +644,81 @@ class _PartScan:
                 if "Id" in attrs and "Target" in attrs:
                     self.owner.relationships[attrs["Id"]] = (attrs.get("Type", ""), attrs["Target"])
 
-    def _sheet_extent(self, block: str) -> None:
+    def _sheet_extent(self, block: bytes) -> None:
         limits = self.owner.limits
-        for m in _DIM_RE.finditer(block):
-            ref = _attrs(m.group(1)).get("ref", "")
-            last = ref.split(":")[-1].strip()
-            cell = _CELL_NAME_RE.match(last)
-            if cell:
-                col, row = _col_number(cell.group(1)), int(cell.group(2))
-                if row > limits.max_rows or col > limits.max_cols:
+        if b"dimension" in block:
+            for m in _DIM_RE.finditer(block):
+                ref = _attrs(m.group(1)).get("ref", "")
+                cell = _CELL_NAME_RE.match(ref.split(":")[-1].strip())
+                if cell and (_number(cell.group(2)) > limits.max_rows or _col_number(cell.group(1)) > limits.max_cols):
                     self._too_large(f"声明的数据范围 {ref[:40]}")
-        cells_all = len(_CELL_ANY_RE.findall(block))
-        refs = _CELL_REF_RE.findall(block)
-        if cells_all == len(refs):
-            # Fast path: every cell carries its own reference; only rows need walking (bounded by max_rows).
-            for m in _ROW_RE.finditer(block):
-                self._row(m.group(1))
-            if refs:
-                letters = max({c.upper() for c, _ in refs}, key=lambda s: (len(s), s))
-                self._extent(max(int(r) for r in {r for _, r in refs}), _col_number(letters))
-                self.cur_col = _col_number(refs[-1][0])
+        if (
+            _UNUSUAL_CELL_OR_ROW_RE.search(block)
+            or ((b":c" in block or b":row" in block) and _PREFIXED_CELL_OR_ROW_RE.search(block))
+            or _TRICKY_REF_RE.search(block)
+        ):
+            self._general_extent(block)
         else:
-            # Some cells have no reference: their position follows from the cells before them, as readers do.
-            for m in _TOKEN_RE.finditer(block):
-                if m.group(1) == "row":
-                    self._row(m.group(2))
-                    continue
-                ref = _r_attr(m.group(2))
-                cell = _CELL_NAME_RE.match(ref) if ref else None
-                if cell:
-                    self.cur_col = _col_number(cell.group(1))
-                    self._extent(int(cell.group(2)), self.cur_col)
-                else:
-                    self.cur_col += 1
-                    self._extent(max(self.cur_row, 1), self.cur_col)
+            self._plain_extent(block)
 
-    def _row(self, attr_text: str) -> None:
+    def _plain_extent(self, block: bytes) -> None:
+        """Every <row> and <c> in the block is unprefixed with r="..." first (as Excel, WPS, XlsxWriter and openpyxl
+        write them): count rows, and look only at references long enough to possibly exceed the limits."""
+        owner = self.owner
+        for digits in owner.big_row_re.findall(block) + owner.big_cell_row_re.findall(block):
+            self._extent(_number(digits), 0)
+        for letters in owner.big_cell_col_re.findall(block):
+            self._extent(0, _col_number(letters))
+        self.rows_seen += block.count(b'<row r="')
+        if self.rows_seen > owner.limits.max_rows:
+            self._too_large(f"行元素多于 {owner.limits.max_rows} 个")
+        # Where the block leaves off, for a following block whose rows or cells carry no reference.
+        last_row = block.rfind(b'<row r="')
+        last_cell = block.rfind(b'<c r="')
+        if last_row >= 0:
+            m = _LAST_REF_RE.match(block, last_row)
+            self.cur_row = _number(m.group(2)) if m and m.group(2) else self.cur_row + 1
+            self.cur_col = 0
+        if last_cell > last_row:
+            m = _LAST_REF_RE.match(block, last_cell)
+            if m and m.group(1):
+                self.cur_col = _col_number(m.group(1))
+
+    def _general_extent(self, block: bytes) -> None:
+        """Walk every <row> and <c> in order; a cell without a reference follows the one before it, as readers do."""
+        for m in _TOKEN_RE.finditer(block):
+            ref = _attrs(m.group(2)).get("r")
+            if m.group(1) == b"row":
+                self._row(ref)
+                continue
+            cell = _CELL_NAME_RE.match(ref) if ref else None
+            if cell:
+                self.cur_col = _col_number(cell.group(1))
+                self._extent(_number(cell.group(2)), self.cur_col)
+            else:
+                self.cur_col += 1
+                self._extent(max(self.cur_row, 1), self.cur_col)
+
+    def _row(self, ref: str | None) -> None:
         self.rows_seen += 1
-        ref = _r_attr(attr_text)
-        self.cur_row = int(ref) if ref and ref.isdigit() else self.cur_row + 1
+        self.cur_row = _number(ref) if ref and ref.isascii() and ref.isdigit() else self.cur_row + 1
         self.cur_col = 0
         self._extent(self.cur_row, 0)
         if self.rows_seen > self.owner.limits.max_rows:
             self._too_large(f"行元素多于 {self.owner.limits.max_rows} 个")
 
     def _extent(self, row: int, col: int) -> None:
+        """Refuse if row (1-based, 0 = unknown) or column (1-based, 0 = unknown) is beyond the limits."""
         limits = self.owner.limits
         if row > limits.max_rows or col > limits.max_cols:
-            where = f"第 {row} 行" if col == 0 else f"单元格 {_col_letters(min(col, 10**6))}{row}"
+            letters = _col_letters(min(col, 10**6))
+            if col == 0:
+                where = f"第 {row} 行"
+            elif row == 0:
+                where = f"第 {letters} 列"
+            else:
+                where = f"单元格 {letters}{row}"
             self._too_large(f"数据延伸到{where}")
-        self.max_row = max(self.max_row, row)
-        self.max_col = max(self.max_col, col)
 
     def _too_large(self, detail: str) -> None:
         limits = self.owner.limits
@@ -707,9 +733,7 @@ class _PartScan:
 class _ZipScan:
     """Stream every XML part of an OOXML package through `_PartScan`, within one byte budget."""
 
-    def __init__(
-        self, path: Path, f: BinaryIO, size: int, by_name: dict[str, zipfile.ZipInfo], limits: Limits
-    ) -> None:
+    def __init__(self, path: Path, f: BinaryIO, size: int, by_name: dict[str, zipfile.ZipInfo], limits: Limits) -> None:
         self.path = path
         self.f = f
         self.size = size
@@ -718,6 +742,12 @@ class _ZipScan:
         self.budget = _Budget(limits.max_uncompressed_bytes)
         self.sheet_names_by_rid: dict[str, str] = {}
         self.relationships: dict[str, tuple[str, str]] = {}
+        # References with enough digits or letters to possibly exceed the limits (the rest cannot).
+        digits = len(str(limits.max_rows))
+        letters = len(_col_letters(limits.max_cols)) if limits.max_cols > 0 else 1
+        self.big_row_re = re.compile(rb'<row r="(\d{%d,})"' % digits)
+        self.big_cell_row_re = re.compile(rb'<c r="\$?[A-Za-z]*\$?(\d{%d,})"' % digits)
+        self.big_cell_col_re = re.compile(rb'<c r="\$?([A-Za-z]{%d,})' % letters)
 
     def bad(self, message: str, sheet: str | None = None) -> BadInputError:
         return _bad(self.path, message, sheet)
@@ -731,7 +761,11 @@ class _ZipScan:
 
     def run(self) -> None:
         done: set[str] = set()
-        first = [("[content_types].xml", "plain"), ("xl/_rels/workbook.xml.rels", "rels"), ("xl/workbook.xml", "workbook")]
+        first = (
+            ("[content_types].xml", "plain"),
+            ("xl/_rels/workbook.xml.rels", "rels"),
+            ("xl/workbook.xml", "workbook"),
+        )
         for key, kind in first:
             if key in self.by_name:
                 self.scan(key, kind, strict=True)
@@ -739,7 +773,7 @@ class _ZipScan:
         sheets: dict[str, str | None] = {}
         strict_parts: set[str] = set()
         for rid, (rel_type, target) in self.relationships.items():
-            target_key = (target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target))
+            target_key = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
             target_key = target_key.casefold()
             if target_key not in self.by_name:
                 continue
@@ -779,7 +813,7 @@ class _RemoteTraceback(Exception):
         return self.text
 
 
-def read_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = DEFAULT_LIMITS) -> T:
+def read_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = Limits()) -> T:
     """`inspect(path)`, then `fn(path)` in a memory-capped child process with a timeout; returns its result.
 
     `fn` must be a module-level function (importable by the child) and its result picklable. An `XlPerfError`
@@ -801,26 +835,27 @@ def _context() -> Any:
 
 def _run_in_child(path: Path, fn: Callable[[Path], T], limits: Limits) -> T:
     """`fn(path)` in a child process, without `inspect` (the caller has done it, or deliberately not)."""
-    from multiprocessing.connection import wait
-
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child_main, args=(sender, path, fn, limits.memory_bytes), daemon=True)
     try:
-        process.start()
+        process.start()  # pickles fn: a lambda or nested function fails here, in the caller
+    except BaseException:
+        receiver.close()
+        raise
     finally:
         sender.close()
     location = Location(file=str(path))
+    deadline = time.monotonic() + limits.timeout_s
     try:
-        ready = wait([receiver, process.sentinel], timeout=limits.timeout_s)
-        if not ready:
-            raise BadInputError(MSG_TIMEOUT.format(seconds=limits.timeout_s), location)
-        message: tuple[Any, ...] | None = None
-        if receiver.poll():
-            try:
-                message = receiver.recv()
-            except (EOFError, OSError):
-                message = None
+        message = _receive(receiver, process, deadline, limits, location)
+        if message == ("started",):
+            message = _receive(receiver, process, deadline, limits, location)
+        elif message is None:
+            process.join(5)
+            raise RuntimeError(
+                f"读取子进程未能启动（退出码 {process.exitcode}），请检查运行环境（主程序须可被子进程重新导入）"
+            )
         if message is None:
             raise BadInputError(MSG_CHILD_CRASH, location)
     finally:
@@ -838,6 +873,25 @@ def _run_in_child(path: Path, fn: Callable[[Path], T], limits: Limits) -> T:
         _, exc, remote = message
         raise exc from _RemoteTraceback(remote)
     raise BadInputError(MSG_CHILD_CRASH, location)
+
+
+def _receive(
+    receiver: Any, process: Any, deadline: float, limits: Limits, location: Location
+) -> tuple[Any, ...] | None:
+    """The next message from the child, None if it died first; a BadInputError once the deadline has passed."""
+    from multiprocessing.connection import wait
+
+    timeout = max(0.0, deadline - time.monotonic())
+    if not wait([receiver, process.sentinel], timeout=timeout) and not receiver.poll():
+        raise BadInputError(MSG_TIMEOUT.format(seconds=limits.timeout_s), location)
+    if not receiver.poll():
+        return None
+    try:
+        return receiver.recv()  # type: ignore[no-any-return]
+    except (EOFError, OSError):  # the child died while sending
+        return None
+    except Exception as exc:  # sent, but does not unpickle here
+        raise RuntimeError(f"子进程的结果无法在主进程中还原：{type(exc).__name__}: {exc}") from exc
 
 
 def _apply_child_limits(memory_bytes: int) -> None:
@@ -858,6 +912,7 @@ def _apply_child_limits(memory_bytes: int) -> None:
 
 
 def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes: int) -> None:
+    sender.send(("started",))  # tells a crash while reading from a child that could not even start
     _apply_child_limits(memory_bytes)
     message: tuple[Any, ...]
     try:
@@ -866,7 +921,7 @@ def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes
         message = ("xlperf", type(exc), exc.message, exc.location)
     except MemoryError:
         message = ("crash",)
-    except BaseException as exc:
+    except Exception as exc:
         message = ("error", exc, traceback.format_exc())
     try:
         sender.send(message)
@@ -882,6 +937,4 @@ def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes
         sender.close()
 
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "inspect", "read_in_child"]
-
-_ = io  # io is used only for typing in some Python versions
+__all__ = ["Limits", "inspect", "read_in_child"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,8 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
     if sheet.freeze != (0, 0):
         ws.freeze_panes(*sheet.freeze)
     ws.set_landscape()
-    ws.set_paper(9)
+    # A4, except the very wide money table (财政资金情况, ~30 columns), which is unreadable on A4 and printed on A3.
+    ws.set_paper(8 if sheet.print_cols > 20 else 9)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.center_horizontally()

@@ -113,6 +113,7 @@ class FormulaBuilder(Protocol):
     def row_score(self, slot: int, layout_refs: RowRefs) -> str: ...
     def row_weight(self, slot: int, layout_refs: RowRefs) -> str | None: ...
     def counted(self, computed: str, stated: str, weight: str) -> str: ...
+    def rows_counted(self, indicator: model.Indicator) -> str: ...
     def total(self, counted_cells: list[str], bonus: str | None) -> str: ...
     def check(self, stated: str, computed: str) -> str: ...
 
@@ -179,12 +180,12 @@ def address(row: int, col: int) -> str:
 
 def text_height(text: str, width: float, line: float = 13.5) -> float:
     """Row height (points) that shows `text` wrapped in a column `width` characters wide (CJK counts double)."""
-    capacity = max(1.0, width * 1.05)
+    capacity = max(1.0, width * 0.9)  # conservative: renderers wrap earlier than the nominal column width
     lines = 0
     for paragraph in text.splitlines() or [""]:
         units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
         lines += max(1, -(-units // int(capacity)))
-    return min(409.0, lines * line + 4)
+    return min(409.0, lines * line + 8)
 
 
 # --- validation ------------------------------------------------------------------------------------------------
@@ -649,7 +650,7 @@ def _lay_rows(ctx: _Context, layout: Layout, sheet: Sheet, rows: model.RowLayout
         span = (1, grid - col) if col == len(headers) - 1 else (1, 1)
         sheet.put(row, col, Cell(header, "header", span=span))
     helper = grid
-    helper_titles = ["计算分值", "计算得分"]
+    helper_titles = ["计算分值", "计算得分"] + (["计入得分"] if "score" in keys else [])
     for offset, title in enumerate(helper_titles):
         sheet.put(row, helper + offset, Cell(title, "helper_header"))
         sheet.widths[helper + offset] = 10
@@ -665,6 +666,7 @@ def _lay_rows(ctx: _Context, layout: Layout, sheet: Sheet, rows: model.RowLayout
         letters: dict[str, object] = {"levels": level_cols, "score": col_letter(helper + 1)}
         if "score" in keys:
             letters["stated"] = col_letter(keys.index("score"))
+            letters["counted"] = col_letter(helper + 2)
         place(letters, first + 1, last + 1, sheet.name)
     for slot in range(layout.row_slots):
         for col, key in enumerate(keys):
@@ -698,10 +700,13 @@ def _lay_rows(ctx: _Context, layout: Layout, sheet: Sheet, rows: model.RowLayout
         score = ctx.builder.row_score(slot, refs)
         sheet.put(row, helper + 1, Cell(None, "helper", formula=score))
         if "score" in keys:
-            sheet.cells[(row, keys.index("score"))].formula = f"={col_letter(helper + 1)}{row + 1}"
+            score_col = keys.index("score")
+            sheet.cells[(row, score_col)].formula = f"={col_letter(helper + 1)}{row + 1}"
+            counted = ctx.builder.counted(f"{col_letter(helper + 1)}{row + 1}", address(row, score_col), refs.weight)
+            sheet.put(row, helper + 2, Cell(None, "helper", formula="=" + counted))
         sheet.heights[row] = 30
         row += 1
-    sheet.ranges[ROWS_NAME] = (first, 0, last, helper + 1)
+    sheet.ranges[ROWS_NAME] = (first, 0, last, helper + len(helper_titles) - 1)
     widths = {"target": 14, "actual": 14, "weight": 7, "score": 7, "reason": 26}
     for col, key in enumerate(keys):
         sheet.widths[col] = widths.get(key, 12 if key != "level2" else 26)
@@ -722,9 +727,12 @@ def _lay_mof_totals(ctx: _Context, sheet: Sheet, row: int, grid: int, keys: list
     row += 1
     counted = []
     for indicator in ctx.pack.indicators:
-        counted.append(
-            ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id), weight_name(indicator.id))
-        )
+        if isinstance(indicator.rule, model.RowsRule):
+            counted.append(ctx.builder.rows_counted(indicator))
+        else:
+            counted.append(
+                ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id), weight_name(indicator.id))
+            )
     sheet.put(row, 0, Cell("总分", "field_label", span=(1, 2)))
     stated_sum = "=" + "+".join(f"N({stated_name(i.id)})" for i in ctx.pack.indicators)
     sheet.put(

@@ -8,6 +8,7 @@ recalculate these formulas in LibreOffice and compare every computed cell with t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from xl_perf.document import Document
@@ -49,7 +50,9 @@ class NativeFormulas:
         """Excel condition that is TRUE when an input the expression needs is blank (or a rate it uses is blank)."""
         checks = []
         for name in names:
-            if self.zero_blanks and name not in self.pack.rates:
+            spec = self.pack.fields.get(name)
+            numeric = spec is None or spec.type in model.NUMERIC_TYPES
+            if self.zero_blanks and name not in self.pack.rates and numeric:
                 continue
             checks.append(f'{self.raw_ref(name)}=""')
         if not checks:
@@ -90,7 +93,10 @@ class NativeFormulas:
         return int(str(self.doc.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
 
     def rate(self, rate: model.Rate) -> str:
-        body = f'IFERROR(ROUND({rate.formula.to_excel(self.ref)},{self.precision(rate)}),"{UNDEFINED}")'
+        # ROUND(...,10) first: 4000.2-4000 is 0.1999999999998181 in binary floating point, and a half-way rate
+        # (0.00005) must round up as the engine's exact decimal arithmetic does.
+        value = f"ROUND({rate.formula.to_excel(self.ref)},10)"
+        body = f'IFERROR(ROUND({value},{self.precision(rate)}),"{UNDEFINED}")'
         return "=" + self.guard(rate.formula.names, body)
 
     # --- rules -------------------------------------------------------------------------------------------------
@@ -106,7 +112,9 @@ class NativeFormulas:
     def rule(self, rule: model.Rule, weight: Decimal) -> str | None:
         """Excel expression (no '=') for the rule's score at `weight`, or None when the rule needs judgement."""
         if getattr(rule, "judged", False):
-            return None
+            # The rule only bounds the unit's judgement, except when the bound is 0: then 0 is the score.
+            bound = self.rule(replace(rule, judged=False), weight)  # type: ignore[type-var]
+            return None if bound is None else f'IF(({bound})=0,0,"")'
         if isinstance(rule, model.TiersRule):
             value = rule.value.to_excel(self.ref)
             chain = '""'
@@ -196,9 +204,10 @@ class NativeFormulas:
         if inner is None:
             return None
         if part.na_when is not None:
-            if part.na_target == "siblings":
-                return None
-            inner = f"IF({self.na_condition(part.na_when)},0,{inner})"
+            # Not applicable: the part has no score of its own ("" when its points go to its siblings, 0 when they
+            # leave the indicator).
+            empty = '""' if part.na_target == "siblings" else "0"
+            inner = f"IF({self.na_condition(part.na_when)},{empty},{inner})"
         return "=" + inner
 
     def score(self, indicator: model.Indicator) -> str | None:
@@ -207,7 +216,8 @@ class NativeFormulas:
         if isinstance(rule, model.RowsRule):
             return "=" + self.rows_score(indicator, rule)
         if isinstance(rule, model.SumRule):
-            if any(self.part(indicator, p) is None for p in rule.parts) or len(rule.parts) > 4:
+            siblings = any(p.na_target == "siblings" for p in rule.parts)
+            if siblings or any(self.part(indicator, p) is None for p in rule.parts) or len(rule.parts) > 4:
                 return None
             names = [f"xp_part_{indicator.id}_{p.id}" for p in rule.parts]
             blank = "OR(" + ",".join(f'{n}=""' for n in names) + ")"
@@ -311,7 +321,9 @@ class NativeFormulas:
         )
         date = f"IF({month(a)}<={month(rest)},{w},0)"
         body = f'IF({t}={a},{w},IF({is_date},{date},IFERROR({numeric},"")))'
-        return f'=IF(OR({t}="",{a}="",{refs.weight}=""),"",{body})'
+        # A row of weight 0 scores 0 whatever it holds, as in the engine.
+        blank = f'IF(OR({t}="",{a}=""),"",{body})'
+        return f'=IF({refs.weight}="","",IF({w}=0,0,{blank}))'
 
     def rows_score(self, indicator: model.Indicator, rule: model.RowsRule) -> str:
         column_letters = self._row_columns()
@@ -325,6 +337,17 @@ class NativeFormulas:
         scored = f"SUMPRODUCT(({match})*ISNUMBER({scores}))"
         total = f"SUMPRODUCT(({match}),{scores})"
         return f'IF(OR({count}=0,{scored}<{count}),"",MIN(ROUND({total},2),{weight_name(indicator.id)}))'
+
+    def rows_counted(self, indicator: model.Indicator) -> str:
+        """What a row group counts in the total when rows carry their own 得分: the sum of the rows' counted scores."""
+        rule = indicator.rule
+        assert isinstance(rule, model.RowsRule)
+        letters = self._row_columns()
+        column = letters["levels"][rule.level - 1]  # type: ignore[index]
+        first, last = self._rows_bounds
+        levels = self._sheet_range(column, first, last)
+        counted = self._sheet_range(letters["counted"], first, last)
+        return f"MIN(ROUND(SUMPRODUCT(({self._match(rule, levels)}),{counted}),2),{weight_name(indicator.id)})"
 
     def row_group_stated(self, indicator: model.Indicator) -> str | None:
         rule = indicator.rule

@@ -1,0 +1,168 @@
+"""excel install / doctor, the add-in package, and the VBA modules embedded in .xlsm templates."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import olefile
+import pytest
+from oletools.olevba import VBA_Parser
+
+from tests.conftest import SAMPLES, sample_data
+from tests.test_cli import run
+from xl_perf import document
+from xl_perf.excel import addin, project, setup
+from xl_perf.io import xlam
+from xl_perf.template import generate
+
+
+class FakeWindows(setup.Environment):
+    def __init__(self, tmp: Path, **kw: object) -> None:
+        super().__init__(platform="win32", executable=str(kw.get("executable", "C:\\Python311\\python.exe")),
+                         home=Path(str(kw.get("home", tmp / "home"))), prefix="C:\\Python311",
+                         env={"APPDATA": str(tmp / "appdata")})
+        self.files = set(kw.get("files", ()))  # type: ignore[arg-type]
+        self.version = kw.get("version", setup.PINNED_XLWINGS)
+        self.pywin32 = kw.get("pywin32", True)
+
+    def exists(self, path: Path) -> bool:
+        return str(path) in self.files or (path.is_absolute() and path.exists())
+
+    def installed_version(self, package: str) -> str | None:
+        return self.version  # type: ignore[return-value]
+
+    def importable(self, module: str) -> bool:
+        return bool(self.pywin32)
+
+
+def _by_name(checks: list[setup.Check]) -> dict[str, setup.Check]:
+    return {c.name: c for c in checks}
+
+
+def test_doctor_on_a_good_windows_machine(tmp_path: Path) -> None:
+    env = FakeWindows(tmp_path, files={f"C:\\Python311/xlwings64-{setup.PINNED_XLWINGS}.dll"})
+    checks = _by_name(setup.doctor(env))
+    assert checks["xlwings 版本"].ok and checks["工作簿内嵌 VBA 与 xlwings 一致"].ok
+    assert checks["Python 来源"].ok and checks["pywin32"].ok
+    assert not checks["xlwings 配置"].ok and "xl-perf excel install" in checks["xlwings 配置"].fix
+
+
+@pytest.mark.parametrize(
+    ("kw", "failing", "fix"),
+    [
+        ({"version": "0.37.7"}, "xlwings 版本", "pip install xlwings==0.37.8"),
+        ({"executable": "C:\\Users\\a\\AppData\\Local\\Microsoft\\WindowsApps\\python.exe"}, "Python 来源",
+         "python.org"),
+        ({"executable": "C:\\用户\\python.exe"}, "Python 路径无中文", "纯英文路径"),
+        ({"home": "C:\\Users\\张三"}, "用户文件夹无中文", "INTERPRETER_WIN"),
+        ({"pywin32": False}, "pywin32", "pip install pywin32"),
+    ],
+)
+def test_doctor_finds_the_common_failures(tmp_path: Path, kw: dict, failing: str, fix: str) -> None:
+    checks = _by_name(setup.doctor(FakeWindows(tmp_path, **kw)))
+    assert not checks[failing].ok and fix in checks[failing].fix
+
+
+def test_doctor_sees_a_broken_interpreter_path(tmp_path: Path) -> None:
+    env = FakeWindows(tmp_path)
+    config = setup.user_config(env)
+    config.parent.mkdir(parents=True)
+    config.write_text('"INTERPRETER_WIN","C:\\nowhere\\python.exe"\n', encoding="utf-8")
+    check = _by_name(setup.doctor(env))["xlwings 配置"]
+    assert not check.ok and "xl-perf excel install" in check.fix
+
+
+def test_install_writes_addin_and_config(tmp_path: Path) -> None:
+    result = run("excel", "install", "--dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    config = (tmp_path / "xlwings.conf").read_text(encoding="utf-8")
+    assert '"UDF MODULES","xl_perf.excel.udfs"' in config and "INTERPRETER_WIN" in config
+    with zipfile.ZipFile(tmp_path / addin.FILE_NAME) as package:
+        assert xlam.ADDIN_TYPE in package.read("[Content_Types].xml").decode()
+        ribbon = package.read(xlam.UI_PART).decode("utf-8")
+        for label in ("绩效自评", "校验", "导出", "新建模板"):
+            assert f'label="{label}"' in ribbon
+        assert xlam.UI_RELATIONSHIP in package.read("_rels/.rels").decode()
+
+
+def test_doctor_command_runs() -> None:
+    result = run("excel", "doctor")
+    assert result.returncode in (0, 1) and "xlwings 版本" in result.stdout and "Traceback" not in result.stderr
+
+
+def _modules(path: Path) -> dict[str, str]:
+    parser = VBA_Parser(str(path))
+    try:
+        # olevba names modules by their export file name: "ThisWorkbook.cls", "xlwings.bas".
+        return {Path(name).stem: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def _normalise(code: str) -> str:
+    lines = [line for line in code.replace("\r\n", "\n").split("\n") if not line.startswith("Attribute VB_")]
+    return "\n".join(lines).strip("\n")
+
+
+@pytest.mark.parametrize("kind", ["xlsm", "xlam"])
+def test_every_module_reads_back_byte_identically(kind: str, tmp_path: Path) -> None:
+    if kind == "xlsm":
+        path = tmp_path / "t.xlsm"
+        generate.write_workbook(document.from_dict(sample_data("ziyuan-2023-zhengti.json")), path, macro=True)
+        sheets = 3  # one visible sheet, _xlperf, xlwings.conf
+        expected = project.modules(tuple(f"Sheet{i}" for i in range(1, sheets + 1)), addin=False)
+    else:
+        path = addin.write_addin(tmp_path / addin.FILE_NAME)
+        expected = project.modules(("Sheet1", "Sheet2"), addin=True)
+    found = _modules(path)
+    for module in expected:
+        assert module.name in found, module.name
+        assert _normalise(found[module.name]) == _normalise(module.source), module.name
+    with zipfile.ZipFile(path) as package:
+        data = package.read("xl/vbaProject.bin")
+    ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_INCORRECT)
+    assert ["VBA", "dir"] in ole.listdir() and ["PROJECT"] in ole.listdir()
+    ole.close()
+
+
+def test_embedded_xlwings_matches_the_installed_one() -> None:
+    import xlwings
+
+    modules = {m.name: m for m in project.modules(("Sheet1",), addin=False)}
+    assert project.embedded_xlwings_version(modules["xlwings"].source) == xlwings.__version__ == setup.PINNED_XLWINGS
+    assert f"xlwings64-{xlwings.__version__}.dll" in modules["xlwings"].source
+
+
+def test_vba_project_is_built_once_per_shape() -> None:
+    project.vba_project.cache_clear()
+    first = project.vba_project(("Sheet1", "Sheet2", "Sheet3"))
+    second = project.vba_project(("Sheet1", "Sheet2", "Sheet3"))
+    assert first is second and project.vba_project.cache_info().hits == 1
+
+
+def test_xlsm_template_has_buttons_udfs_and_config(tmp_path: Path) -> None:
+    result = run("new", "-f", "gd-county-zhengti", "-y", "2026", "-u", "测试镇", "--level", "镇", "--macro", "-o",
+                 str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    path = next(tmp_path.glob("*.xlsm"))
+    with zipfile.ZipFile(path) as package:
+        names = package.namelist()
+        assert "xl/vbaProject.bin" in names
+        drawings = "".join(package.read(n).decode("utf-8") for n in names if n.startswith("xl/drawings/vmlDrawing"))
+        for macro, caption in generate.BUTTONS:
+            assert f"[0]!{macro}" in drawings and caption in drawings
+        sheets = "".join(package.read(n).decode("utf-8") for n in names if n.startswith("xl/worksheets/sheet"))
+        rate = 'XP_RATE("gd-county-zhengti","fixed_asset_utilization",xp_fixed_assets_in_use,xp_fixed_assets_total)'
+        assert rate in sheets
+        assert "XP_SCORE(" in sheets
+        workbook = package.read("xl/workbook.xml").decode("utf-8")
+        assert 'name="xlwings.conf"' in workbook and 'state="hidden"' in workbook
+    data = generate.dump(path)
+    assert data["unit"] == "测试镇" and data["level"] == "镇"
+
+
+def test_xlsm_of_a_sample_dumps_to_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "s.xlsm"
+    generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=True)
+    assert generate.dump(path) == document.to_dict(document.from_dict(sample_data("gangmen-2022-zhengti.json")))

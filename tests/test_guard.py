@@ -1,0 +1,398 @@
+"""The input guard: hostile or broken files are refused with a Chinese message naming the file, valid ones pass,
+and a reader that crashes, exhausts memory or hangs in the child process never takes the caller down."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import time
+import types
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.hostile import children
+from tests.hostile.make_corpus import CASES, READER, main, make_corpus, ole_et, sheet_xml, valid_xlsx, with_parts
+from xl_perf.errors import BadInputError, Location
+from xl_perf.io import guard
+from xl_perf.io.guard import Limits, inspect, read_in_child
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX processes and rlimits")
+QUICK = Limits(timeout_s=30)
+SHEET_CASES = {
+    "doctype_in_sheet.xlsx",
+    "invalid_utf8_sheet.xlsx",
+    "utf16_sheet.xlsx",
+    "dimension_whole_sheet.xlsx",
+    "far_cell_no_dimension.xlsx",
+    "rows_200k_declared.xlsx",
+    "rows_implicit_past_limit.xlsx",
+    "cols_implicit_1200.xlsx",
+    "prefixed_far_cell.xlsx",
+    "duplicate_r_attribute.xlsx",
+    "char_reference_in_ref.xlsx",
+    "tab_before_ref.xlsx",
+    "ref_not_first_attribute.xlsx",
+}
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    outdir = tmp_path_factory.mktemp("hostile")
+    return outdir, make_corpus(outdir)
+
+
+def write_book(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value)
+                else:
+                    sheet.write_number(r, c, value)
+    book.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The hostile corpus
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_corpus_has_at_least_30_cases(corpus: tuple[Path, dict[str, str]]) -> None:
+    assert len(corpus[1]) >= 30
+
+
+@pytest.mark.parametrize("name", [name for name, _, _ in CASES])
+def test_hostile_file_is_refused_cleanly(corpus: tuple[Path, dict[str, str]], name: str) -> None:
+    outdir, expected = corpus
+    if name not in expected:
+        pytest.skip("this case needs a POSIX system")
+    path = outdir / name
+    with pytest.raises(BadInputError) as caught:
+        read_in_child(path, children.calamine_values, QUICK)
+    error = caught.value
+    assert expected[name] in error.message, error.message
+    assert has_chinese(error.message)
+    assert error.location is not None and error.location.file == str(path)
+    assert str(path) in str(error)
+    if name in SHEET_CASES:
+        assert error.location.sheet == "预算表"
+    if expected[name] == READER:
+        inspect(path)  # structurally sound: refused by the reader in the child, not up front
+    else:
+        with pytest.raises(BadInputError) as again:
+            inspect(path)
+        assert again.value.message == error.message
+
+
+@pytest.mark.parametrize("chunk", [5, 64, 1000])
+def test_streaming_scan_finds_tokens_split_across_chunks(
+    corpus: tuple[Path, dict[str, str]], chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outdir, expected = corpus
+    monkeypatch.setattr(guard, "_CHUNK", chunk)
+    for name in (
+        "doctype_in_sheet.xlsx",
+        "billion_laughs_workbook.xlsx",
+        "far_cell_no_dimension.xlsx",
+        "cols_implicit_1200.xlsx",
+        "rows_implicit_past_limit.xlsx",
+        "invalid_utf8_sheet.xlsx",
+        "lying_size_bomb.xlsx",
+        "crc_mismatch.xlsx",
+    ):
+        with pytest.raises(BadInputError) as caught:
+            inspect(outdir / name)
+        assert expected[name] in caught.value.message, (name, caught.value.message)
+    inspect(outdir / "malformed_sheet_xml.xlsx")
+
+
+def test_ole_kinds_are_told_apart_without_olefile(
+    corpus: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outdir, expected = corpus
+    monkeypatch.setitem(sys.modules, "olefile", None)  # import olefile now raises ImportError
+    for name in ("encrypted_ooxml.xlsx", "legacy.xls", "wps.et", "wps_renamed.xlsx", "unknown_ole.xlsx"):
+        with pytest.raises(BadInputError) as caught:
+            inspect(outdir / name)
+        assert expected[name] in caught.value.message
+
+
+def test_missing_file_and_custom_limits(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError) as caught:
+        inspect(tmp_path / "没有这个文件.xlsx")
+    assert "文件不存在" in caught.value.message
+    assert caught.value.location == Location(file=str(tmp_path / "没有这个文件.xlsx"))
+
+    path = tmp_path / "small.xlsx"
+    path.write_bytes(valid_xlsx())
+    inspect(path)
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_file_bytes=1000))
+    assert "文件过大" in caught.value.message
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_entries=3))
+    assert "条目过多" in caught.value.message
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_uncompressed_bytes=2000))
+    assert "解压后过大" in caught.value.message
+
+
+def test_row_elements_flood_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "flood.xlsx"
+    path.write_bytes(with_parts(sheet=sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c></row>' * 50)))
+    inspect(path)
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_rows=20))
+    assert "行元素多于 20 个" in caught.value.message
+    assert caught.value.location is not None and caught.value.location.sheet == "预算表"
+
+
+@posix_only
+def test_unreadable_file(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(valid_xlsx())
+    path.chmod(0)
+    with pytest.raises(BadInputError) as caught:
+        inspect(path)
+    assert "没有访问权限" in caught.value.message
+
+
+def test_make_corpus_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "out")]) == 0
+    assert "files written" in capsys.readouterr().out
+    assert (tmp_path / "out" / "zip_bomb.xlsx").stat().st_size < 1024 * 1024
+    assert main([]) == 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Valid workbooks pass
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_large_valid_workbook_passes_and_reads(tmp_path: Path) -> None:
+    header: list[object] = [f"列{c + 1}" for c in range(20)]
+    rows: list[list[object]] = [header] + [[float(r * 20 + c) for c in range(20)] for r in range(1, 5000)]
+    path = tmp_path / "五千行.xlsx"
+    write_book(path, {"数据": rows})
+    started = time.perf_counter()
+    inspect(path)
+    assert time.perf_counter() - started < 5
+    values = read_in_child(path, children.calamine_values)
+    assert values == {"数据": rows}
+
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_rows=4999))
+    assert caught.value.location is not None and caught.value.location.sheet == "数据"
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_cols=19))
+    assert "范围过大" in caught.value.message
+
+
+def test_chinese_sheet_names_pass_and_read(tmp_path: Path) -> None:
+    sheets: dict[str, list[list[object]]] = {
+        "预算表": [["项目", "金额"], ["办公经费", 100.0]],
+        "绩效目标（2023年）": [["指标", "值"], ["满意度", 0.95]],
+        "附表 1 & 说明": [["备注"]],
+    }
+    path = tmp_path / "中文工作表.xlsx"
+    write_book(path, sheets)
+    inspect(path)
+    assert read_in_child(path, children.sheet_names) == list(sheets)
+    assert read_in_child(path, children.calamine_values) == sheets
+    with pytest.raises(BadInputError) as caught:
+        inspect(path, Limits(max_cols=1))
+    assert caught.value.location is not None and caught.value.location.sheet == "预算表"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The child process
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(valid_xlsx())
+    return path
+
+
+@posix_only
+@pytest.mark.parametrize("fn", [children.call_abort, children.kill_self, children.exit_without_result])
+def test_child_that_dies_becomes_bad_input(book: Path, fn: object) -> None:
+    with pytest.raises(BadInputError) as caught:
+        read_in_child(book, fn, QUICK)  # type: ignore[arg-type]
+    assert caught.value.message == guard.MSG_CHILD_CRASH
+    assert caught.value.location == Location(file=str(book))
+
+
+@posix_only
+def test_child_memory_is_capped(book: Path) -> None:
+    limits = Limits(memory_bytes=256 * 1024 * 1024, timeout_s=30)
+    assert read_in_child(book, children.address_space_limit, limits) == limits.memory_bytes
+    with pytest.raises(BadInputError) as caught:
+        read_in_child(book, children.allocate_512_mib, limits)
+    assert caught.value.message == guard.MSG_CHILD_CRASH
+
+
+@posix_only
+def test_calamine_abort_is_contained(corpus: tuple[Path, dict[str, str]]) -> None:
+    """The real threat: calamine aborts the process on a 5 KB file. Bypass inspect to prove the child contains it."""
+    path = corpus[0] / "far_cell_no_dimension.xlsx"
+    with pytest.raises(BadInputError) as caught:
+        guard._run_in_child(path, children.calamine_values, QUICK)
+    assert caught.value.message == guard.MSG_CHILD_CRASH
+
+
+def test_child_timeout(book: Path) -> None:
+    started = time.perf_counter()
+    with pytest.raises(BadInputError) as caught:
+        read_in_child(book, children.sleep_long, Limits(timeout_s=1))
+    assert "读取超时" in caught.value.message
+    assert time.perf_counter() - started < 15
+
+
+def test_bad_input_in_child_is_reraised_unchanged(book: Path) -> None:
+    with pytest.raises(BadInputError) as caught:
+        read_in_child(book, children.raise_bad_input, QUICK)
+    assert caught.value.message == "第 3 行的金额不是数字"
+    assert caught.value.location == Location(file=str(book), sheet="预算表", cell="B3")
+
+
+def test_other_exceptions_keep_their_type(book: Path) -> None:
+    with pytest.raises(ValueError, match="defect in the reader") as caught:
+        read_in_child(book, children.raise_value_error, QUICK)
+    assert "raise_value_error" in str(caught.value.__cause__)
+    with pytest.raises(RuntimeError, match="无法传回"):
+        read_in_child(book, children.return_unpicklable, QUICK)
+
+
+def test_child_that_cannot_start_is_not_blamed_on_the_file(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    phantom = types.ModuleType("xl_perf_guard_phantom")  # importable here, not in the child
+    exec("def read(path):\n    return 1\n", phantom.__dict__)
+    monkeypatch.setitem(sys.modules, phantom.__name__, phantom)
+    with pytest.raises(RuntimeError, match="未能启动"):
+        read_in_child(book, phantom.read, QUICK)
+    with pytest.raises((AttributeError, TypeError, pickle.PicklingError)):
+        read_in_child(book, lambda p: 1, QUICK)  # not picklable: fails in the caller, before any child runs
+
+
+def test_inspect_runs_before_the_child(tmp_path: Path) -> None:
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"%PDF-1.4\n" + b"\x00" * 100)
+    with pytest.raises(BadInputError) as caught:
+        read_in_child(path, children.call_abort, QUICK)
+    assert "PDF" in caught.value.message
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fuzzing: inspect raises BadInputError or returns None, nothing else
+# ---------------------------------------------------------------------------------------------------------------
+
+VALID = valid_xlsx()
+VALID_OLE = ole_et()
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: bytes, tail: int | None = None) -> bytes:
+    data = bytearray(base)
+    low = 0 if tail is None else max(0, len(data) - tail)
+    for _ in range(draw(st.integers(1, 12))):
+        data[draw(st.integers(low, len(data) - 1))] = draw(st.integers(0, 255))
+    cut = draw(st.one_of(st.none(), st.integers(0, len(data))))
+    return bytes(data if cut is None else data[:cut])
+
+
+FUZZ_INPUTS = st.one_of(
+    st.binary(max_size=4096),
+    st.binary(max_size=2048).map(lambda b: b"PK\x03\x04" + b),
+    st.binary(max_size=2048).map(lambda b: guard._OLE_MAGIC + b),
+    mutated(VALID),
+    mutated(VALID, tail=400),  # the central directory and end record
+    mutated(VALID_OLE),
+    mutated(VALID_OLE[:1024]),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(data=FUZZ_INPUTS)
+def test_inspect_never_raises_anything_else(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.xlsx"
+    path.write_bytes(data)
+    try:
+        inspect(path)
+    except BadInputError as error:
+        assert error.location is not None and error.location.file == str(path)
+        assert has_chinese(error.message)
+
+
+# A reference model of where readers put cells: a row without r follows the previous row, a cell without r follows
+# the previous cell of its row. inspect must refuse exactly the sheets whose extent this model puts beyond the limits,
+# whatever the attribute layout (the usual one takes a fast path) and wherever the stream is cut into chunks.
+SMALL = Limits(max_rows=50, max_cols=10)
+CELL_TAGS = {
+    "usual": '<c r="{ref}">',
+    "r_not_first": '<c s="0" r="{ref}">',
+    "single_quotes": "<c r='{ref}' t=\"n\">",
+    "tab": '<c\tr="{ref}">',
+    "duplicate_r": '<c r="A1" r="{ref}">',
+}
+ROW_TAGS = {"usual": '<row r="{ref}">', "r_not_first": "<row spans=\"1:2\" r='{ref}'>"}
+CELL = st.tuples(
+    st.one_of(st.none(), st.tuples(st.integers(1, 14), st.integers(1, 60))), st.sampled_from(list(CELL_TAGS))
+)
+ROW = st.tuples(st.one_of(st.none(), st.integers(1, 60)), st.lists(CELL, max_size=12), st.sampled_from(list(ROW_TAGS)))
+
+
+def sheet_body(rows: list[tuple[int | None, list[tuple[tuple[int, int] | None, str]], str]]) -> tuple[bytes, bool]:
+    """The sheetData content for `rows`, and whether the reference model puts it beyond SMALL."""
+    parts: list[str] = []
+    too_large = False
+    cur_row = 0
+    for row_ref, cells, row_style in rows:
+        cur_row = row_ref if row_ref is not None else cur_row + 1
+        too_large |= cur_row > SMALL.max_rows
+        cur_col = 0
+        parts.append("<row>" if row_ref is None else ROW_TAGS[row_style].format(ref=row_ref))
+        for ref, cell_style in cells:
+            if ref is None:
+                cur_col += 1
+                cell_row, tag = max(cur_row, 1), "<c>"
+            else:
+                cur_col, cell_row = ref
+                tag = CELL_TAGS[cell_style].format(ref=f"{guard._col_letters(cur_col)}{cell_row}")
+            too_large |= cell_row > SMALL.max_rows or cur_col > SMALL.max_cols
+            parts.append(tag + "<v>1</v></c>")
+        parts.append("</row>")
+    return "".join(parts).encode(), too_large
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, max_size=15), chunk=st.sampled_from([3, 17, 64, 1 << 20]))
+def test_sheet_extent_matches_reader_model(
+    tmp_path: Path, rows: list[tuple[int | None, list[tuple[tuple[int, int] | None, str]], str]], chunk: int
+) -> None:
+    body, too_large = sheet_body(rows)
+    path = tmp_path / "extent.xlsx"
+    path.write_bytes(with_parts(sheet=sheet_xml(body)))
+    with mock.patch.object(guard, "_CHUNK", chunk):
+        if too_large:
+            with pytest.raises(BadInputError, match="范围过大"):
+                inspect(path, SMALL)
+        else:
+            inspect(path, SMALL)
