@@ -166,3 +166,89 @@ def test_xlsm_of_a_sample_dumps_to_its_data(tmp_path: Path) -> None:
     path = tmp_path / "s.xlsm"
     generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=True)
     assert generate.dump(path) == document.to_dict(document.from_dict(sample_data("gangmen-2022-zhengti.json")))
+
+
+# --- LibreOffice, a real VBA-compatible engine, on a generated .xlsm ------------------------------------------------
+
+PROBE = """Sub Main
+    Dim result As String
+    On Error GoTo Failed
+    Dim args(1) As New com.sun.star.beans.PropertyValue
+    args(0).Name = "MacroExecutionMode"
+    args(0).Value = 4
+    args(1).Name = "Hidden"
+    args(1).Value = True
+    doc = StarDesktop.loadComponentFromURL(ConvertToURL(Environ("XL_PERF_XLSM")), "_blank", 0, args())
+    sheet = doc.Sheets.getByName("_xlperf")
+    sheet.getCellByPosition(5, 0).setFormula("=XP_VBA_VERSION()")
+    ' The XP_ UDF wrappers call xlwings' DLL, which LibreOffice does not have: their errors must not stop the
+    ' recalculation of the cell under test.
+    On Error Resume Next
+    doc.calculateAll()
+    On Error GoTo Failed
+    result = "F1=" & sheet.getCellByPosition(5, 0).String & ";" & sheet.getCellByPosition(5, 0).getError()
+    doc.close(True)
+    GoTo Done
+Failed:
+    result = "basic-error=" & Err & " " & Error$
+Done:
+    f = FreeFile
+    Open Environ("XL_PERF_VBA_RESULT") For Output As #f
+    Print #f, result
+    Close #f
+    StarDesktop.terminate()
+End Sub
+"""
+
+
+@pytest.fixture(scope="module")
+def generated_xlsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gen-xlsm") / "gangmen.xlsm"
+    generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=True)
+    return path
+
+
+def test_libreoffice_lists_the_modules_and_binds_the_buttons(generated_xlsm: Path, tmp_path: Path) -> None:
+    import re
+
+    from tests.conftest import require_tool
+    from xl_perf.io.libreoffice import converter
+
+    require_tool("soffice")
+    (ods,) = converter().convert([generated_xlsm], "ods", tmp_path)
+    with zipfile.ZipFile(ods) as package:
+        names = set(package.namelist())
+        for module in ("ThisWorkbook", "XlPerfButtons", "XlPerfFunctions", "xlwings_udfs", "xlwings", "Dictionary"):
+            assert f"Basic/XlPerf/{module}.xml" in names, module  # the library is named after the VBA project
+        buttons = package.read("Basic/XlPerf/XlPerfButtons.xml").decode()
+        assert "绩效自评助手" in buttons  # Chinese comment decoded from GBK
+        content = package.read("content.xml").decode()
+    found = re.findall(r'form:label="([^"]+)".*?xlink:href="vnd\.sun\.star\.script:XlPerf\.XlPerfButtons\.(\w+)\?',
+                       content, re.S)
+    assert ("校验并导出", "XlPerfValidateAndExport") in found and ("校验", "XlPerfValidate") in found
+
+
+def test_libreoffice_compiles_and_runs_the_generated_project(generated_xlsm: Path, tmp_path: Path) -> None:
+    from xml.sax.saxutils import escape
+
+    from tests.conftest import require_tool
+    from tests.test_vba_project import run_soffice
+
+    soffice = require_tool("soffice")
+    profile = tmp_path / "profile"
+    run_soffice(soffice, profile, ["--terminate_after_init"], {})
+    probe = profile / "user" / "basic" / "Standard" / "Module1.xba"
+    assert probe.is_file()
+    probe.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
+        '<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" '
+        f'script:language="StarBasic">{escape(PROBE)}</script:module>\n',
+        encoding="utf-8",
+    )
+    workbook = tmp_path / "workbook.xlsm"
+    workbook.write_bytes(generated_xlsm.read_bytes())
+    result = tmp_path / "result.txt"
+    run_soffice(soffice, profile, ["macro:///Standard.Module1.Main"],
+                {"XL_PERF_XLSM": str(workbook), "XL_PERF_VBA_RESULT": str(result)})
+    assert result.read_text(encoding="ascii").strip() == "F1=xl-perf-vba-1;0"
