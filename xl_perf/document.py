@@ -94,6 +94,7 @@ class Document:
     params: dict[str, object] = field(default_factory=dict)
     options: dict[str, object] = field(default_factory=dict)
     source: str | None = None  # file name, for messages
+    value_problems: list[ValueProblem] = field(default_factory=list)  # lenient loading only
 
     @property
     def rows_have_scores(self) -> bool:
@@ -114,12 +115,27 @@ class Document:
         return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
 
 
+@dataclass(frozen=True)
+class ValueProblem:
+    """A value that could not be used (text in a number cell, a choice not offered...), kept by lenient loading."""
+
+    key: str
+    message: str
+    ref: Ref
+
+
 class _Problems:
-    def __init__(self, source: str | None) -> None:
+    def __init__(self, source: str | None, lenient: bool = False) -> None:
         self.source = source
         self.items: list[str] = []
+        self.lenient = lenient
+        self.values: list[ValueProblem] = []
 
-    def add(self, key: str, message: str) -> None:
+    def add(self, key: str, message: str, ref: Ref | None = None) -> None:
+        """A problem; with a `ref` it concerns one value, which lenient loading drops and reports instead."""
+        if self.lenient and ref is not None:
+            self.values.append(ValueProblem(key, message, ref))
+            return
         self.items.append(f"{key}：{message}")
 
     def raise_if_any(self) -> None:
@@ -128,7 +144,7 @@ class _Problems:
             raise BadInputError(head + "：\n" + "\n".join(f"  - {p}" for p in self.items), Location(file=self.source))
 
 
-def load_path(path: str | Path) -> Document:
+def load_path(path: str | Path, *, lenient: bool = False) -> Document:
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -142,7 +158,7 @@ def load_path(path: str | Path) -> Document:
         raise BadInputError(
             f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}", Location(file=str(path))
         ) from None
-    return from_dict(data, source=str(path))
+    return from_dict(data, source=str(path), lenient=lenient)
 
 
 def _suggest(name: str, choices: list[str]) -> str:
@@ -150,8 +166,10 @@ def _suggest(name: str, choices: list[str]) -> str:
     return f"，是否应为“{close[0]}”？" if close else ""
 
 
-def from_dict(data: object, source: str | None = None) -> Document:
-    problems = _Problems(source)
+def from_dict(data: object, source: str | None = None, *, lenient: bool = False) -> Document:
+    """Validate and normalise a data document. `lenient` (for checking workbooks) keeps going past unusable values,
+    which it drops and lists in `value_problems`; structural problems are still refused."""
+    problems = _Problems(source, lenient)
     if not isinstance(data, dict):
         problems.add("（顶层）", "应为 JSON 对象")
         problems.raise_if_any()
@@ -188,6 +206,7 @@ def from_dict(data: object, source: str | None = None) -> Document:
     _load_rows(doc, data.get("indicator_rows", []), problems)
     _load_scores(doc, data, problems)
     problems.raise_if_any()
+    doc.value_problems = problems.values
     return doc
 
 
@@ -272,20 +291,21 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 problems.add(f"{key}.{label}", "不是该分区的字段" + _suggest(label, list(specs)))
                 continue
             spec = specs[label]
+            ref = Ref("field", spec.id)
             try:
                 parsed = parse_value(spec.type, value, tuple(doc.text(o) for o in spec.options))
             except ValueError as exc:
-                problems.add(f"{key}.{label}", str(exc))
+                problems.add(f"{key}.{label}", str(exc), ref)
                 continue
             if parsed is not None:
                 if isinstance(parsed, Decimal) and spec.type == "amount" and parsed < 0:
-                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}")
+                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}", ref)
                     continue
                 if isinstance(parsed, Decimal) and (
                     (spec.minimum is not None and parsed < spec.minimum)
                     or (spec.maximum is not None and parsed > spec.maximum)
                 ):
-                    problems.add(f"{key}.{label}", f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {value!r}")
+                    problems.add(f"{key}.{label}", f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {value!r}", ref)
                     continue
                 doc.fields[spec.id] = parsed
 
@@ -330,7 +350,9 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
                 try:
                     parsed = parse_value(column.type, value)
                 except ValueError as exc:
-                    problems.add(f"{row_key}.{column_label}", str(exc))
+                    problems.add(
+                        f"{row_key}.{column_label}", str(exc), Ref("cell", spec.id, len(parsed_rows), column.id)
+                    )
                     continue
                 if parsed is not None:
                     values[column.id] = parsed
@@ -401,7 +423,7 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
             try:
                 value = parse_value("score", row.get(name))
             except ValueError as exc:
-                problems.add(f"{key}.{name}", str(exc))
+                problems.add(f"{key}.{name}", str(exc), Ref("row", row=len(doc.rows)))
                 value = None
             numbers[name] = value if isinstance(value, Decimal) else None
         doc.rows.append(
@@ -455,7 +477,7 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
         try:
             score = parse_value("score", value)
         except ValueError as exc:
-            problems.add(key, str(exc))
+            problems.add(key, str(exc), Ref("indicator", names[name]))
             continue
         if isinstance(score, Decimal):
             indicator = doc.pack.indicator(names[name])

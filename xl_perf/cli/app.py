@@ -76,6 +76,30 @@ def score_command(
     raise typer.Exit(1 if any(f.severity == "error" for f in evaluation.findings) else 0)
 
 
+@app.command("check")
+def check_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告文字（.txt），可多个")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")] = False,
+) -> None:
+    """校验：计分规则、比率、合计、日期、必填项，以及同一单位多个文件之间的一致性。
+
+    退出码：0 没有错误；1 有错误；2 有文件无法读取（其余文件照常校验）。
+    """
+    from xl_perf.cli import render
+    from xl_perf.validate.run import check_files
+
+    report = check_files(list(files))
+    if as_json:
+        sys.stdout.write(json.dumps(render.report_json(report), ensure_ascii=False, indent=2) + "\n")
+    else:
+        render.print_report(report)
+    if report.bad:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if report.errors else 0)
+
+
 @app.command("new")
 def new_command(
     framework: Annotated[str, typer.Option("--framework", "-f", help="规则包编号，如 gd-county-zhengti")],
@@ -182,8 +206,9 @@ def excel_doctor_command() -> None:
     for title in ("检查项", "结果", "情况", "修复方法"):
         table.add_column(title, overflow="fold")
     for check in checks:
-        table.add_row(check.name, "[green]正常[/]" if check.ok else "[red]有问题[/]", check.detail,
-                      "" if check.ok else check.fix)
+        table.add_row(
+            check.name, "[green]正常[/]" if check.ok else "[red]有问题[/]", check.detail, "" if check.ok else check.fix
+        )
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     raise typer.Exit(0 if all(c.ok for c in checks) else 1)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -167,3 +169,66 @@ def print_rules(pack: model.RulePack, year: int, level: str) -> None:
         for param in pack.params.values():
             table.add_row(param.id, str(param.default), param.doc)
         console.print(table)
+
+
+def report_json(report: Any) -> dict[str, object]:
+    """One file: the score contract itself (with the validator's findings); several: {"files": [...], ...}."""
+    files = []
+    for item in report.checked:
+        data = item.evaluation.as_dict()
+        data["file"] = str(item.path)
+        data["findings"] = [f.as_dict() for f in item.findings]
+        files.append(data)
+    for path, findings in report.texts:
+        files.append({"file": str(path), "findings": [f.as_dict() for f in findings]})
+    bad = [{"file": str(path), "message": exc.message} for path, exc in report.bad]
+    if len(files) == 1 and not bad:
+        return files[0]
+    return {
+        "files": files,
+        "bad_files": bad,
+        "findings": [f.as_dict() for f in report.findings],
+        "errors": report.errors,
+    }
+
+
+def print_report(report: Any) -> None:
+    console = _console()
+    for item in report.checked:
+        evaluation = item.evaluation
+        doc = item.doc
+        stated = "—" if evaluation.stated_total is None else f"{format_number(evaluation.stated_total)}"
+        console.print(
+            f"[bold]{item.path}[/]：{doc.unit or '（未填单位）'} {doc.year}年度 {doc.text(doc.pack.title)}　"
+            f"计算总分 {format_number(evaluation.total)}（{evaluation.grade}），填报 {stated}"
+        )
+    findings = report.findings
+    table = Table(header_style="bold", title_justify="left", title=_summary(findings) if findings else None)
+    for title, width in (("级别", None), ("代码", None), ("位置", 44), ("问题", 70), ("建议", 28)):
+        table.add_column(title, max_width=width, overflow="fold")
+    order = {"error": 0, "warning": 1, "info": 2}
+    for finding in sorted(findings, key=lambda f: order[f.severity]):
+        where = finding.location
+        position = " ".join(
+            p
+            for p in (Path(where.file).name if where.file else "", where.sheet or "", where.cell or where.key or "")
+            if p
+        )
+        table.add_row(
+            Text(SEVERITY_LABELS[finding.severity], style=SEVERITY_STYLES[finding.severity]),
+            finding.code,
+            position,
+            finding.message,
+            finding.fix,
+        )
+    if findings:
+        console.print(table)
+    else:
+        console.print("[green]未发现问题。[/]")
+    for path, exc in report.bad:
+        console.print(f"[bold red]无法读取[/] {path}：{exc.message}")
+
+
+def _summary(findings: list[Any]) -> str:
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_LABELS}
+    return "发现：" + "，".join(f"{SEVERITY_LABELS[s]} {n} 条" for s, n in counts.items() if n)

@@ -624,7 +624,7 @@ class _Evaluator:
         if outcome.missing and stated is not None:
             labels = "、".join(self.label(m) for m in outcome.missing)
             self.find(
-                "info", "INPUT_MISSING", f"{name}：缺少 {labels}，无法核对，暂采用填报得分", ref, f"补填 {labels}"
+                "warning", "INPUT_MISSING", f"{name}：缺少 {labels}，无法核对，暂采用填报得分", ref, "补填所缺数据"
             )
         # The total counts what the unit entered, capped to the indicator's weight (as the workbook's own total
         # does); a score outside the rule's range is reported as an error rather than silently replaced.

@@ -273,3 +273,25 @@ def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, l
     (r1, c1), (r2, c2) = target.first, target.last
     for row in range(r1, r2 + 1):
         yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
+
+
+def snapshot_json(path: Path) -> str:
+    """Everything the readers need from a workbook file, as a JSON snapshot: values of every sheet, defined names and
+    which cells hold formulas. Runs in the memory-capped child process of `open_untrusted`."""
+    with FileWorkbook(path) as book:
+        sheets: dict[str, dict[tuple[int, int], CellValue]] = {}
+        formulas: dict[str, set[tuple[int, int]]] = {}
+        for sheet in book.sheet_names():
+            grid = book._grid(sheet)
+            sheets[sheet] = {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v not in ("", None)}
+            formulas[sheet] = {cell for cell in sheets[sheet] if book.is_formula(sheet, *cell)}
+        return SnapshotWorkbook(sheets, book.names(), formulas, str(path)).to_json()
+
+
+def open_untrusted(path: Path) -> SnapshotWorkbook:
+    """A user's workbook, checked for hostile content (size, zip bomb, XML entities, encryption, .xls/.et, sheet
+    extent) and parsed in a memory-capped child process, so a reader crash cannot take the caller down."""
+    from xl_perf.io import guard
+
+    text = guard.read_in_child(Path(path), snapshot_json)
+    return SnapshotWorkbook.from_json(text, source=str(path))

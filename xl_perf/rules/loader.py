@@ -146,6 +146,8 @@ class _Builder:
             indicators=indicators,
             rows=self._rows(data.get("rows")),
             options=self._options(data.get("options", {}), rates),
+            sums=tuple(self._total(t, tables) for t in data.get("sums", [])),
+            dates=tuple(self._date(d) for d in data.get("dates", [])),
         )
         self._check_templates(levels)
         return pack
@@ -405,6 +407,29 @@ class _Builder:
             hits = [r.text for r in ranges if r.contains(probe)]
             if len(hits) > 1:
                 raise self.fail(f"{where} 的档次区间重叠：{probe} 同时落在 {hits}")
+
+    def _total(self, raw: dict[str, Any], tables: tuple[model.TableSpec, ...]) -> model.TableTotal:
+        table = next((t for t in tables if t.id == raw["table"]), None)
+        if table is None:
+            raise self.fail(f"合计检查引用的表格 {raw['table']} 不存在")
+        row, column = raw.get("row"), raw.get("column")
+        if (row is None) == (column is None):
+            raise self.fail("合计检查须且只须给出 row 或 column")
+        names = {r.id for r in table.rows} if row is not None else {c.id for c in table.columns}
+        for name in [row or column, *(e.removesuffix("*") for e in raw["equals"])]:
+            if name not in names:
+                raise self.fail(f"合计检查引用了表格 {table.id} 中不存在的 {name}")
+        return model.TableTotal(table.id, row, column, tuple(raw["equals"]), bool(raw.get("complete", False)))
+
+    def _date(self, raw: dict[str, Any]) -> model.DateRule:
+        for name in (raw["field"], raw.get("not_before")):
+            if name is not None and (name not in self.known_names or name in self.known_names - self._date_fields()):
+                raise self.fail(f"日期检查引用的 {name} 不是日期字段")
+        low, high = raw["years"]
+        return model.DateRule(raw["field"], (int(low), int(high)), raw.get("not_before"))
+
+    def _date_fields(self) -> set[str]:
+        return {f["id"] for s in self.data.get("sections", []) for f in s["fields"] if f.get("type") == "date"}
 
     def _rows(self, raw: dict[str, Any] | None) -> model.RowLayout | None:
         if raw is None:

@@ -360,6 +360,24 @@ class Options:
 
 
 @dataclass(frozen=True)
+class TableTotal:
+    """A total the validator checks in a table (not a scoring rule)."""
+
+    table: str
+    row: str | None  # check across rows for every numeric column
+    column: str | None  # check across columns for every row
+    equals: tuple[str, ...]
+    complete: bool = False  # checked only when every listed part is given (else blanks count as 0)
+
+
+@dataclass(frozen=True)
+class DateRule:
+    field: str
+    years: tuple[int, int]
+    not_before: str | None = None
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     family: str
@@ -380,6 +398,8 @@ class RulePack:
     indicators: tuple[Indicator, ...]
     rows: RowLayout | None
     options: Options
+    sums: tuple[TableTotal, ...] = ()
+    dates: tuple[DateRule, ...] = ()
 
     @property
     def fields(self) -> dict[str, FieldSpec]:

@@ -16,7 +16,7 @@ from xl_perf.engine.evaluate import evaluate
 from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io import safe_write, xlsx_writer
-from xl_perf.io.workbook import FileWorkbook
+from xl_perf.io.workbook import FileWorkbook, open_untrusted
 from xl_perf.rules import loader
 from xl_perf.template import fill, layout, native, read
 
@@ -116,22 +116,20 @@ def new_documents(framework: str, year: int, unit: str, level: str, projects: li
     return [document.from_dict(data)]
 
 
-def load_any(path: Path) -> tuple[document.Document, Callable[[Ref], Location]]:
-    """A data document from a .json file or a workbook (for score and check), and where its findings point."""
+def load_any(path: Path, *, lenient: bool = False) -> tuple[document.Document, Callable[[Ref], Location]]:
+    """A data document from a .json file or a workbook (for score and check), and where its findings point.
+    Workbooks are inspected and parsed in a memory-capped child process first (`open_untrusted`)."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        doc = document.load_path(path)
+        doc = document.load_path(path, lenient=lenient)
         return doc, document.locator(doc)
-    if suffix in (".xlsx", ".xlsm"):
-        with FileWorkbook(path) as book:
-            doc = read.read_document(book)
-            return doc, read.locator(book, doc)
-    raise BadInputError("只支持 .json 数据文档或 .xlsx/.xlsm 工作簿", Location(file=str(path)))
+    book = open_untrusted(path)
+    doc = read.read_document(book, lenient=lenient)
+    return doc, read.locator(book, doc)
 
 
 def fill_template(template: Path, data: Path, target: Path) -> Path:
-    with FileWorkbook(template) as book:
-        meta = read.read_meta(book)
+    meta = read.read_meta(open_untrusted(template))
     doc = document.load_path(data)
     if doc.pack.id != meta.get("framework"):
         raise BadInputError(

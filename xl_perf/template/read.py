@@ -193,8 +193,8 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     return data
 
 
-def read_document(book: WorkbookData) -> document.Document:
-    return document.from_dict(read_dict(book), source=book.source)
+def read_document(book: WorkbookData, *, lenient: bool = False) -> document.Document:
+    return document.from_dict(read_dict(book), source=book.source, lenient=lenient)
 
 
 def locator(book: WorkbookData, doc: document.Document) -> Callable[[Ref], Location]:
@@ -221,12 +221,27 @@ def locator(book: WorkbookData, doc: document.Document) -> Callable[[Ref], Locat
         elif ref.kind == "cell" and ref.row is not None:
             table = doc.pack.table(ref.id)
             column = 0 if ref.column is None else 1 + [c.id for c in table.columns].index(ref.column)
-            found = at(table_name(ref.id), ref.row, column)
+            found = at(table_name(ref.id), _table_offset(book, names.get(table_name(ref.id)), doc, ref), column)
         elif ref.kind == "document" and ref.id in ("stated_total", "total"):
             found = at(STATED_TOTAL_NAME)
         return found or Location(file=book.source)
 
     return locate
+
+
+def _table_offset(book: WorkbookData, region: NameTarget | None, doc: document.Document, ref: Ref) -> int:
+    """Offset in the table region of the document's ref.row-th row (found by its label; blank rows are skipped)."""
+    rows = doc.tables.get(ref.id, [])
+    if region is None or ref.row is None or ref.row >= len(rows):
+        return ref.row or 0
+    label = rows[ref.row].label.replace(" ", "")
+    seen = sum(1 for r in rows[: ref.row] if r.label.replace(" ", "") == label)
+    for offset, (_, cells) in enumerate(iter_region(book, region)):
+        if str(cells[0] or "").replace(" ", "") == label:
+            if seen == 0:
+                return offset
+            seen -= 1
+    return ref.row
 
 
 def _nth_filled_row(book: WorkbookData, region: NameTarget | None, index: int) -> int:
