@@ -25,7 +25,7 @@ def expected_files(root: Path = ROOT) -> dict[Path, document.Document]:
     files: dict[Path, document.Document] = {}
     for framework in loader.available():
         files[root / "blank" / f"{framework}-{TEMPLATE_YEAR}.xlsx"] = document.empty(framework, TEMPLATE_YEAR, "县", "")
-    for sample in sorted((root / "samples").glob("*.json")):
+    for sample in sorted((root / "samples").glob("*.json")) + sorted((root / "samples" / "corrected").glob("*.json")):
         files[sample.with_suffix(".xlsx")] = document.load_path(sample)
     return files
 

@@ -19,10 +19,13 @@ Level words and year contexts are derived from the rule pack and the other packs
   searched only inside short phrases cut from the rendered templates ("符合市委市政府的方针", "市人大批复的",
   "下达县（市、区）"), and a phrase that also occurs in this level's own texts is dropped. A bare "市委" in "按照省委、
   市委、县委工作要求" is therefore never flagged.
-- A year is checked only in a context of at least two distinctive characters taken from the template
-  ("提前于____年11月底前", "____年省、市财政预决算信息公开检查"); "（2022年）" alone is too common to check.
-- A share is checked against the total announced with "其中" before it in the same paragraph; the sum of the shares
-  is checked when it exceeds 100%, or when the item amounts add up to the total (a complete breakdown).
+- A year is checked only in a context of at least three characters other than 年月日 taken from its template
+  ("按要求提前于____年", "____年省、市财政", "截至____年12月底仍"); "（2022年）", "截至2021年" and
+  "2022年11月底前" alone are too common in prose to check.
+- A share is checked against the total announced with "其中" before it in the same paragraph. The shares of a
+  breakdown of two or more items must add up to 100% within one unit of their last decimal per item (±0.01% × count
+  for shares given to two decimals); a breakdown that lists only some items is reported too (a warning), with the gap
+  between the item amounts and the total.
 - A rate is checked only when its sentence states one executed amount and budget amounts that can be added (no
   "其中", no adjusted/total budget beside other budget amounts, no amount of unknown kind).
 """
@@ -440,7 +443,7 @@ _OTHER_SUFFIXES = (
     "会",
 )
 _NAME_CHAR = r"[\u4e00-\u9fff]"
-_UNIT_LABEL_BEFORE = re.compile(r"(单位|公章|名称|单位名称)\s*[)]?\s*[:]\s*$")
+_UNIT_LABEL_BEFORE = re.compile(r"(单位|公章|名称)\s*[)]?\s*[:]\s*$")
 _UNIT_LABEL_AFTER = re.compile(r"^\s*[(]\s*公章")
 
 
@@ -486,6 +489,7 @@ def other_units(doc: _Text, unit: str) -> Iterator[Finding]:
 # --- TEXT_YEAR ----------------------------------------------------------------------------------------------------
 
 _YEAR_CONTEXT = 6
+_YEAR_DISTINCTIVE = 3  # a year is checked only with this many characters of its template around it, other than 年月日
 _PLAIN = set("年月日")
 
 
@@ -509,15 +513,15 @@ def _year_patterns(packs: list[RulePack], level: str, year: int) -> dict[str, tu
                 if index + 1 < len(pieces) and pieces[index + 1][1] is None:
                     right = _right(_fold(pieces[index + 1][0]), 0, _YEAR_CONTEXT)
                 variants: list[tuple[str, str]] = []
-                if _distinctive(left + right) >= 2:
+                if _distinctive(left + right) >= _YEAR_DISTINCTIVE:
                     variants.append((left, right))
-                if _distinctive(right) >= 2:
+                if _distinctive(right) >= _YEAR_DISTINCTIVE:
                     variants.append(("", right))
-                if _distinctive(left) >= 2 and right:
+                if _distinctive(left) >= _YEAR_DISTINCTIVE and right:
                     variants.append((left, right[:1]))
                 shown = _render(template, words, year).text if words else template
                 for before, after in variants:
-                    regex = f"{re.escape(before)}[ \\t]*([0-9]{{4}})[ \\t]*{re.escape(after)}"
+                    regex = f"{re.escape(before)}[ \\t]*(?<![0-9])([0-9]{{4}})(?![0-9])[ \\t]*{re.escape(after)}"
                     offsets, wording = patterns.setdefault(regex, (set(), ""))
                     offsets.add(YEAR_OFFSETS[name])
                     if not wording:
@@ -557,7 +561,7 @@ def years(doc: _Text, level: str, year: int, packs: list[RulePack]) -> Iterator[
 # --- TEXT_SHARE, TEXT_SHARE_SUM -----------------------------------------------------------------------------------
 
 _NUMBER = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,20}(?:\.[0-9]{1,10})?"
-_AMOUNT = rf"(?<![0-9.,])(?P<amount>{_NUMBER})\s*(?P<unit>万元|元)"
+_AMOUNT = rf"(?<![0-9.])(?<![0-9],)(?P<amount>{_NUMBER})\s*(?P<unit>万元|元)"
 _SHARE = re.compile(
     _AMOUNT + r"\s*[,、]?\s*占(?P<kind>总收入|总支出|收入总额|支出总额|全部收入|全部支出|总额|比)?"
     r"(?:的)?(?:比例|比重)?(?:为|是)?\s*(?P<pct>[0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%"
@@ -573,8 +577,7 @@ def _amount(text: str, unit: str) -> Decimal:
 
 def _step(text: str, unit: str) -> Decimal:
     """The rounding unit of a stated amount, in 元."""
-    decimals = len(text.split(".", 1)[1]) if "." in text else 0
-    return Decimal(1).scaleb(-decimals) * _UNITS[unit]
+    return Decimal(1).scaleb(-_decimals(text)) * _UNITS[unit]
 
 
 def _decimals(text: str) -> int:
@@ -681,21 +684,25 @@ def shares(doc: _Text) -> Iterator[Finding]:
             continue
         stated = sum((s.pct for s in total.shares), Decimal(0))
         tolerance = sum((Decimal(1).scaleb(-_decimals(s.pct_text)) for s in total.shares), Decimal(0))
+        if abs(stated - 100) <= tolerance:
+            continue
         items = sum((s.amount for s in total.shares), Decimal(0))
         complete = abs(items - total.amount) <= total.step + sum((s.step for s in total.shares), Decimal(0))
-        if stated > 100 + tolerance or (complete and stated < 100 - tolerance):
-            listed = " + ".join(s.pct_text for s in total.shares)
-            message = (
-                f"“{_short(total.quote)}”之下各项占比之和为 {listed} = {_show(stated)}%，"
-                f"与 100% 相差超过 {_show(tolerance)}%（{len(total.shares)} 项的四舍五入误差）"
-            )
-            yield doc.finding("TEXT_SHARE_SUM", total.start, message, "核对各项金额与占比，使其与总额一致")
+        listed = " + ".join(f"{s.pct_text}%" for s in total.shares)
+        message = (
+            f"“{_short(total.quote)}”之下各项占比之和为 {listed} = {_show(stated)}%，"
+            f"与 100% 相差超过 {_show(tolerance)}%（{len(total.shares)} 项的四舍五入误差）"
+        )
+        if not complete:
+            message += f"；分项金额合计 {_show(items)} 元，与总额 {_show(total.amount)} 元不符，可能漏列了分项"
+        yield doc.finding("TEXT_SHARE_SUM", total.start, message, "核对各项金额与占比，补全分项或改正占比")
 
 
 # --- TEXT_RATE ----------------------------------------------------------------------------------------------------
 
 _RATE = re.compile(r"(?:预算)?执行率(?:为|是|达到|达)?\s*(?P<pct>[0-9]{1,3}(?:\.[0-9]{1,6})?)\s*%")
 _CLAUSE_AMOUNT = re.compile(_AMOUNT)
+_CLAUSE_SPLIT = re.compile(r"(?<![0-9]),|,(?![0-9]{3}(?![0-9]))|[;:]")  # not the comma of "1,234.5"
 _EXECUTED = re.compile(r"执行|实际支出|支出数|决算")
 _BUDGET = re.compile(r"预算")
 _BUDGET_WHOLE = re.compile(r"调整|调剂|追加|全年预算|合计|总计|共计|总额")
@@ -727,7 +734,7 @@ def _rate_finding(doc: _Text, scope: int, rate: re.Match[str]) -> Finding | None
         return None
     executed: list[tuple[Decimal, str]] = []
     budgets: list[tuple[Decimal, str, str]] = []
-    for clause in re.split(r"[,;:]", text):
+    for clause in _CLAUSE_SPLIT.split(text):
         amounts = list(_CLAUSE_AMOUNT.finditer(clause))
         if not amounts:
             continue
@@ -756,8 +763,9 @@ def _rate_finding(doc: _Text, scope: int, rate: re.Match[str]) -> Finding | None
         return None
     parts = " + ".join(shown for _, shown, _ in budgets)
     quote = doc.raw[rate.start() : rate.end()]
+    shown = _round(exact, 4)
     message = (
-        f"“{quote}”与同句金额不符：{executed[0][1]} ÷ ({parts}) = {_show(_round(exact, 4) or exact)}%，"
+        f"“{quote}”与同句金额不符：{executed[0][1]} ÷ ({parts}) = {_show(exact if shown is None else shown)}%，"
         f"四舍五入应为 {expected}%"
     )
     return doc.finding("TEXT_RATE", rate.start("pct"), message, f"将 {rate['pct']}% 改为 {expected}%，或核对金额")
