@@ -80,10 +80,30 @@ def _mof_rows(rows: list[dict], **extra: object) -> dict:
 
 
 MOF_OK = [
-    {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "a", "年度指标值": "100个", "实际完成值": "100个", "分值": 50},
-    {"一级指标": "效益指标", "二级指标": "社会效益指标", "三级指标": "b", "年度指标值": "是", "实际完成值": "是", "分值": 30},
-    {"一级指标": "满意度指标", "二级指标": "服务对象满意度指标", "三级指标": "c", "年度指标值": "≥90%", "实际完成值": "95%",
-     "分值": 10},
+    {
+        "一级指标": "产出指标",
+        "二级指标": "数量指标",
+        "三级指标": "a",
+        "年度指标值": "100个",
+        "实际完成值": "100个",
+        "分值": 50,
+    },
+    {
+        "一级指标": "效益指标",
+        "二级指标": "社会效益指标",
+        "三级指标": "b",
+        "年度指标值": "是",
+        "实际完成值": "是",
+        "分值": 30,
+    },
+    {
+        "一级指标": "满意度指标",
+        "二级指标": "服务对象满意度指标",
+        "三级指标": "c",
+        "年度指标值": "≥90%",
+        "实际完成值": "95%",
+        "分值": 10,
+    },
 ]
 
 
@@ -98,71 +118,146 @@ def _ratio_rows(actual: str, reason: str) -> list[dict]:
 
 # code -> (data documents that fire it, data documents that do not)
 CASES: dict[str, tuple[Codes, Codes]] = {
-    "RATE_MISMATCH": (lambda: _codes_of(_zhengti(a=_set("fields|资产管理|固定资产利用率", 1))), lambda: _codes_of(_zhengti())),
+    "RATE_MISMATCH": (
+        lambda: _codes_of(_zhengti(a=_set("fields|资产管理|固定资产利用率", 1))),
+        lambda: _codes_of(_zhengti()),
+    ),
     "REASON_MISSING": (
-        lambda: _codes_of(_zhengti(a=_set("fields|重点工作|未完成目标原因", "无"))), lambda: _codes_of(_zhengti())),
+        lambda: _codes_of(_zhengti(a=_set("fields|重点工作|未完成目标原因", "无"))),
+        lambda: _codes_of(_zhengti()),
+    ),
     "NOT_APPLICABLE": (
         lambda: _codes_of(_zhengti(a=_set("fields|资金下达|是否有主管的转移支付资金", "否"))),
-        lambda: _codes_of(_zhengti(a=_set("fields|资金下达|是否有主管的转移支付资金", "是")))),
+        lambda: _codes_of(_zhengti(a=_set("fields|资金下达|是否有主管的转移支付资金", "是"))),
+    ),
     "SCORE_MISMATCH": (lambda: _codes_of(_zhengti(a=_set("scores|重点工作完成率", 5))), lambda: _codes_of(_zhengti())),
     "SCORE_OUT_OF_RANGE": (lambda: _codes_of(_zhengti(a=_set("scores|项目监管", 6))), lambda: _codes_of(_zhengti())),
-    "SCORE_MISSING": (lambda: _codes_of(_zhengti(a=_set("scores|项目监管", None), b=_set("stated_total", None))),
-                      lambda: _codes_of(_zhengti())),
-    "INPUT_MISSING": (lambda: _codes_of(_zhengti()), lambda: _codes_of(_zhengti(
-        a=_set("fields|存量资金与政府采购", {"上年年末国库集中支付结转结余存量资金": 10, "当年年末国库集中支付结转结余存量资金": 8,
-                                     "政府采购计划金额合计": 10, "实际政府采购金额合计": 10}),
-        b=_set("fields|资金下达", {"是否有主管的转移支付资金": "是", "应下达转移支付资金（县人大批复及上级转移支付）": 1,
-                                "在要求时限内下达的转移支付资金": 1, "批复下属单位预算情况": "15日内批复"}),
-        c=_set("fields|预算编制", {"是否有需提前下达的转移支付": "否", "非统一政策原因预算调整或调剂事项数": 0,
-                                "预算调整或调剂比例20%（含）以上项目数": 0, "预决算差异率50%（含）以上项目数": 0}),
-        d=_set("fields|决算数据（财决01-1表）|计分用财政拨款收入预算数", 6073.094524),
-        e=_set("fields|信息公开与自评", {"2022年省、市财政预决算信息公开检查结果": "未发现问题", "绩效目标公开情况": "按规定公开且与批复一致",
-                                   "自评材料公开情况": "公开且真实及时完整", "在规定时间内报送自评材料": "是"}),
-        f=_set("scores|预算编制准确性", 5), g=_set("stated_total", 91.09)))),
+    "SCORE_MISSING": (
+        lambda: _codes_of(_zhengti(a=_set("scores|项目监管", None), b=_set("stated_total", None))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "INPUT_MISSING": (
+        lambda: _codes_of(_zhengti()),
+        lambda: _codes_of(
+            _zhengti(
+                a=_set(
+                    "fields|存量资金与政府采购",
+                    {
+                        "上年年末国库集中支付结转结余存量资金": 10,
+                        "当年年末国库集中支付结转结余存量资金": 8,
+                        "政府采购计划金额合计": 10,
+                        "实际政府采购金额合计": 10,
+                    },
+                ),
+                b=_set(
+                    "fields|资金下达",
+                    {
+                        "是否有主管的转移支付资金": "是",
+                        "应下达转移支付资金（县人大批复及上级转移支付）": 1,
+                        "在要求时限内下达的转移支付资金": 1,
+                        "批复下属单位预算情况": "15日内批复",
+                    },
+                ),
+                c=_set(
+                    "fields|预算编制",
+                    {
+                        "是否有需提前下达的转移支付": "否",
+                        "非统一政策原因预算调整或调剂事项数": 0,
+                        "预算调整或调剂比例20%（含）以上项目数": 0,
+                        "预决算差异率50%（含）以上项目数": 0,
+                    },
+                ),
+                d=_set("fields|决算数据（财决01-1表）|计分用财政拨款收入预算数", 6073.094524),
+                e=_set(
+                    "fields|信息公开与自评",
+                    {
+                        "2022年省、市财政预决算信息公开检查结果": "未发现问题",
+                        "绩效目标公开情况": "按规定公开且与批复一致",
+                        "自评材料公开情况": "公开且真实及时完整",
+                        "在规定时间内报送自评材料": "是",
+                    },
+                ),
+                f=_set("scores|预算编制准确性", 5),
+                g=_set("stated_total", 91.09),
+            )
+        ),
+    ),
     "RULE_WARNING": (
-        lambda: _codes_of(_zhengti(a=_set("tables|财政资金情况|0|预算支出情况/小计", 6100))), lambda: _codes_of(_zhengti())),
-    "WEIGHT_SUM": (lambda: _codes_of(_mof_rows([{**MOF_OK[0], "分值": 40}, *MOF_OK[1:]])),
-                   lambda: _codes_of(_mof_rows(MOF_OK))),
+        lambda: _codes_of(_zhengti(a=_set("tables|财政资金情况|0|预算支出情况/小计", 6100))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "WEIGHT_SUM": (
+        lambda: _codes_of(_mof_rows([{**MOF_OK[0], "分值": 40}, *MOF_OK[1:]])),
+        lambda: _codes_of(_mof_rows(MOF_OK)),
+    ),
     "STATED_TOTAL_MISMATCH": (lambda: _codes_of(_zhengti(a=_set("stated_total", 95))), lambda: _codes_of(_zhengti())),
     "TOTAL_DIFFERS": (lambda: _codes_of(sample_data("gangmen-2022-zhengti.json")), lambda: _codes_of(_zhengti())),
     "TOTAL_CAPPED": (
         lambda: _codes_of(_mof_rows(MOF_OK, options={"total_cap_by_execution": True}, tables=LOW_EXECUTION)),
-        lambda: _codes_of(_mof_rows(MOF_OK, tables=LOW_EXECUTION))),
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=LOW_EXECUTION)),
+    ),
     "DEVIATION_DENIED": (lambda: _codes_of(sample_data("gangmen-2022-xiangmu.json")), lambda: _codes_of(_xiangmu())),
     "DEVIATION_REASON_REQUIRED": (
         lambda: _codes_of(_mof_rows(_ratio_rows("140个", ""))),
-        lambda: _codes_of(_mof_rows(_ratio_rows("140个", "超额完成：新增需求")))),
+        lambda: _codes_of(_mof_rows(_ratio_rows("140个", "超额完成：新增需求"))),
+    ),
     "TARGET_UNPARSEABLE": (lambda: _codes_of(_row("约五千", "60个")), lambda: _codes_of(_row("60个", "60个"))),
     "ACTUAL_UNPARSEABLE": (lambda: _codes_of(_row("60个", "约五千")), lambda: _codes_of(_row("60个", "60个"))),
     "UNIT_MISMATCH": (lambda: _codes_of(_row("60个", "60米", "差异")), lambda: _codes_of(_row("60个", "60个"))),
-    "KIND_MISMATCH": (lambda: _codes_of(_row("2022年5月", "是", "差异")),
-                      lambda: _codes_of(_row("2022年5月", "2022年5月"))),
+    "KIND_MISMATCH": (
+        lambda: _codes_of(_row("2022年5月", "是", "差异")),
+        lambda: _codes_of(_row("2022年5月", "2022年5月")),
+    ),
     "EMPTY": (lambda: _codes_of(_ziyuan()), lambda: _codes_of(_mof_rows(MOF_OK))),
-    "WEIGHT_INVALID": (lambda: {p.code for p in targets.score_row("60个", "60个", Decimal(-1)).problems},
-                       lambda: {p.code for p in targets.score_row("60个", "60个", Decimal(1)).problems}),
+    "WEIGHT_INVALID": (
+        lambda: {p.code for p in targets.score_row("60个", "60个", Decimal(-1)).problems},
+        lambda: {p.code for p in targets.score_row("60个", "60个", Decimal(1)).problems},
+    ),
     "LEVEL_INVALID": (
         lambda: {p.code for p in targets.score_row("良好", "一般", Decimal(5), qualitative_level="乱写").problems},
-        lambda: {p.code for p in targets.score_row("良好", "一般", Decimal(5), qualitative_level="部分达成").problems}),
-    "FIELD_REQUIRED": (lambda: _codes_of(_zhengti(a=_set("fields|单位基本情况|单位自评联络人", None))),
-                       lambda: _codes_of(_zhengti())),
-    "CELL_TYPE": (lambda: _codes_of(_zhengti(a=_set("fields|资产管理|固定资产总额（原值）", "六百万"))),
-                  lambda: _codes_of(_zhengti())),
-    "AMOUNT_UNIT": (lambda: _codes_of(_zhengti(a=_set("fields|决算数据（财决01-1表）|财政拨款收入决算数", 60730945.24))),
-                    lambda: _codes_of(_zhengti())),
+        lambda: {p.code for p in targets.score_row("良好", "一般", Decimal(5), qualitative_level="部分达成").problems},
+    ),
+    "FIELD_REQUIRED": (
+        lambda: _codes_of(_zhengti(a=_set("fields|单位基本情况|单位自评联络人", None))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "CELL_TYPE": (
+        lambda: _codes_of(_zhengti(a=_set("fields|资产管理|固定资产总额（原值）", "六百万"))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "AMOUNT_UNIT": (
+        lambda: _codes_of(_zhengti(a=_set("fields|决算数据（财决01-1表）|财政拨款收入决算数", 60730945.24))),
+        lambda: _codes_of(_zhengti()),
+    ),
     "SUM_MISMATCH": (lambda: _codes_of(sample_data("gangmen-2022-zhengti.json")), lambda: _codes_of(_zhengti())),
-    "DATE_OUTSIDE_YEAR": (lambda: _codes_of(_zhengti(a=_set("fields|预决算信息公开|预算公开时间", "2019-04-28"))),
-                          lambda: _codes_of(_zhengti())),
-    "DATE_ORDER": (lambda: _codes_of(_zhengti(a=_set("fields|预决算信息公开|决算公开时间", "2022-03-01"))),
-                   lambda: _codes_of(_zhengti())),
-    "UNIT_NAME_MISMATCH": (lambda: _codes_of(_zhengti(a=_set("fields|单位基本情况|单位名称", "遂溪县港口镇人民政府"))),
-                           lambda: _codes_of(_zhengti())),
-    "CROSS_YEAR": (lambda: _codes_of(_zhengti(), {**_xiangmu(), "year": 2023}), lambda: _codes_of(_zhengti(), _xiangmu())),
-    "CROSS_PROJECT": (lambda: _codes_of(_zhengti(), _doc(_xiangmu(), _set("fields|项目基本情况|项目名称", "另一个项目"))),
-                      lambda: _codes_of(_zhengti(), _xiangmu())),
-    "CROSS_AMOUNT": (lambda: _codes_of(_zhengti(), _doc(_xiangmu(), _set("tables|资金情况|0|全年预算数", 4000))),
-                     lambda: _codes_of(_zhengti(), _xiangmu())),
-    "CROSS_FUND_CLASS": (lambda: _codes_of(_zhengti(), sample_data("gangmen-2022-xiangmu.json")),
-                         lambda: _codes_of(_zhengti(), _xiangmu())),
+    "DATE_OUTSIDE_YEAR": (
+        lambda: _codes_of(_zhengti(a=_set("fields|预决算信息公开|预算公开时间", "2019-04-28"))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "DATE_ORDER": (
+        lambda: _codes_of(_zhengti(a=_set("fields|预决算信息公开|决算公开时间", "2022-03-01"))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "UNIT_NAME_MISMATCH": (
+        lambda: _codes_of(_zhengti(a=_set("fields|单位基本情况|单位名称", "遂溪县港口镇人民政府"))),
+        lambda: _codes_of(_zhengti()),
+    ),
+    "CROSS_YEAR": (
+        lambda: _codes_of(_zhengti(), {**_xiangmu(), "year": 2023}),
+        lambda: _codes_of(_zhengti(), _xiangmu()),
+    ),
+    "CROSS_PROJECT": (
+        lambda: _codes_of(_zhengti(), _doc(_xiangmu(), _set("fields|项目基本情况|项目名称", "另一个项目"))),
+        lambda: _codes_of(_zhengti(), _xiangmu()),
+    ),
+    "CROSS_AMOUNT": (
+        lambda: _codes_of(_zhengti(), _doc(_xiangmu(), _set("tables|资金情况|0|全年预算数", 4000))),
+        lambda: _codes_of(_zhengti(), _xiangmu()),
+    ),
+    "CROSS_FUND_CLASS": (
+        lambda: _codes_of(_zhengti(), sample_data("gangmen-2022-xiangmu.json")),
+        lambda: _codes_of(_zhengti(), _xiangmu()),
+    ),
 }
 
 
@@ -170,29 +265,55 @@ def _text_codes(name: str) -> set[str]:
     from xl_perf.validate.text_checks import check_text
 
     text = (SAMPLES / name).read_text(encoding="utf-8")
-    return {f.code for f in check_text(text, source=name, unit="遂溪县港门镇人民政府", year=2022, level="镇",
-                                       pack=loader.load("gd-county-zhengti"))}
+    return {
+        f.code
+        for f in check_text(
+            text, source=name, unit="遂溪县港门镇人民政府", year=2022, level="镇", pack=loader.load("gd-county-zhengti")
+        )
+    }
 
 
 def _text(text: str, year: int = 2022) -> set[str]:
     from xl_perf.validate.text_checks import check_text
 
-    return {f.code for f in check_text(text, source="t.txt", unit="遂溪县港门镇人民政府", year=year, level="镇",
-                                       pack=loader.load("gd-county-zhengti"))}
+    return {
+        f.code
+        for f in check_text(
+            text,
+            source="t.txt",
+            unit="遂溪县港门镇人民政府",
+            year=year,
+            level="镇",
+            pack=loader.load("gd-county-zhengti"),
+        )
+    }
 
 
-SHARES = "2022年度单位财政资金支出 100 元，其中：一般公共服务支出 {a} 元，占总支出的 {pa}%；其他支出 {b} 元，占总支出的 {pb}%。"
+SHARES = (
+    "2022年度单位财政资金支出 100 元，其中：一般公共服务支出 {a} 元，占总支出的 {pa}%；"
+    "其他支出 {b} 元，占总支出的 {pb}%。"
+)
 CASES |= {
-    "TEXT_OTHER_UNIT": (lambda: _text_codes("gangmen-2022-filing.txt"),
-                        lambda: _text_codes("gangmen-2022-filing-corrected.txt")),
-    "TEXT_LEVEL_WORDS": (lambda: _text_codes("gangmen-2022-filing.txt"),
-                         lambda: _text_codes("gangmen-2022-filing-corrected.txt")),
-    "TEXT_YEAR": (lambda: _text("按要求提前于2021年11月底前将主管的县级一般性转移支付下达", 2023),
-                  lambda: _text("按要求提前于2022年11月底前将主管的县级一般性转移支付下达", 2023)),
-    "TEXT_SHARE": (lambda: _text_codes("gangmen-2022-filing.txt"),
-                   lambda: _text_codes("gangmen-2022-filing-corrected.txt")),
-    "TEXT_SHARE_SUM": (lambda: _text(SHARES.format(a=40, pa="40.00", b=50, pb="50.00")),
-                       lambda: _text(SHARES.format(a=40, pa="40.00", b=60, pb="60.00"))),
+    "TEXT_OTHER_UNIT": (
+        lambda: _text_codes("gangmen-2022-filing.txt"),
+        lambda: _text_codes("gangmen-2022-filing-corrected.txt"),
+    ),
+    "TEXT_LEVEL_WORDS": (
+        lambda: _text_codes("gangmen-2022-filing.txt"),
+        lambda: _text_codes("gangmen-2022-filing-corrected.txt"),
+    ),
+    "TEXT_YEAR": (
+        lambda: _text("按要求提前于2021年11月底前将主管的县级一般性转移支付下达", 2023),
+        lambda: _text("按要求提前于2022年11月底前将主管的县级一般性转移支付下达", 2023),
+    ),
+    "TEXT_SHARE": (
+        lambda: _text_codes("gangmen-2022-filing.txt"),
+        lambda: _text_codes("gangmen-2022-filing-corrected.txt"),
+    ),
+    "TEXT_SHARE_SUM": (
+        lambda: _text(SHARES.format(a=40, pa="40.00", b=50, pb="50.00")),
+        lambda: _text(SHARES.format(a=40, pa="40.00", b=60, pb="60.00")),
+    ),
 }
 
 
@@ -235,6 +356,7 @@ def test_engine_findings_use_the_catalogue_severity() -> None:
 
 # --- the acceptance facts on the filed seed-004 samples -------------------------------------------------------------
 
+
 def _check(*names: str) -> dict:
     import json
 
@@ -265,8 +387,11 @@ def test_the_filed_samples() -> None:
 
 
 def test_the_corrected_samples_have_no_errors() -> None:
-    data = _check("corrected/gangmen-2022-zhengti.xlsx", "corrected/gangmen-2022-xiangmu.xlsx",
-                  "gangmen-2022-filing-corrected.txt")
+    data = _check(
+        "corrected/gangmen-2022-zhengti.xlsx",
+        "corrected/gangmen-2022-xiangmu.xlsx",
+        "gangmen-2022-filing-corrected.txt",
+    )
     errors = [f for f in data["findings"] if f["severity"] == "error"]
     assert not errors, errors
     assert run("check", str(SAMPLES / "corrected" / "gangmen-2022-zhengti.xlsx")).returncode == 0
@@ -281,13 +406,22 @@ def test_check_exit_codes(tmp_path: Path) -> None:
 
 
 def test_commands_never_modify_their_inputs(tmp_path: Path) -> None:
-    inputs = [SAMPLES / "gangmen-2022-zhengti.xlsx", SAMPLES / "gangmen-2022-zhengti.json",
-              SAMPLES / "gangmen-2022-xiangmu.xlsx", SAMPLES / "gangmen-2022-filing.txt"]
+    inputs = [
+        SAMPLES / "gangmen-2022-zhengti.xlsx",
+        SAMPLES / "gangmen-2022-zhengti.json",
+        SAMPLES / "gangmen-2022-xiangmu.xlsx",
+        SAMPLES / "gangmen-2022-filing.txt",
+    ]
     before = {p: p.read_bytes() for p in inputs}
     run("check", *map(str, inputs))
     run("score", str(inputs[0]))
     run("dump", str(inputs[0]), "--json")
-    run("fill", str(ROOT / "workbooks" / "blank" / "gd-county-zhengti-2026.xlsx"), str(inputs[1]), "-o",
-        str(tmp_path / "x.xlsx"))
+    run(
+        "fill",
+        str(ROOT / "workbooks" / "blank" / "gd-county-zhengti-2026.xlsx"),
+        str(inputs[1]),
+        "-o",
+        str(tmp_path / "x.xlsx"),
+    )
     for path, data in before.items():
         assert path.read_bytes() == data, path
