@@ -425,3 +425,32 @@ def test_commands_never_modify_their_inputs(tmp_path: Path) -> None:
     )
     for path, data in before.items():
         assert path.read_bytes() == data, path
+
+
+def test_hostile_and_broken_files_are_refused_by_check(tmp_path: Path) -> None:
+    """The generated corpus of hostile files through `xl-perf check`'s own reading path: every one refused cleanly."""
+    from tests.hostile.make_corpus import make_corpus
+    from xl_perf.validate.run import check_files
+
+    corpus = make_corpus(tmp_path / "corpus")
+    assert len(corpus) >= 30
+    for name, fragment in corpus.items():
+        path = tmp_path / "corpus" / name
+        report = check_files([path])
+        assert not report.checked, name
+        (bad_path, error), = report.bad
+        assert bad_path == path and error.exit_code == 2, name
+        assert error.location is not None and error.location.file == str(path), name
+        if "读取" not in fragment:  # the reader-crash cases word their message themselves
+            assert fragment in error.message, (name, fragment, error.message)
+
+
+def test_a_template_with_a_deleted_sheet(tmp_path: Path) -> None:
+    from tests.test_templates import _snapshot
+    from xl_perf.errors import BadInputError
+    from xl_perf.template import read
+
+    book = _snapshot(SAMPLES / "gangmen-2022-zhengti.xlsx")
+    del book.sheets["补充评分数据"]
+    with pytest.raises(BadInputError, match="工作表可能被删除、改名"):
+        read.read_dict(book)

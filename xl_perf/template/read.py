@@ -78,6 +78,15 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     unit = meta.get("unit", "")
     base = document.empty(pack.id, year, level, unit)
     names = book.names()
+    sheets = set(book.sheet_names())
+    expected = [field_name(f) for f in pack.fields] + [table_name(t.id) for t in pack.tables]
+    broken = [n for n in expected if n not in names or names[n].sheet not in sheets]
+    if broken:
+        raise BadInputError(
+            f"工作簿缺少 {len(broken)} 个填写项（如 {broken[0]}）：模板的工作表可能被删除、改名或另存时丢失了定义名称；"
+            "请用 xl-perf new 重新生成模板后把数据填回",
+            Location(file=book.source),
+        )
     data: dict[str, object] = {
         "schema": document.SCHEMA,
         "framework": pack.id,
