@@ -3,12 +3,8 @@ people submit can stay plain .xlsx."""
 
 from __future__ import annotations
 
-import io
-import tempfile
 import zipfile
 from pathlib import Path
-
-import xlsxwriter
 
 from xl_perf.errors import XlPerfError
 from xl_perf.excel import project
@@ -20,21 +16,8 @@ FILE_NAME = "xl-perf.xlam"
 
 
 def _package() -> bytes:
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "addin.xlsm"
-        book = xlsxwriter.Workbook(str(path))
-        info = book.add_worksheet("说明")
-        info.write_string(0, 0, "绩效自评助手加载项：功能区“绩效自评”选项卡对当前活动工作簿执行校验、导出和新建模板。")
-        info.set_vba_name("Sheet1")
-        config = book.add_worksheet("xlwings.conf")
-        for row, (key, value) in enumerate(CONFIG):
-            config.write_string(row, 0, key)
-            config.write_string(row, 1, value)
-        config.set_vba_name("Sheet2")
-        book.set_vba_name("ThisWorkbook")
-        book.add_vba_project(io.BytesIO(project.vba_project(("Sheet1", "Sheet2"), addin=True)), is_stream=True)
-        book.close()
-        return path.read_bytes()
+    note = "绩效自评助手加载项：功能区“绩效自评”选项卡对当前活动工作簿执行校验、导出和新建模板。"
+    return xlam.addin_package(project.vba_project(("Sheet1", "Sheet2"), addin=True), CONFIG, note)
 
 
 def _verify(path: Path) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import xlsxwriter
 
 ADDIN_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -50,3 +55,22 @@ RIBBON = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
   </ribbon>
 </customUI>
 """
+
+
+def addin_package(vba_project: bytes, config: Sequence[tuple[str, str]], note: str) -> bytes:
+    """A minimal macro workbook for the add-in: a note sheet (Sheet1), xlwings.conf (Sheet2) and the VBA project."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "addin.xlsm"
+        book = xlsxwriter.Workbook(str(path))
+        info = book.add_worksheet("说明")
+        info.write_string(0, 0, note)
+        info.set_vba_name("Sheet1")
+        sheet = book.add_worksheet("xlwings.conf")
+        for row, (key, value) in enumerate(config):
+            sheet.write_string(row, 0, key)
+            sheet.write_string(row, 1, value)
+        sheet.set_vba_name("Sheet2")
+        book.set_vba_name("ThisWorkbook")
+        book.add_vba_project(io.BytesIO(vba_project), is_stream=True)  # type: ignore[arg-type]
+        book.close()
+        return path.read_bytes()
