@@ -100,6 +100,38 @@ def check_command(
     raise typer.Exit(1 if report.errors else 0)
 
 
+@app.command("export")
+def export_command(
+    source: Annotated[Path, typer.Argument(help="填好的工作簿（.xlsx/.xlsm）或数据文档（.json）")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")],
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时导出 PDF（需要 LibreOffice）")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="同时导出 JSON（数据、得分、校验结果）")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="同时导出各表 CSV（UTF-8，Excel 可直接打开）")] = False,
+    force: Annotated[bool, typer.Option("--force", help="有错误也导出，每页页眉标注“未通过校验”")] = False,
+) -> None:
+    """导出报送材料：先校验，有错误则不导出（除非 --force）；报送版 .xlsx 只有数值、没有公式和宏。
+
+    文件名为“单位_年度_表名”；退出码：0 已导出；1 有错误未导出（或 --force 导出）；2 输入无法使用。
+    """
+    from xl_perf import export as exporter
+    from xl_perf.cli import render
+
+    try:
+        result = exporter.export(source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force)
+    except XlPerfError as exc:
+        _fail(exc)
+        return
+    if result.refused:
+        render.print_report(result.report)
+        typer.echo(
+            f"校验发现 {result.report.errors} 个错误，未导出。改正后重试，或加 --force 导出（页眉标注“未通过校验”）。"
+        )
+        raise typer.Exit(1)
+    for path in result.files:
+        typer.echo(f"已导出：{path}")
+    raise typer.Exit(1 if result.report.errors else 0)
+
+
 @app.command("new")
 def new_command(
     framework: Annotated[str, typer.Option("--framework", "-f", help="规则包编号，如 gd-county-zhengti")],

@@ -71,6 +71,14 @@ class MacroParts:
 CONFIG_SHEET = "xlwings.conf"
 
 
+@dataclass(frozen=True)
+class Submission:
+    """How a submission copy differs from a template: values by position for computed cells, and a page banner."""
+
+    computed: Mapping[tuple[str, int, int], CellValue]
+    banner: str = ""  # e.g. "未通过校验", printed in every page header
+
+
 def write(
     layout: Layout,
     path: Path,
@@ -78,9 +86,13 @@ def write(
     cached: Mapping[str, CellValue] | None = None,
     *,
     macro: MacroParts | None = None,
+    submission: Submission | None = None,
 ) -> None:
     """Write `layout` to `path` (a temp path owned by safe_write). `values` fills input cells (sheet key, row, col);
-    `cached` gives the engine's result for computed cells by defined name, stored as the formulas' cached values."""
+    `cached` gives the engine's result for computed cells by defined name, stored as the formulas' cached values.
+
+    With `submission`, the result is the copy a unit submits: every computed cell holds its value instead of a
+    formula, and the tool's own parts (helper columns, defined names, the hidden _xlperf sheet) are left out."""
     values = values or {}
     cached = cached or {}
     workbook = xlsxwriter.Workbook(
@@ -90,10 +102,14 @@ def write(
         formats = {name: workbook.add_format({**_BASE, **spec}) for name, spec in STYLES.items()}
         code_names = iter(f"Sheet{i}" for i in range(1, len(layout.sheets) + 3))
         for sheet in layout.sheets:
-            ws = _write_sheet(workbook, sheet, formats, values, cached)
+            ws = _write_sheet(workbook, sheet, formats, values, cached, submission)
             if macro is not None:
                 ws.set_vba_name(next(code_names))
                 _buttons(ws, sheet, macro)
+        if submission is not None:
+            workbook.set_properties({"title": layout.pack.title, "subject": layout.unit, "author": "xl-perf 绩效自评助手",
+                                     "created": dt.datetime(layout.year, 1, 1)})
+            return
         for sheet in layout.sheets:
             quoted = sheet.name.replace("'", "''")
             for name, row, col in sheet.names():
@@ -152,7 +168,8 @@ def _buttons(ws: Any, sheet: Sheet, macro: MacroParts) -> None:
 
 
 def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
-                 values: Mapping[tuple[str, int, int], CellValue], cached: Mapping[str, CellValue]) -> Any:
+                 values: Mapping[tuple[str, int, int], CellValue], cached: Mapping[str, CellValue],
+                 submission: Submission | None = None) -> Any:
     ws = workbook.add_worksheet(sheet.name)
     ws.hide_gridlines(2)
     for col, width in sheet.widths.items():
@@ -166,6 +183,8 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
     for row, height in heights.items():
         ws.set_row(row, height)
     for (row, col), cell in sorted(sheet.cells.items()):
+        if submission is not None and col >= sheet.print_cols:
+            continue  # the tool's helper columns are not part of the form
         fmt = formats[cell.style]
         rows, cols = cell.span
         if rows > 1 or cols > 1:
@@ -173,6 +192,8 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
         value = values.get((sheet.key, row, col)) if cell.binding is not None else None
         if value is not None and value != "":
             _write_value(ws, row, col, value, fmt)
+        elif cell.formula and submission is not None:
+            _write_value(ws, row, col, submission.computed.get((sheet.key, row, col)), fmt)
         elif cell.formula:
             result = cached.get(cell.name or "", None) if cell.name else None
             ws.write_formula(row, col, cell.formula, fmt, "" if result is None else _cached(result))
@@ -183,7 +204,7 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
                 ws.write_number(row, col, cell.text, fmt)
         else:
             ws.write_blank(row, col, None, fmt)
-        if cell.validation is not None:
+        if cell.validation is not None and submission is None:
             options = dict(cell.validation.options)
             if options.get("validate") == "custom":
                 options["value"] = str(options["value"]).replace("{cell}", xl_rowcol_to_cell(row, col))
@@ -211,7 +232,9 @@ def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
         ws.repeat_rows(*sheet.repeat_rows)
     ws.print_area(0, 0, max(0, sheet.rows_used - 1), sheet.print_cols - 1)
     ws.set_footer("&C第 &P 页，共 &N 页")
-    if sheet.helper_cols is not None:
+    if submission is not None and submission.banner:
+        ws.set_header('&C&"宋体,Bold"&14&KC00000' + submission.banner)
+    if sheet.helper_cols is not None and submission is None:
         first, last = sheet.helper_cols
         ws.set_column(first, last, None, None, {"level": 1})
         ws.write_string(0, first, "以下为工具计算列（不打印）", formats["helper_header"])

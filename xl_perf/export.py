@@ -1,0 +1,193 @@
+"""`xl-perf export`: the files a unit submits, after the check passes.
+
+- the submission copy (.xlsx): regenerated from the template description plus the workbook's values, with values in
+  place of every formula, no macros, none of the tool's own parts; layout, merges, styles and print setup as in the
+  template; verified cell by cell with a second reader (python-calamine) before it replaces any earlier export;
+- a PDF through LibreOffice, JSON (data document, scores, findings) and CSV per table.
+Every file goes through `io.safe_write`: a failed export leaves earlier exports as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from xl_perf import document
+from xl_perf.engine.evaluate import Evaluation
+from xl_perf.errors import BadInputError, Location, XlPerfError
+from xl_perf.io import csv_writer, safe_write, xlsx_writer
+from xl_perf.io.workbook import CellValue, FileWorkbook
+from xl_perf.template import fill, generate
+from xl_perf.template.layout import STATED_TOTAL_NAME, Layout, rate_name
+from xl_perf.validate.run import Report, check_files
+
+BANNER = "未通过校验"
+_NAME = re.compile(r"xp_[a-z0-9_]+")
+
+
+@dataclass
+class Exported:
+    report: Report
+    files: list[Path] = field(default_factory=list)
+    refused: bool = False
+
+
+def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], CellValue]:
+    """The value every formula cell of `plan` shows, from the engine (by the cell's defined name or its role)."""
+    doc = evaluation.document
+    cached = fill.cached_for(evaluation)
+    rows = {r.row_index: r for r in evaluation.rows}
+    shown_scores = [cached.get(f"xp_stated_{r.id}") for r in evaluation.indicators if r.kind != "bonus_penalty"]
+    if doc.stated_total is None:
+        cached[STATED_TOTAL_NAME] = sum((v for v in shown_scores if isinstance(v, Decimal)), Decimal(0))
+    values: dict[tuple[str, int, int], CellValue] = {}
+    for sheet in plan.sheets:
+        for (row, col), cell in sheet.cells.items():
+            if not cell.formula or col >= sheet.print_cols:
+                continue
+            value: CellValue = None
+            binding = cell.binding
+            if binding is not None and binding.kind == "field":
+                stated_of = doc.pack.fields[binding.id].stated_of
+                value = cached.get(rate_name(stated_of)) if stated_of else None
+            elif binding is not None and binding.kind == "row" and binding.column == "score":
+                result = rows.get(binding.slot)
+                value = None if result is None or result.computed is None else result.computed
+            elif cell.name and cell.name in cached:
+                value = cached[cell.name]
+            else:  # group weights: the sum of the named weights the formula adds up
+                parts = [cached.get(n) for n in _NAME.findall(cell.formula)]
+                if parts and all(isinstance(p, Decimal) for p in parts):
+                    value = sum(parts, Decimal(0))  # type: ignore[arg-type]
+            values[(sheet.key, row, col)] = None if value == "" else value
+    return values
+
+
+def _expected_grid(plan: Layout, inputs: dict, computed: dict) -> dict[tuple[str, int, int], CellValue]:
+    grid: dict[tuple[str, int, int], CellValue] = {}
+    for sheet in plan.sheets:
+        for (row, col), cell in sheet.cells.items():
+            if col >= sheet.print_cols:
+                continue
+            key = (sheet.key, row, col)
+            value = inputs.get(key) if key in inputs else computed.get(key) if cell.formula else cell.text
+            grid[(sheet.name, row, col)] = value
+    return grid
+
+
+def _same(written: CellValue, expected: CellValue) -> bool:
+    if expected is None or expected == "":
+        return written in (None, "")
+    if isinstance(expected, Decimal | int | float) and not isinstance(expected, bool):
+        return isinstance(written, int | float) and abs(Decimal(str(written)) - Decimal(str(expected))) < Decimal(
+            "1e-9"
+        )
+    if isinstance(expected, dt.date):
+        return isinstance(written, dt.date) and written.isoformat()[:10] == expected.isoformat()[:10]
+    return str(written) == str(expected)
+
+
+def write_submission(doc: document.Document, evaluation: Evaluation, target: Path, *, banner: str = "") -> Path:
+    plan = generate.build_layout(doc)
+    inputs = fill.values_for(plan, doc)
+    computed = computed_values(plan, evaluation)
+    expected = _expected_grid(plan, inputs, computed)
+
+    def verify(path: Path) -> None:
+        # A second, independent reader (calamine) must read back every value that was meant to be written.
+        with FileWorkbook(path) as book:
+            if book.sheet_names() != [s.name for s in plan.sheets]:
+                raise BadInputError("报送版工作表与模板不一致，已放弃写入", Location(file=str(target)))
+            for (sheet, row, col), value in expected.items():
+                if not _same(book.value(sheet, row, col), value):
+                    raise BadInputError(
+                        f"报送版回读不一致（{sheet} 第{row + 1}行第{col + 1}列），已放弃写入",
+                        Location(file=str(target)),
+                    )
+
+    with safe_write.atomic_output(target, verify=verify) as temp:
+        xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner))
+    return target
+
+
+def _csv_tables(doc: document.Document, evaluation: Evaluation) -> dict[str, str]:
+    pack = doc.pack
+    tables: dict[str, str] = {}
+    rows = []
+    for section in pack.sections:
+        for spec in section.fields:
+            if spec.id in doc.fields:
+                options = tuple(doc.text(o) for o in spec.options)
+                rows.append(
+                    [
+                        doc.text(section.label),
+                        doc.text(spec.label),
+                        document.json_value(doc.fields[spec.id], spec.type, options),
+                    ]
+                )
+    tables["基础数据"] = csv_writer.render(["分区", "字段", "值"], rows)
+    for table in pack.tables:
+        header = [table.row_header, *("/".join(doc.text(p) for p in c.path) for c in table.columns)]
+        body = [[r.label, *(r.values.get(c.id) for c in table.columns)] for r in doc.tables.get(table.id, [])]
+        tables[doc.text(table.label)] = csv_writer.render(header, body)
+    if pack.rows is not None and doc.rows:
+        layout = pack.rows
+        header = [*layout.levels, layout.target, layout.actual, "分值", "得分", layout.reason]
+        body = [[*r.levels, r.target, r.actual, r.weight, r.stated_score, r.reason] for r in doc.rows]
+        tables["绩效指标"] = csv_writer.render(header, body)
+    scores = [["/".join(r.path), r.weight, r.score, r.stated_score, r.rule] for r in evaluation.indicators]
+    tables["得分"] = csv_writer.render(["指标", "分值", "计算得分", "填报得分", "计分说明"], scores)
+    return tables
+
+
+def export(
+    source: Path, outdir: Path, *, pdf: bool = False, as_json: bool = False, as_csv: bool = False, force: bool = False
+) -> Exported:
+    if not outdir.is_dir():
+        raise BadInputError("输出文件夹不存在", Location(file=str(outdir)))
+    report = check_files([source])
+    if report.bad:
+        raise report.bad[0][1]
+    result = Exported(report)
+    if report.errors and not force:
+        result.refused = True
+        return result
+    checked = report.checked[0]
+    doc, evaluation = checked.doc, checked.evaluation
+    stem = generate.file_name(doc).removesuffix(".xlsx")
+    book = write_submission(doc, evaluation, outdir / f"{stem}.xlsx", banner=BANNER if report.errors else "")
+    result.files.append(book)
+    if pdf:
+        result.files.append(_pdf(book, outdir / f"{stem}.pdf"))
+    if as_json:
+        data = {
+            **evaluation.as_dict(),
+            "data": document.to_dict(doc),
+            "findings": [f.as_dict() for f in checked.findings],
+        }
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        result.files.append(safe_write.write_text(outdir / f"{stem}.json", text))
+    if as_csv:
+        for name, text in _csv_tables(doc, evaluation).items():
+            target = outdir / f"{stem}_{generate.safe_name(name)}.csv"
+            result.files.append(safe_write.write_text(target, text, encoding="utf-8", newline=""))
+    return result
+
+
+def _pdf(book: Path, target: Path) -> Path:
+    from xl_perf.io.libreoffice import converter
+
+    with tempfile.TemporaryDirectory() as scratch:
+        (converted,) = converter().convert([book], "pdf", Path(scratch))
+        data = converted.read_bytes()
+
+    def verify(path: Path) -> None:
+        if not path.read_bytes().startswith(b"%PDF"):
+            raise XlPerfError("PDF 生成失败，已放弃写入")
+
+    return safe_write.write_bytes(target, data, verify=verify)
