@@ -99,6 +99,11 @@ def write(
         str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     )
     try:
+        # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
+        workbook.set_properties({
+            "title": layout.pack.title, "subject": layout.unit, "author": "xl-perf 绩效自评助手",
+            "created": dt.datetime(layout.year, 1, 1),
+        })
         formats = {name: workbook.add_format({**_BASE, **spec}) for name, spec in STYLES.items()}
         code_names = iter(f"Sheet{i}" for i in range(1, len(layout.sheets) + 3))
         for sheet in layout.sheets:
@@ -107,8 +112,6 @@ def write(
                 ws.set_vba_name(next(code_names))
                 _buttons(ws, sheet, macro)
         if submission is not None:
-            workbook.set_properties({"title": layout.pack.title, "subject": layout.unit, "author": "xl-perf 绩效自评助手",
-                                     "created": dt.datetime(layout.year, 1, 1)})
             return
         for sheet in layout.sheets:
             quoted = sheet.name.replace("'", "''")
@@ -133,15 +136,6 @@ def write(
             config.set_vba_name(next(code_names))
             workbook.set_vba_name("ThisWorkbook")
             workbook.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)  # type: ignore[arg-type]
-        # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
-        workbook.set_properties(
-            {
-                "title": layout.pack.title,
-                "subject": layout.unit,
-                "author": "xl-perf 绩效自评助手",
-                "created": dt.datetime(layout.year, 1, 1),
-            }
-        )
         workbook.set_calc_mode("auto")
     finally:
         workbook.close()
