@@ -134,13 +134,15 @@ def export(book: WritableWorkbook, *, validated: Outcome | None = None) -> Outco
     if outcome.errors:
         book.alert(f"校验发现 {outcome.errors} 个错误，未导出。请先点“校验”查看“校验结果”表并修改。")
         return outcome
+    from xl_perf.export import write_submission
+
     with tempfile.TemporaryDirectory() as scratch:
-        copy = book.save_copy(Path(scratch))
+        copy = book.save_copy(Path(scratch))  # Excel's SaveCopyAs: the open workbook is neither saved nor moved
         doc = read.read_document(copy)
     folder = book.folder / "报送"
     folder.mkdir(exist_ok=True)
     target = folder / generate.file_name(doc)
-    generate.write_workbook(doc, target)
+    write_submission(doc, evaluate(doc), target)
     outcome.exported = target
     book.alert(f"已导出：{target}")
     return outcome
