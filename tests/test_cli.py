@@ -88,3 +88,56 @@ def test_rules_renders_year_and_level() -> None:
 def test_help_is_chinese() -> None:
     result = run("--help")
     assert result.returncode == 0 and "绩效自评助手" in result.stdout
+
+
+def test_export_never_replaces_the_workbook_it_reads(tmp_path: Path) -> None:
+    import shutil
+
+    # A workbook named exactly as `xl-perf new` and `export` name their files, exported into its own folder.
+    source = tmp_path / "遂溪县港门镇人民政府_2022_整体绩效自评指标评分表.xlsx"
+    shutil.copy(SAMPLES / "corrected" / "gangmen-2022-zhengti.xlsx", source)
+    before = source.read_bytes()
+    result = run("export", str(source), "-o", str(tmp_path))
+    assert result.returncode == 2 and "不能覆盖输入文件" in result.stderr
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["new", "-f", "gd-county-zhengti", "-y", "1800", "-o", "."], "--year 应为 2000–2100"),
+        (["new", "-f", "gd-county-zhengti", "-y", "2026", "--level", "省", "-o", "."], "--level 应为"),
+        (["rules", "gd-county-zhengti", "--year", "1800"], "--year 应为"),
+        (["fill", "a.xlsx", "b.json", "-o", "c.txt"], "应以 .xlsx 结尾"),
+    ],
+)
+def test_bad_options_are_refused_in_chinese(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"options": {"deviation_reason_ratio": "abc"}}, "options.deviation_reason_ratio：应为大于 1 的倍数"),
+        ({"options": {"total_cap_by_execution": "false"}}, "options.total_cap_by_execution：应为 true 或 false"),
+        ({"params": [1, 2]}, "params：应为对象"),
+        ({"stated_total": "1e99999"}, "stated_total：数字过大或过小"),
+    ],
+)
+def test_bad_document_settings(tmp_path: Path, change: dict, message: str) -> None:
+    data = json.loads((SAMPLES / "ziyuan-2023-zhengti.json").read_text(encoding="utf-8"))
+    data.update(change)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for command in ("score", "check"):
+        result = run(command, str(path))
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert message in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_the_same_file_twice_is_checked_once() -> None:
+    once = json.loads(run("check", str(SAMPLES / "gangmen-2022-zhengti.json"), "--json").stdout)
+    twice = json.loads(run("check", str(SAMPLES / "gangmen-2022-zhengti.json"),
+                           str(SAMPLES / ".." / "samples" / "gangmen-2022-zhengti.json"), "--json").stdout)
+    assert len(twice["findings"]) == len(once["findings"])

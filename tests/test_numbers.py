@@ -36,3 +36,13 @@ def test_formatting() -> None:
     assert format_number(Decimal("100")) == "100"
     assert to_json_number(Decimal("4.00")) == 4
     assert to_json_number(Decimal("0.9965")) == 0.9965
+
+
+@pytest.mark.parametrize("raw", ["1e99999", "-1e21", 4e-215, "1e-21"])
+def test_absurd_magnitudes_are_refused(raw: object) -> None:
+    with pytest.raises(ValueError, match="数字过大或过小"):
+        to_decimal(raw)
+
+
+def test_the_magnitude_limits_admit_real_figures() -> None:
+    assert to_decimal("6073.094524") and to_decimal(1e20) and to_decimal("0.000001") and to_decimal(0.0) == 0

@@ -156,7 +156,8 @@ def load_path(path: str | Path, *, lenient: bool = False) -> Document:
         raise BadInputError("文件不是 UTF-8 编码的 JSON", Location(file=str(path))) from None
     except json.JSONDecodeError as exc:
         raise BadInputError(
-            f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}", Location(file=str(path))
+            f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列附近）：请检查引号、逗号和括号是否成对",
+            Location(file=str(path)),
         ) from None
     return from_dict(data, source=str(path), lenient=lenient)
 
@@ -224,7 +225,9 @@ def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) ->
         else:
             try:
                 number = to_decimal(value)
-            except ValueError:
+            except ValueError as exc:
+                if "过大或过小" in str(exc):
+                    raise
                 raise ValueError(f"应为数字，实为 {value!r}") from None
         if spec_type == "count" and number != number.to_integral_value():
             raise ValueError(f"应为整数，实为 {value!r}")
@@ -526,22 +529,46 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             resolved.append(indicator_id)
     doc.not_applicable = tuple(resolved)
     params = data.get("params", {})
-    if isinstance(params, dict):
-        for name, value in params.items():
-            spec = doc.pack.params.get(name)
-            if spec is None:
-                problems.add(f"params.{name}", "不是本规则包的参数" + _suggest(name, list(doc.pack.params)))
-            elif spec.choices and value not in spec.choices:
-                problems.add(f"params.{name}", f"应为以下之一：{spec.choices}")
-            else:
-                doc.params[name] = value
+    if not isinstance(params, dict):
+        problems.add("params", "应为对象：参数名 → 值")
+        params = {}
+    for name, value in params.items():
+        spec = doc.pack.params.get(name)
+        if spec is None:
+            problems.add(f"params.{name}", "不是本规则包的参数" + _suggest(name, list(doc.pack.params)))
+        elif spec.choices and value not in spec.choices:
+            problems.add(f"params.{name}", "应为以下之一：" + "、".join(map(str, spec.choices)))
+        elif (
+            not spec.choices
+            and type(value) is not type(spec.default)
+            and not (
+                isinstance(value, int | float) and isinstance(spec.default, int | float) and not isinstance(value, bool)
+            )
+        ):
+            problems.add(f"params.{name}", f"应为{'数字' if isinstance(spec.default, int | float) else '文字'}")
+        else:
+            doc.params[name] = value
     options = data.get("options", {})
-    if isinstance(options, dict):
-        for name, value in options.items():
-            if name not in ("deviation_reason_ratio", "total_cap_by_execution"):
-                problems.add(f"options.{name}", "不认识的地区选项")
-            else:
-                doc.options[name] = value
+    if not isinstance(options, dict):
+        problems.add("options", "应为对象：选项名 → 值")
+        options = {}
+    for name, value in options.items():
+        if name == "deviation_reason_ratio":
+            try:
+                ratio = to_decimal(value)
+            except ValueError:
+                ratio = Decimal(0)
+            if ratio <= 1:
+                problems.add(f"options.{name}", f"应为大于 1 的倍数（如 1.3），实为 {value!r}")
+                continue
+            doc.options[name] = value
+        elif name == "total_cap_by_execution":
+            if not isinstance(value, bool):
+                problems.add(f"options.{name}", f"应为 true 或 false，实为 {value!r}")
+                continue
+            doc.options[name] = value
+        else:
+            problems.add(f"options.{name}", "不认识的地区选项（可用：deviation_reason_ratio、total_cap_by_execution）")
 
 
 def locator(doc: Document) -> Callable[[Ref], Location]:

@@ -92,7 +92,9 @@ def _same(written: CellValue, expected: CellValue) -> bool:
     return str(written) == str(expected)
 
 
-def write_submission(doc: document.Document, evaluation: Evaluation, target: Path, *, banner: str = "") -> Path:
+def write_submission(
+    doc: document.Document, evaluation: Evaluation, target: Path, *, banner: str = "", protect: tuple[Path, ...] = ()
+) -> Path:
     plan = generate.build_layout(doc)
     inputs = fill.values_for(plan, doc)
     computed = computed_values(plan, evaluation)
@@ -110,7 +112,7 @@ def write_submission(doc: document.Document, evaluation: Evaluation, target: Pat
                         Location(file=str(target)),
                     )
 
-    with safe_write.atomic_output(target, verify=verify) as temp:
+    with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
         xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner))
     return target
 
@@ -160,10 +162,13 @@ def export(
     checked = report.checked[0]
     doc, evaluation = checked.doc, checked.evaluation
     stem = generate.file_name(doc).removesuffix(".xlsx")
-    book = write_submission(doc, evaluation, outdir / f"{stem}.xlsx", banner=BANNER if report.errors else "")
+    protect = (source,)  # `export 工作簿.xlsx -o .` must never replace the workbook it reads
+    book = write_submission(
+        doc, evaluation, outdir / f"{stem}.xlsx", banner=BANNER if report.errors else "", protect=protect
+    )
     result.files.append(book)
     if pdf:
-        result.files.append(_pdf(book, outdir / f"{stem}.pdf"))
+        result.files.append(_pdf(book, outdir / f"{stem}.pdf", protect))
     if as_json:
         data = {
             **evaluation.as_dict(),
@@ -171,15 +176,15 @@ def export(
             "findings": [f.as_dict() for f in checked.findings],
         }
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        result.files.append(safe_write.write_text(outdir / f"{stem}.json", text))
+        result.files.append(safe_write.write_text(outdir / f"{stem}.json", text, protect=protect))
     if as_csv:
         for name, text in _csv_tables(doc, evaluation).items():
             target = outdir / f"{stem}_{generate.safe_name(name)}.csv"
-            result.files.append(safe_write.write_text(target, text, encoding="utf-8", newline=""))
+            result.files.append(safe_write.write_text(target, text, encoding="utf-8", newline="", protect=protect))
     return result
 
 
-def _pdf(book: Path, target: Path) -> Path:
+def _pdf(book: Path, target: Path, protect: tuple[Path, ...]) -> Path:
     from xl_perf.io.libreoffice import converter
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -190,4 +195,4 @@ def _pdf(book: Path, target: Path) -> Path:
         if not path.read_bytes().startswith(b"%PDF"):
             raise XlPerfError("PDF 生成失败，已放弃写入")
 
-    return safe_write.write_bytes(target, data, verify=verify)
+    return safe_write.write_bytes(target, data, verify=verify, protect=protect)

@@ -23,7 +23,7 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"不是有限数字：{value!r}")
-        return Decimal(f"{value:.15g}")
+        return _in_range(Decimal(f"{value:.15g}"), value)
     if isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
         try:
@@ -32,8 +32,15 @@ def to_decimal(value: object) -> Decimal:
             raise ValueError(f"不是数字：{value!r}") from None
         if not result.is_finite():
             raise ValueError(f"不是有限数字：{value!r}")
-        return result
+        return _in_range(result, value)
     raise ValueError(f"不是数字：{value!r}")
+
+
+def _in_range(number: Decimal, raw: object) -> Decimal:
+    """Amounts, rates and scores live between 1e-20 and 1e20; anything else is a typing accident, not data."""
+    if number and not -20 <= number.adjusted() <= 20:
+        raise ValueError(f"数字过大或过小：{raw!r}")
+    return number
 
 
 def round_half_up(value: Decimal, places: int = 2) -> Decimal:

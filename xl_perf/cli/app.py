@@ -22,6 +22,16 @@ app = typer.Typer(
 )
 
 
+def _check_year_level(year: int, level: str) -> None:
+    """The --year / --level options, with the same limits as a data document."""
+    from xl_perf.document import LEVELS
+
+    if not 2000 <= year <= 2100:
+        raise XlPerfError(f"--year 应为 2000–2100 之间的评价年度，实为 {year}")
+    if level not in LEVELS:
+        raise XlPerfError(f"--level 应为 {'、'.join(LEVELS)} 之一，实为 {level!r}")
+
+
 def _fail(exc: XlPerfError) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -44,6 +54,7 @@ def rules_command(
         if framework is None:
             render.print_pack_list([loader.load(p) for p in loader.available()])
             return
+        _check_year_level(year, level)
         render.print_rules(loader.load(framework), year, level)
     except XlPerfError as exc:
         _fail(exc)
@@ -63,11 +74,15 @@ def score_command(
     from xl_perf.template.generate import load_any
 
     try:
-        doc, locate = load_any(source)
+        # A workbook's unusable cells become findings at their cells; a data document must be valid as a whole.
+        doc, locate = load_any(source, lenient=source.suffix.lower() != ".json")
         evaluation = evaluate(doc)
     except XlPerfError as exc:
         _fail(exc)
         return
+    from xl_perf.validate.checks import value_problems
+
+    evaluation.findings = list(value_problems(doc)) + evaluation.findings
     evaluation.findings = [f.locate(locate) for f in evaluation.findings]
     if as_json:
         sys.stdout.write(json.dumps(evaluation.as_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -151,6 +166,7 @@ def new_command(
     from xl_perf.template import generate
 
     try:
+        _check_year_level(year, level)
         if not output.is_dir():
             raise XlPerfError(f"输出文件夹不存在：{output}")
         for doc in generate.new_documents(framework, year, unit, level, list(project or [])):
@@ -170,6 +186,8 @@ def fill_command(
     """把数据文档填入模板，另存为新的工作簿；模板和数据文档都不会被修改。"""
     from xl_perf.template import generate
 
+    if output.suffix.lower() != ".xlsx":
+        _fail(XlPerfError(f"输出文件应以 .xlsx 结尾：{output}"))
     try:
         generate.fill_template(template, data, output)
     except XlPerfError as exc:

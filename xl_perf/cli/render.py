@@ -223,7 +223,7 @@ def print_report(report: Any) -> None:
         )
     if findings:
         console.print(table)
-    else:
+    elif not report.bad:
         console.print("[green]未发现问题。[/]")
     for path, exc in report.bad:
         console.print(f"[bold red]无法读取[/] {path}：{exc.message}")

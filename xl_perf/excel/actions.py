@@ -15,7 +15,7 @@ from typing import Any
 from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import SEVERITY_LABELS, Finding
-from xl_perf.errors import XlPerfError
+from xl_perf.errors import XlPerfError, describe_os_error
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, WritableWorkbook
 from xl_perf.template import generate, read
 from xl_perf.template.layout import address
@@ -140,9 +140,16 @@ def export(book: WritableWorkbook, *, validated: Outcome | None = None) -> Outco
         copy = book.save_copy(Path(scratch))  # Excel's SaveCopyAs: the open workbook is neither saved nor moved
         doc = read.read_document(copy)
     folder = book.folder / "报送"
-    folder.mkdir(exist_ok=True)
-    target = folder / generate.file_name(doc)
-    write_submission(doc, evaluate(doc), target)
+    try:
+        folder.mkdir(exist_ok=True)
+        target = folder / generate.file_name(doc)
+        write_submission(doc, evaluate(doc), target)
+    except OSError as exc:
+        book.alert(f"无法导出到 {folder}：{describe_os_error(exc)}")
+        return outcome
+    except XlPerfError as exc:
+        book.alert(f"无法导出：{exc}")
+        return outcome
     outcome.exported = target
     book.alert(f"已导出：{target}")
     return outcome

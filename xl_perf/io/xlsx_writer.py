@@ -100,10 +100,14 @@ def write(
     )
     try:
         # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
-        workbook.set_properties({
-            "title": layout.pack.title, "subject": layout.unit, "author": "xl-perf 绩效自评助手",
-            "created": dt.datetime(layout.year, 1, 1),
-        })
+        workbook.set_properties(
+            {
+                "title": layout.pack.title,
+                "subject": layout.unit,
+                "author": "xl-perf 绩效自评助手",
+                "created": dt.datetime(layout.year, 1, 1),
+            }
+        )
         formats = {name: workbook.add_format({**_BASE, **spec}) for name, spec in STYLES.items()}
         code_names = iter(f"Sheet{i}" for i in range(1, len(layout.sheets) + 3))
         for sheet in layout.sheets:
@@ -161,9 +165,14 @@ def _buttons(ws: Any, sheet: Sheet, macro: MacroParts) -> None:
         ws.insert_button(1 + 3 * index, col, {"macro": name, "caption": caption, "width": 120, "height": 36})
 
 
-def _write_sheet(workbook: Any, sheet: Sheet, formats: dict[str, Any],
-                 values: Mapping[tuple[str, int, int], CellValue], cached: Mapping[str, CellValue],
-                 submission: Submission | None = None) -> Any:
+def _write_sheet(
+    workbook: Any,
+    sheet: Sheet,
+    formats: dict[str, Any],
+    values: Mapping[tuple[str, int, int], CellValue],
+    cached: Mapping[str, CellValue],
+    submission: Submission | None = None,
+) -> Any:
     ws = workbook.add_worksheet(sheet.name)
     ws.hide_gridlines(2)
     for col, width in sheet.widths.items():

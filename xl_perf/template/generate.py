@@ -40,8 +40,9 @@ def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
     return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, config)
 
 
-def write_workbook(doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (),
-                   macro: bool = False) -> Path:
+def write_workbook(
+    doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (), macro: bool = False
+) -> Path:
     """Write `doc` as a workbook at `target` (.xlsx with native formulas, or .xlsm with UDFs, buttons and VBA);
     verified by reading it back into the same data document before it replaces the target."""
     if macro:

@@ -27,6 +27,8 @@ from xl_perf.template.layout import (
     weight_name,
 )
 
+UNIT_FIELDS = ("unit_name", "department", "implementer")  # where each framework's forms name the unit
+
 
 def read_meta(book: WorkbookData) -> dict[str, str]:
     if META_SHEET not in book.sheet_names():
@@ -96,7 +98,7 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     }
     if not unit:
         # A blank template filled in by hand: the unit is whatever the form's own unit field says.
-        for field_id in ("unit_name", "department", "implementer"):
+        for field_id in UNIT_FIELDS:
             target = names.get(field_name(field_id))
             value = _json_cell(_cell(book, target), "text") if target is not None else None
             if isinstance(value, str):
@@ -233,6 +235,8 @@ def locator(book: WorkbookData, doc: document.Document) -> Callable[[Ref], Locat
             found = at(table_name(ref.id), _table_offset(book, names.get(table_name(ref.id)), doc, ref), column)
         elif ref.kind == "document" and ref.id in ("stated_total", "total"):
             found = at(STATED_TOTAL_NAME)
+        elif ref.kind == "document" and ref.id == "unit":
+            found = next((loc for f in UNIT_FIELDS if (loc := at(field_name(f))) is not None), None)
         return found or Location(file=book.source)
 
     return locate

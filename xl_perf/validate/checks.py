@@ -14,6 +14,7 @@ from xl_perf.document import Document, TableRow
 from xl_perf.engine.findings import Finding, Ref
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
+from xl_perf.template.read import UNIT_FIELDS
 from xl_perf.validate.catalogue import spec
 
 TOLERANCE = Decimal("0.00005")  # half a yuan, in 万元: amounts are stated to the yuan
@@ -177,11 +178,10 @@ def dates(doc: Document) -> Iterator[Finding]:
                 )
 
 
-UNIT_FIELDS = ("unit_name", "department")
-
-
 def unit_name(doc: Document) -> Iterator[Finding]:
     for field_id in UNIT_FIELDS:
+        if field_id == "implementer":
+            continue  # a project may be carried out by another unit than the one evaluating it
         value = doc.fields.get(field_id)
         if isinstance(value, str) and doc.unit and value.strip() != doc.unit:
             yield finding(

@@ -41,6 +41,13 @@ class Report:
 
 
 def check_files(paths: list[Path]) -> Report:
+    seen: set[Path] = set()
+    unique: list[Path] = []
+    for path in map(Path, paths):
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(path)
+    paths = unique
     checked: list[Checked] = []
     bad: list[tuple[Path, XlPerfError]] = []
     text_paths = [p for p in paths if p.suffix.lower() in TEXT_SUFFIXES]
