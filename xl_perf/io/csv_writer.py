@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def neutralise(value: object) -> str:
@@ -20,7 +20,7 @@ def neutralise(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     text = str(value)
-    if text.startswith(DANGEROUS) and not _PLAIN_NUMBER.match(text):
+    if text.startswith(DANGEROUS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -198,7 +198,8 @@ def _write_sheet(
         elif cell.formula and submission is not None:
             _write_value(ws, row, col, submission.computed.get((sheet.key, row, col)), fmt)
         elif cell.formula:
-            result = cached.get(cell.name or "", None) if cell.name else None
+            # Named computed cells take the engine's value; an unnamed one may carry its value as its text.
+            result = cached.get(cell.name, None) if cell.name else cell.text
             ws.write_formula(row, col, cell.formula, fmt, "" if result is None else _cached(result))
         elif cell.text is not None:
             if isinstance(cell.text, str):

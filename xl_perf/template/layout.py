@@ -878,6 +878,8 @@ def _lay_scores(ctx: _Context, sheet: Sheet, row: int, grid: int) -> int:
         if group is not None and group.weight is None:
             children = [i for i in pack.indicators if i.path[: len(prefix)] == prefix]
             formula = "=" + "+".join(weight_name(c.id) for c in children)
+            # Stored as the formula's cached value, for readers that do not recalculate.
+            weight = float(sum((ctx.doc.weights.get(c.id, c.weight) for c in children), Decimal(0)))
         sheet.put(start, 2 * level + 1, Cell(weight, "number", formula=formula, span=span))
     stated_sum = "=" + "+".join(f"N({stated_name(i.id)})" for i in pack.indicators)
     sheet.put(
