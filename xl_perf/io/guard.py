@@ -829,7 +829,12 @@ def read_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = Limits()
 def _context() -> Any:
     import multiprocessing
 
+    # Linux: fork, which starts in milliseconds and does not re-import the caller's main module (an interactive
+    # session or `python -c` has none to re-import); xl-perf starts no threads before reading. Elsewhere fork is
+    # unsafe (macOS frameworks) or missing (Windows): forkserver or spawn.
     methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
