@@ -229,26 +229,6 @@ def test_libreoffice_lists_the_modules_and_binds_the_buttons(generated_xlsm: Pat
 
 
 def test_libreoffice_compiles_and_runs_the_generated_project(generated_xlsm: Path, tmp_path: Path) -> None:
-    from xml.sax.saxutils import escape
+    from tests.test_vba_project import run_probe
 
-    from tests.conftest import require_tool
-    from tests.test_vba_project import run_soffice
-
-    soffice = require_tool("soffice")
-    profile = tmp_path / "profile"
-    run_soffice(soffice, profile, ["--terminate_after_init"], {})
-    probe = profile / "user" / "basic" / "Standard" / "Module1.xba"
-    assert probe.is_file()
-    probe.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
-        '<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" '
-        f'script:language="StarBasic">{escape(PROBE)}</script:module>\n',
-        encoding="utf-8",
-    )
-    workbook = tmp_path / "workbook.xlsm"
-    workbook.write_bytes(generated_xlsm.read_bytes())
-    result = tmp_path / "result.txt"
-    run_soffice(soffice, profile, ["macro:///Standard.Module1.Main"],
-                {"XL_PERF_XLSM": str(workbook), "XL_PERF_VBA_RESULT": str(result)})
-    assert result.read_text(encoding="ascii").strip() == "F1=xl-perf-vba-1;0"
+    assert run_probe(generated_xlsm, PROBE, tmp_path) == "F1=xl-perf-vba-1;0"

@@ -520,9 +520,9 @@ def run_soffice(soffice: str, profile: Path, args: list[str], env: dict[str, str
         pytest.fail(f"soffice {' '.join(args)} did not finish in {timeout:g} s")
 
 
-def test_libreoffice_runs_the_vba_functions_in_cells(macro_workbook: Path, tmp_path: Path) -> None:
-    """LibreOffice evaluates =XPTWICE(21) -> 42 and =XPLABEL() -> 校验通过 by running our VBA module (a Chinese
-    string literal read from GBK). Runs in its own throw-away profile whose Standard.Module1 is the probe above."""
+def run_probe(source: Path, basic: str, tmp_path: Path) -> str:
+    """Run the Basic macro `basic` (which opens $XL_PERF_XLSM and writes $XL_PERF_VBA_RESULT) in a throw-away
+    LibreOffice profile whose Standard.Module1 it becomes, against a fresh copy of `source`; return the result."""
     soffice = require_tool("soffice")
     profile = tmp_path / "profile"
     run_soffice(soffice, profile, ["--terminate_after_init"], {})
@@ -532,14 +532,20 @@ def test_libreoffice_runs_the_vba_functions_in_cells(macro_workbook: Path, tmp_p
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
         '<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" '
-        f'script:language="StarBasic">{escape(PROBE_BASIC)}</script:module>\n',
+        f'script:language="StarBasic">{escape(basic)}</script:module>\n',
         encoding="utf-8",
     )
     workbook = tmp_path / "workbook.xlsm"  # a fresh copy: no stale LibreOffice lock file next to it
-    workbook.write_bytes(macro_workbook.read_bytes())
+    workbook.write_bytes(source.read_bytes())
     result = tmp_path / "result.txt"
     env = {"XL_PERF_XLSM": str(workbook), "XL_PERF_VBA_RESULT": str(result)}
     run_soffice(soffice, profile, ["macro:///Standard.Module1.Main"], env)
     assert result.is_file(), "the probe macro did not run"
+    return result.read_text(encoding="ascii").strip()
+
+
+def test_libreoffice_runs_the_vba_functions_in_cells(macro_workbook: Path, tmp_path: Path) -> None:
+    """LibreOffice evaluates =XPTWICE(21) -> 42 and =XPLABEL() -> 校验通过 by running our VBA module (a Chinese
+    string literal read from GBK). Runs in its own throw-away profile whose Standard.Module1 is the probe above."""
     codes = ",".join(str(ord(c)) for c in "校验通过")
-    assert result.read_text(encoding="ascii").strip() == f"A1=42;0 A2={codes},;0"
+    assert run_probe(macro_workbook, PROBE_BASIC, tmp_path) == f"A1=42;0 A2={codes},;0"
