@@ -15,7 +15,7 @@ from typing import Any
 
 from xl_perf import document
 from xl_perf.engine import targets
-from xl_perf.engine.evaluate import evaluate, grade_of
+from xl_perf.engine.evaluate import Evaluation, evaluate, grade_of
 from xl_perf.engine.inputs import indicator_inputs, rate_inputs
 from xl_perf.errors import XlPerfError
 from xl_perf.numbers import round_half_up, to_decimal
@@ -106,6 +106,21 @@ def _document(framework: str, names: list[str], values: tuple[object, ...]) -> d
     return doc
 
 
+def _evaluate_one(framework: str, item: str, inputs: tuple[object, ...], *, rates: bool) -> Evaluation | str:
+    """Evaluate a document holding just the inputs of one rate or indicator; an error text for the cell otherwise."""
+    try:
+        pack = loader.load(str(framework))
+        known = item in pack.rates if rates else any(i.id == item for i in pack.indicators)
+        if not known:
+            return _error(f"没有{'比率' if rates else '指标'} {item}")
+        names = rate_inputs(pack, item) if rates else indicator_inputs(pack, item)
+        if len(inputs) != len(names):
+            return _error(f"{item} 需要 {len(names)} 个输入，实为 {len(inputs)} 个")
+        return evaluate(_document(framework, names, inputs))
+    except XlPerfError as exc:
+        return _error(exc.message)
+
+
 def _number(value: Decimal | None) -> float | str:
     return "" if value is None else float(value)
 
@@ -118,19 +133,11 @@ def _number(value: Decimal | None) -> float | str:
     inputs="该比率的输入值，顺序见 XP_INPUTS",
 )
 def XP_RATE(framework: str, rate: str, *inputs: object) -> float | str:
-    try:
-        pack = loader.load(str(framework))
-        if rate not in pack.rates:
-            return _error(f"没有比率 {rate}")
-        names = rate_inputs(pack, rate)
-        if len(inputs) != len(names):
-            return _error(f"{rate} 需要 {len(names)} 个输入，实为 {len(inputs)} 个")
-        result = evaluate(_document(framework, names, inputs)).rates[rate]
-    except XlPerfError as exc:
-        return _error(exc.message)
-    if result.status == "undefined":
-        return "无法计算"
-    return _number(result.value)
+    evaluation = _evaluate_one(framework, rate, inputs, rates=True)
+    if isinstance(evaluation, str):
+        return evaluation
+    result = evaluation.rates[rate]
+    return "无法计算" if result.status == "undefined" else _number(result.value)
 
 
 @udf(
@@ -140,18 +147,10 @@ def XP_RATE(framework: str, rate: str, *inputs: object) -> float | str:
     inputs="该指标的输入值，顺序见 XP_INPUTS",
 )
 def XP_SCORE(framework: str, indicator: str, *inputs: object) -> float | str:
-    try:
-        pack = loader.load(str(framework))
-        try:
-            pack.indicator(indicator)
-        except KeyError:
-            return _error(f"没有指标 {indicator}")
-        names = indicator_inputs(pack, indicator)
-        if len(inputs) != len(names):
-            return _error(f"{indicator} 需要 {len(names)} 个输入，实为 {len(inputs)} 个")
-        result = evaluate(_document(framework, names, inputs)).indicator(indicator)
-    except XlPerfError as exc:
-        return _error(exc.message)
+    evaluation = _evaluate_one(framework, indicator, inputs, rates=False)
+    if isinstance(evaluation, str):
+        return evaluation
+    result = evaluation.indicator(indicator)
     return _number(result.computed if result.basis == "rule" else None)
 
 

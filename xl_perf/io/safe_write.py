@@ -344,10 +344,8 @@ def write_text(
     protect: Iterable[Path] = (),
 ) -> Path:
     """Write `text` to `target` atomically (see atomic_output). `newline` works as in open(). Returns the target."""
-    target = Path(target)
-    with (
-        atomic_output(target, verify=verify, overwrite=overwrite, protect=protect, allow_empty=True) as temp,
-        open(temp, "w", encoding=encoding, newline=newline) as fh,
-    ):
-        fh.write(text)
-    return target
+    if newline is None:
+        text = text.replace("\n", os.linesep)
+    elif newline:
+        text = text.replace("\n", newline)
+    return write_bytes(target, text.encode(encoding), verify=verify, overwrite=overwrite, protect=protect)
