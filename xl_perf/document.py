@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_perf.engine.findings import Ref
+from xl_perf.engine.memo import pack_memo
 from xl_perf.errors import BadInputError, Location, describe_os_error
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
@@ -105,7 +106,14 @@ class Document:
         return context(self.year, self.pack.level_words(self.level))
 
     def text(self, template: str) -> str:
-        return render(template, self.words)
+        # Labels are rendered thousands of times per workbook, always from the same few hundred pack templates.
+        texts = _rendered(self.pack, self.year, self.level)
+        try:
+            return texts[template]
+        except KeyError:
+            pass
+        rendered = texts[template] = render(template, self.words)
+        return rendered
 
     def param(self, name: str) -> object:
         return self.params.get(name, self.pack.param(name))
@@ -113,6 +121,16 @@ class Document:
     def field_key(self, field_id: str) -> str:
         spec = self.pack.fields[field_id]
         return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
+
+
+def _rendered(pack: model.RulePack, year: int, level: str) -> dict[str, str]:
+    """Rendered templates of one pack for one year and level: template -> text (failed renderings are not kept)."""
+    memo = pack_memo(pack)
+    key = ("text", year, level)
+    texts = memo.get(key)
+    if texts is None:
+        texts = memo[key] = {}
+    return texts
 
 
 @dataclass(frozen=True)
