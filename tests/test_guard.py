@@ -253,7 +253,7 @@ def test_calamine_abort_is_contained(corpus: tuple[Path, dict[str, str]]) -> Non
     """The real threat: calamine aborts the process on a 5 KB file. Bypass inspect to prove the child contains it."""
     path = corpus[0] / "far_cell_no_dimension.xlsx"
     with pytest.raises(BadInputError) as caught:
-        guard._run_in_child(path, children.calamine_values, QUICK)
+        guard.run_in_child(path, children.calamine_values, QUICK)
     assert caught.value.message == guard.MSG_CHILD_CRASH
 
 

@@ -123,8 +123,23 @@ def _size_text(n: float) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def inspect(path: Path, limits: Limits = Limits()) -> None:
-    """Refuse `path` with a `BadInputError` unless it looks like a safe, readable .xlsx workbook within `limits`."""
+@dataclass(frozen=True)
+class PackageFacts:
+    """What the scan of `inspect` learnt on the way, so readers need not parse the XML a second time.
+
+    `names`: workbook-level defined names and their reference text (as openpyxl's `defined_names` gives them).
+    `formulas`: 0-based (row, col) of every cell holding a formula, per sheet name.
+    Both are only meaningful when `formulas` is not None: None means some part was written in a form the fast scan
+    does not follow (prefixed tags, cells without references, CDATA, ...), and readers must ask a full XML parser.
+    """
+
+    names: dict[str, str]
+    formulas: dict[str, frozenset[tuple[int, int]]] | None
+
+
+def inspect(path: Path, limits: Limits = Limits()) -> PackageFacts:
+    """Refuse `path` with a `BadInputError` unless it looks like a safe, readable .xlsx workbook within `limits`;
+    return what the scan found out about defined names and formula cells."""
     path = Path(path)
     with _open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
@@ -137,11 +152,12 @@ def inspect(path: Path, limits: Limits = Limits()) -> None:
             raise _bad(path, _classify_other(head, size))
         if size > limits.max_file_bytes:
             raise _bad(path, f"文件过大（{_size_text(size)}，上限 {_size_text(limits.max_file_bytes)}），已拒绝读取")
-        _inspect_zip(path, f, size, limits)
+        facts = _inspect_zip(path, f, size, limits)
     suffix = path.suffix.lower()
     if suffix not in _OOXML_EXTENSIONS:
         shown = f"扩展名是“{path.suffix}”" if path.suffix else "没有扩展名"
         raise _bad(path, f"文件内容是 .xlsx 工作簿，但{shown}，请把扩展名改为 .xlsx 后重试")
+    return facts
 
 
 class _RegularFile:
@@ -341,7 +357,7 @@ def _unsafe_name(name: str) -> bool:
     return any(part == ".." for part in name.split("/"))
 
 
-def _inspect_zip(path: Path, f: BinaryIO, size: int, limits: Limits) -> None:
+def _inspect_zip(path: Path, f: BinaryIO, size: int, limits: Limits) -> PackageFacts:
     end = _end_record(f, size)
     if end is None or end.cd_size > size or end.cd_offset > size:
         raise _bad(path, MSG_CORRUPT)
@@ -388,7 +404,9 @@ def _inspect_zip(path: Path, f: BinaryIO, size: int, limits: Limits) -> None:
                     "可能是压缩炸弹，已拒绝读取",
                 )
         _check_package_kind(path, f, by_name, size)
-        _ZipScan(path, f, size, by_name, limits).run()
+        scan = _ZipScan(path, f, size, by_name, limits)
+        scan.run()
+        return scan.facts()
 
 
 def _check_package_kind(path: Path, f: BinaryIO, by_name: dict[str, zipfile.ZipInfo], size: int) -> None:
@@ -512,6 +530,13 @@ _SHEET_RE = re.compile(_P + rb"sheet(?=[\s/>])([^>]*)>")
 _REL_RE = re.compile(_P + rb"Relationship(?=[\s/>])([^>]*)>")
 _ATTR_RE = re.compile(rb"([\w.:-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_NAME_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)$")
+# Formula cells in the usual form: <f> is the first child of <c> (the schema's order), maybe after whitespace.
+_FORMULA_CELL_RE = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,7})"[^>]*(?<!/)>\s*<f[\s/>]')
+_OPEN_CELL_AT_END_RE = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,7})"[^>]*(?<!/)>\s*\Z')
+_FORMULA_START_RE = re.compile(rb"\s*<f[\s/>]")
+_NAME_ATTR_RE = re.compile(rb'^\s+name="([^"]*)"')
+_DEFINED_NAME_RE = re.compile(rb"<definedName(?=[\s>])([^>]*)>([^<]*)</definedName>")
+_MAX_WORKBOOK_XML = 8 * MIB  # larger workbook parts (thousands of names) go to the full parser
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
 _STRICT_XML_TYPES = ("/sharedstrings", "/styles")
@@ -566,6 +591,7 @@ class _PartScan:
         self.rows_seen = 0
         self.cur_row = 0  # 1-based number of the current row
         self.cur_col = 0  # 1-based column of the last cell in the current row
+        self.open_cell: tuple[int, int] | None = None  # a <c> start tag ending the previous block (0-based)
 
     # -- feeding
 
@@ -575,7 +601,10 @@ class _PartScan:
             self._start(data)
         if self.validator is not None:
             try:
-                self.validator.decode(data)
+                # ASCII needs no decoding (XlsxWriter and Excel write most sheet XML as ASCII): unless a multi-byte
+                # sequence is pending from the previous chunk, an ASCII chunk is valid UTF-8 as it stands.
+                if not (data.isascii() and not self.validator.getstate()[0]):
+                    self.validator.decode(data)
             except UnicodeDecodeError:
                 raise self._encoding_error() from None
         if self.transcoder is not None:
@@ -626,11 +655,12 @@ class _PartScan:
     # -- checks on complete markup
 
     def _process(self, block: bytes) -> None:
-        if _ENTITY_RE.search(block):
+        if b"<!" in block and _ENTITY_RE.search(block):
             raise self.owner.bad(MSG_ENTITY.format(part=self.part), self.sheet)
         if self.kind == "sheet":
             self._sheet_extent(block)
         elif self.kind == "workbook":
+            self.owner.keep_workbook_xml(block)
             for m in _SHEET_RE.finditer(block):
                 attrs = _attrs(m.group(1))
                 rid = next((v for k, v in attrs.items() if k == "id" or k.endswith(":id")), None)
@@ -657,18 +687,40 @@ class _PartScan:
             or ((b":c" in block or b":row" in block) and _PREFIXED_CELL_OR_ROW_RE.search(block))
             or _TRICKY_REF_RE.search(block)
         ):
+            self.owner.formulas_exact = False
             self._general_extent(block)
         else:
             self._plain_extent(block)
+            if self.owner.formulas_exact:
+                self._formula_cells(block)
+
+    def _formula_cells(self, block: bytes) -> None:
+        """Note the cells whose first child is <f>; only called for blocks in the usual form (see _plain_extent)."""
+        if self.sheet is None:
+            self.owner.formulas_exact = False
+            return
+        cells = self.owner.formulas.setdefault(self.sheet, set())
+        if self.open_cell is not None and _FORMULA_START_RE.match(block):
+            cells.add(self.open_cell)
+        self.open_cell = None
+        if b"<f" in block:
+            for letters, digits in _FORMULA_CELL_RE.findall(block):
+                cells.add((_number(digits) - 1, _col_number(letters) - 1))
+        last = block.rfind(b'<c r="')
+        if last >= 0:
+            m = _OPEN_CELL_AT_END_RE.match(block, last)
+            if m:
+                self.open_cell = (_number(m.group(2)) - 1, _col_number(m.group(1)) - 1)
 
     def _plain_extent(self, block: bytes) -> None:
         """Every <row> and <c> in the block is unprefixed with r="..." first (as Excel, WPS, XlsxWriter and openpyxl
         write them): count rows, and look only at references long enough to possibly exceed the limits."""
         owner = self.owner
-        for digits in owner.big_row_re.findall(block) + owner.big_cell_row_re.findall(block):
-            self._extent(_number(digits), 0)
-        for letters in owner.big_cell_col_re.findall(block):
-            self._extent(0, _col_number(letters))
+        if owner.big_ref_re.search(block):
+            for digits in owner.big_row_re.findall(block) + owner.big_cell_row_re.findall(block):
+                self._extent(_number(digits), 0)
+            for letters in owner.big_cell_col_re.findall(block):
+                self._extent(0, _col_number(letters))
         self.rows_seen += block.count(b'<row r="')
         if self.rows_seen > owner.limits.max_rows:
             self._too_large(f"行元素多于 {owner.limits.max_rows} 个")
@@ -742,15 +794,54 @@ class _ZipScan:
         self.budget = _Budget(limits.max_uncompressed_bytes)
         self.sheet_names_by_rid: dict[str, str] = {}
         self.relationships: dict[str, tuple[str, str]] = {}
+        self.formulas: dict[str, set[tuple[int, int]]] = {}
+        self.formulas_exact = True
+        self.workbook_xml: list[bytes] | None = []
+        self.workbook_xml_size = 0
         # References with enough digits or letters to possibly exceed the limits (the rest cannot).
         digits = len(str(limits.max_rows))
         letters = len(_col_letters(limits.max_cols)) if limits.max_cols > 0 else 1
         self.big_row_re = re.compile(rb'<row r="(\d{%d,})"' % digits)
         self.big_cell_row_re = re.compile(rb'<c r="\$?[A-Za-z]*\$?(\d{%d,})"' % digits)
         self.big_cell_col_re = re.compile(rb'<c r="\$?([A-Za-z]{%d,})' % letters)
+        # One pass that finds whether any of the three can match, as blocks almost never have such references.
+        self.big_ref_re = re.compile(
+            rb'<(?:row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,}))' % (digits, letters, digits)
+        )
 
     def bad(self, message: str, sheet: str | None = None) -> BadInputError:
         return _bad(self.path, message, sheet)
+
+    def keep_workbook_xml(self, block: bytes) -> None:
+        if self.workbook_xml is None:
+            return
+        self.workbook_xml_size += len(block)
+        if self.workbook_xml_size > _MAX_WORKBOOK_XML:
+            self.workbook_xml = None
+        else:
+            self.workbook_xml.append(block)
+
+    def facts(self) -> PackageFacts:
+        names: dict[str, str] = {}
+        xml = b"".join(self.workbook_xml) if self.workbook_xml is not None else b""
+        if b":definedName" in xml or b"<![CDATA[" in xml:  # forms the pattern below does not follow
+            self.workbook_xml = None
+        if self.workbook_xml is not None:
+            for attributes, text in _DEFINED_NAME_RE.findall(xml):
+                if b"localSheetId" in attributes:  # sheet-scoped names are not workbook names
+                    continue
+                plain = _NAME_ATTR_RE.search(attributes)
+                name = (
+                    html.unescape(plain.group(1).decode("utf-8", "replace"))
+                    if plain
+                    else _attrs(attributes).get("name")
+                )
+                if name is not None:
+                    names[name] = html.unescape(text.decode("utf-8", "replace"))
+        exact = self.formulas_exact and self.workbook_xml is not None
+        sheets = set(self.sheet_names_by_rid.values())
+        formulas = {name: frozenset(self.formulas.get(name, ())) for name in sheets} if exact else None
+        return PackageFacts(names, formulas)
 
     def scan(self, key: str, kind: str, strict: bool, sheet: str | None = None) -> None:
         info = self.by_name[key]
@@ -823,7 +914,7 @@ def read_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = Limits()
     """
     path = Path(path)
     inspect(path, limits)
-    return _run_in_child(path, fn, limits)
+    return run_in_child(path, fn, limits)
 
 
 def _context() -> Any:
@@ -838,7 +929,7 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _run_in_child(path: Path, fn: Callable[[Path], T], limits: Limits) -> T:
+def run_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = Limits()) -> T:
     """`fn(path)` in a child process, without `inspect` (the caller has done it, or deliberately not)."""
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
@@ -942,4 +1033,4 @@ def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes
         sender.close()
 
 
-__all__ = ["Limits", "inspect", "read_in_child"]
+__all__ = ["Limits", "PackageFacts", "inspect", "read_in_child", "run_in_child"]

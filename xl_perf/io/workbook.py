@@ -2,6 +2,7 @@
 
 - `FileWorkbook`: a file on disk, read-only. Values come from python-calamine (fast, cached results as saved);
   defined names and "is this cell a formula" from openpyxl in read-only mode (calamine exposes neither).
+  `read_snapshot` takes those two from the scan `guard.inspect` makes anyway, when it can, skipping openpyxl.
 - `SnapshotWorkbook`: a JSON snapshot, so logic above this layer is tested without any spreadsheet file.
 - The live Excel engine (xlwings) implements the same protocol in the Excel integration.
 
@@ -11,14 +12,18 @@ Positions are 0-based (row, col). A cell's value is str, float, int, bool, datet
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from xl_perf.errors import BadInputError, Location, describe_os_error
+
+if TYPE_CHECKING:
+    from xl_perf.io.guard import PackageFacts
 
 CellValue = str | float | int | bool | dt.date | dt.datetime | None
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
@@ -275,17 +280,34 @@ def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, l
         yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
 
 
-def snapshot_json(path: Path) -> str:
-    """Everything the readers need from a workbook file, as a JSON snapshot: values of every sheet, defined names and
-    which cells hold formulas. Runs in the memory-capped child process of `open_untrusted`."""
+def read_snapshot(path: Path, facts: PackageFacts | None = None) -> SnapshotWorkbook:
+    """Everything the readers need from a workbook file: values of every sheet (python-calamine), defined names and
+    which cells hold formulas. Names and formulas come from the scan of `guard.inspect` when it could follow the
+    file's XML (`facts`), else from openpyxl in read-only mode."""
     with FileWorkbook(path) as book:
         sheets: dict[str, dict[tuple[int, int], CellValue]] = {}
         formulas: dict[str, set[tuple[int, int]]] = {}
+        known = facts.formulas if facts is not None else None
+        if known is not None and not set(book.sheet_names()) <= set(known):
+            known = None
         for sheet in book.sheet_names():
             grid = book._grid(sheet)
             sheets[sheet] = {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v not in ("", None)}
-            formulas[sheet] = {cell for cell in sheets[sheet] if book.is_formula(sheet, *cell)}
-        return SnapshotWorkbook(sheets, book.names(), formulas, str(path)).to_json()
+        for sheet, cells in sheets.items():
+            if known is not None:
+                formulas[sheet] = set(cells.keys() & known[sheet])
+            else:
+                formulas[sheet] = {cell for cell in cells if book.is_formula(sheet, *cell)}
+        if known is not None and facts is not None:
+            names = {k: t for k, v in facts.names.items() if (t := parse_reference(v)) is not None}
+        else:
+            names = book.names()
+        return SnapshotWorkbook(sheets, names, formulas, str(path))
+
+
+def snapshot_json(path: Path) -> str:
+    """`read_snapshot` as JSON text (the fixture format of the tests)."""
+    return read_snapshot(path).to_json()
 
 
 def open_untrusted(path: Path) -> SnapshotWorkbook:
@@ -293,5 +315,15 @@ def open_untrusted(path: Path) -> SnapshotWorkbook:
     extent) and parsed in a memory-capped child process, so a reader crash cannot take the caller down."""
     from xl_perf.io import guard
 
-    text = guard.read_in_child(Path(path), snapshot_json)
-    return SnapshotWorkbook.from_json(text, source=str(path))
+    path = Path(path)
+    facts = guard.inspect(path)
+    return guard.run_in_child(path, functools.partial(read_snapshot, facts=facts))
+
+
+def read_checked(path: Path) -> SnapshotWorkbook:
+    """`open_untrusted` without the child process, for callers that are themselves a disposable, memory-capped
+    worker process (the batch check): the same inspection, then the same reading in this process."""
+    from xl_perf.io import guard
+
+    path = Path(path)
+    return read_snapshot(path, guard.inspect(path))
