@@ -20,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+CARRY_KEYS = ("carry", "carry_from", "carry_if")
 RULE_KINDS = ("tiers", "linear", "deduction", "checklist", "choice", "manual", "rows", "bonus_penalty", "sum")
 
 
@@ -110,6 +111,7 @@ class _Builder:
                 for ref in (f.stated_of, f.reason_for):
                     if ref is not None and ref not in rates:
                         raise self.fail(f"字段 {f.id} 引用了不存在的比率 {ref}")
+        self._check_carry(sections, tables, set(cells))
         groups = tuple(
             model.Group(tuple(g["path"]), None if "weight" not in g else _dec(g["weight"], str(g["path"])))
             for g in data.get("groups", [])
@@ -225,7 +227,78 @@ class _Builder:
             doc=self.text(raw.get("doc", ""), f"字段 {raw['id']}"),
             minimum=None if "min" not in raw else _dec(raw["min"], raw["id"]),
             maximum=None if "max" not in raw else _dec(raw["max"], raw["id"]),
+            **self._carry_keys(raw, f"字段 {raw['id']}", options),
         )
+
+    # --- yearly rollover declarations --------------------------------------------------------------------------
+
+    def _carry_from(self, raw: dict[str, Any], where: str, allowed: tuple[str, ...] = ("carry_from",)) -> str | None:
+        unknown = sorted(k for k in raw if k.startswith("carry") and k not in allowed)
+        if unknown:
+            raise self.fail(f"{where} 的结转声明 {unknown} 未知（可用：{'、'.join(allowed)}）")
+        source = raw.get("carry_from")
+        if source is not None and not isinstance(source, str):
+            raise self.fail(f"{where} 的 carry_from 应为字段或列的 id")
+        return source
+
+    def _carry_keys(self, raw: dict[str, Any], where: str, options: tuple[str, ...]) -> dict[str, Any]:
+        """carry / carry_from / carry_if of a field; ids are checked in `_check_carry` once every id is known."""
+        source = self._carry_from(raw, where, CARRY_KEYS)
+        carry = raw.get("carry", False)
+        if not isinstance(carry, bool):
+            raise self.fail(f"{where} 的 carry 应为 true 或 false")
+        condition = raw.get("carry_if")
+        if sum(1 for declared in (carry, source is not None, condition is not None) if declared) > 1:
+            raise self.fail(f"{where} 只能声明 carry、carry_from、carry_if 之一")
+        carry_if = None
+        if condition is not None:
+            if not isinstance(condition, dict) or set(condition) != {"value", "when", "otherwise"}:
+                raise self.fail(f"{where} 的 carry_if 应为 {{ value = …, when = …, otherwise = … }}")
+            value = self.text(condition["value"], where)
+            if options and value not in options:
+                raise self.fail(f"{where} 的 carry_if 取值 {value} 不在选项 {list(options)} 中")
+            carry_if = model.CarryIf(
+                value, expr.parse(str(condition["when"])), self.text(condition["otherwise"], where)
+            )
+        return {"carry": carry, "carry_from": source, "carry_if": carry_if}
+
+    def _check_carry(
+        self, sections: tuple[model.Section, ...], tables: tuple[model.TableSpec, ...], cells: set[str]
+    ) -> None:
+        fields = {f.id: f for s in sections for f in s.fields}
+        for spec in fields.values():
+            where = f"字段 {spec.id}"
+            if spec.carry_from is not None:
+                source = fields.get(spec.carry_from)
+                if source is None or source.id == spec.id:
+                    raise self.fail(f"{where} 的 carry_from 引用了不存在的字段 {spec.carry_from}")
+                if source.type != spec.type:
+                    raise self.fail(f"{where} 的 carry_from 字段 {source.id} 类型不同（{source.type} ≠ {spec.type}）")
+            if spec.carry_if is not None:
+                unknown = [n for n in spec.carry_if.when.names if n not in fields and n not in cells]
+                if unknown:
+                    raise self.fail(f"{where} 的 carry_if 条件引用了未定义的字段或单元格 {unknown}")
+        for table in tables:
+            columns = {c.id: c for c in table.columns}
+            for column in table.columns:
+                if column.carry_from is None:
+                    continue
+                source = columns.get(column.carry_from)
+                where = f"表格 {table.id} 的列 {column.id}"
+                if source is None or source.id == column.id:
+                    raise self.fail(f"{where} 的 carry_from 引用了该表不存在的列 {column.carry_from}")
+                if source.type != column.type:
+                    raise self.fail(f"{where} 的 carry_from 列 {source.id} 类型不同（{source.type} ≠ {column.type}）")
+
+    def _rows_carry(self, raw: dict[str, Any]) -> tuple[str, ...]:
+        carry = raw.get("carry", [])
+        if (
+            not isinstance(carry, list)
+            or any(name not in raw["levels"] for name in carry)
+            or len(set(carry)) < len(carry)
+        ):
+            raise self.fail(f"rows.carry 应为指标级次列名（{'、'.join(raw['levels'])}）的列表，实为 {carry!r}")
+        return tuple(carry)
 
     def _table(self, raw: dict[str, Any], sheet_ids: set[str]) -> model.TableSpec:
         if raw["sheet"] not in sheet_ids:
@@ -236,6 +309,7 @@ class _Builder:
                 tuple(self.text(p, "列名") for p in c["path"]),
                 c.get("type", "amount"),
                 bool(c.get("signed", False)),
+                self._carry_from(c, f"表格 {raw['id']} 的列 {c['id']}"),
             )
             for c in raw["columns"]
         )
@@ -444,6 +518,7 @@ class _Builder:
             raw["reason"],
             groups,
             int(raw.get("min_rows", 0)),
+            self._rows_carry(raw),
         )
 
     def _options(self, raw: dict[str, Any], rates: dict[str, model.Rate]) -> model.Options:

@@ -94,6 +94,20 @@ class FieldSpec:
     doc: str = ""
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    # Yearly rollover (`xl-perf new --from`): what the new year's blank set takes from last year's workbook.
+    carry: bool = False  # last year's value of this field, unchanged (the unit's fixed information)
+    carry_from: str | None = None  # last year's value of another field (年初结转 <- 上年的年末结转)
+    carry_if: CarryIf | None = None  # a fixed value when a condition on last year's data holds
+
+
+@dataclass(frozen=True)
+class CarryIf:
+    """Set a field to `value` in the new year when `when` holds for last year's data (blanks count as 0 / 否 / "");
+    otherwise leave it blank and tell the user `otherwise`."""
+
+    value: str
+    when: Expr
+    otherwise: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,9 @@ class Column:
     path: tuple[str, ...]
     type: FieldType
     signed: bool = False
+    # Yearly rollover: this column takes last year's value of another column of the same row. A repeating row
+    # (a project) is carried into the new year only when one of these amounts is above zero.
+    carry_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -347,6 +364,7 @@ class RowLayout:
     reason: str
     groups: tuple[tuple[str, tuple[str, ...]], ...]  # 一级 name -> allowed 二级 names
     min_rows: int = 0
+    carry: tuple[str, ...] = ()  # level columns whose names the yearly rollover carries (targets never carry)
 
 
 @dataclass(frozen=True)
