@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_perf.engine.findings import Ref
-from xl_perf.engine.memo import pack_memo
+from xl_perf.engine.memo import fields_of, memoized, memoized_part, pack_memo
 from xl_perf.errors import BadInputError, Location, describe_os_error
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
@@ -119,7 +119,7 @@ class Document:
         return self.params.get(name, self.pack.param(name))
 
     def field_key(self, field_id: str) -> str:
-        spec = self.pack.fields[field_id]
+        spec = fields_of(self.pack)[field_id]
         return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
 
 
@@ -295,9 +295,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("fields", "应为对象：分区名 → {字段名: 值}")
         return
-    by_section: dict[str, dict[str, model.FieldSpec]] = {}
-    for section in doc.pack.sections:
-        by_section[doc.text(section.label)] = {doc.text(f.label): f for f in section.fields}
+    by_section = _sections_by_label(doc)
     for section_label, values in raw.items():
         key = f"fields.{section_label}"
         if section_label not in by_section:
@@ -331,11 +329,38 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 doc.fields[spec.id] = parsed
 
 
+def _sections_by_label(doc: Document) -> dict[str, dict[str, model.FieldSpec]]:
+    """Section label -> field label -> spec, as this document's year and level print them. Shared: read-only."""
+
+    def build() -> dict[str, dict[str, model.FieldSpec]]:
+        by_section: dict[str, dict[str, model.FieldSpec]] = {}
+        for section in doc.pack.sections:
+            by_section[doc.text(section.label)] = {doc.text(f.label): f for f in section.fields}
+        return by_section
+
+    return memoized(doc.pack, ("sections", doc.year, doc.level), build)
+
+
+def _tables_by_label(doc: Document) -> dict[str, model.TableSpec]:
+    """Table label -> spec, as printed for this document. Shared: read-only."""
+    return memoized(doc.pack, ("tables", doc.year, doc.level), lambda: {doc.text(t.label): t for t in doc.pack.tables})
+
+
+def _columns_by_label(doc: Document, spec: model.TableSpec) -> dict[str, model.Column]:
+    """Column header path ("财政下达预算情况/小计") -> column of one table. Shared: read-only."""
+    return memoized_part(
+        doc.pack,
+        ("columns", doc.year, doc.level, spec.id),
+        spec,
+        lambda: {"/".join(doc.text(p) for p in c.path): c for c in spec.columns},
+    )
+
+
 def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("tables", "应为对象：表名 → 行列表")
         return
-    tables = {doc.text(t.label): t for t in doc.pack.tables}
+    tables = _tables_by_label(doc)
     for label, rows in raw.items():
         key = f"tables.{label}"
         if label not in tables:
@@ -345,7 +370,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
         if not isinstance(rows, list):
             problems.add(key, "应为行的列表")
             continue
-        columns = {"/".join(doc.text(p) for p in c.path): c for c in spec.columns}
+        columns = _columns_by_label(doc, spec)
         parsed_rows: list[TableRow] = []
         current_fixed: model.RowSpec | None = None
         for index, row in enumerate(rows):
@@ -401,17 +426,43 @@ def match_row(
 ) -> model.RowSpec | None:
     """Fixed rows match their label exactly; repeating rows ("项目{n}") match "项目1", "项目2：名称", ... and belong to
     the group of the fixed row above them (`after`)."""
-    compact = re.sub(r"\s+", "", label)
-    rows = level_rows(doc, spec)
-    for row in rows:
-        if not row.repeat and re.sub(r"\s+", "", doc.text(row.label)) == compact:
-            return row
+    compact = _SPACES.sub("", label)
+    rows, fixed = _row_labels(doc, spec)
+    row = fixed.get(compact)
+    if row is not None:
+        return row
     repeat = repeat_after(rows, after)
-    if repeat is not None:
-        prefix = doc.text(repeat.label.replace("{n}", "\0")).split("\0")[0]
-        if re.match(re.escape(prefix) + r"\d+", compact):
-            return repeat
+    if repeat is not None and _repeat_pattern(doc, repeat).match(compact):
+        return repeat
     return None
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _row_labels(doc: Document, spec: model.TableSpec) -> tuple[list[model.RowSpec], dict[str, model.RowSpec]]:
+    """The table's rows at the document's level, and its fixed rows by label without spaces (the first row wins a
+    shared label). Every table row of a workbook is matched against these: built once per pack, year and level."""
+
+    def build() -> tuple[list[model.RowSpec], dict[str, model.RowSpec]]:
+        rows = level_rows(doc, spec)
+        fixed: dict[str, model.RowSpec] = {}
+        for row in rows:
+            if not row.repeat:
+                fixed.setdefault(_SPACES.sub("", doc.text(row.label)), row)
+        return rows, fixed
+
+    return memoized_part(doc.pack, ("row_labels", doc.year, doc.level, spec.id), spec, build)
+
+
+def _repeat_pattern(doc: Document, repeat: model.RowSpec) -> re.Pattern[str]:
+    """What a label of a repeating row ("项目{n}") starts with: its text before the number, then digits."""
+
+    def build() -> re.Pattern[str]:
+        prefix = doc.text(repeat.label.replace("{n}", "\0")).split("\0")[0]
+        return re.compile(re.escape(prefix) + r"\d+")
+
+    return memoized(doc.pack, ("repeat_pattern", doc.year, doc.level, repeat.label), build)
 
 
 def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
@@ -470,6 +521,10 @@ def _cell_text(value: object) -> str:
 
 def indicator_names(doc: Document) -> dict[str, str]:
     """Map every accepted score key (id, leaf name, full path) to an indicator id."""
+    return dict(memoized(doc.pack, ("indicator_names", doc.year, doc.level), lambda: _indicator_names(doc)))
+
+
+def _indicator_names(doc: Document) -> dict[str, str]:
     names: dict[str, str] = {}
     leaf_counts: dict[str, int] = {}
     for indicator in doc.pack.indicators:
@@ -696,6 +751,10 @@ def to_dict(doc: Document) -> dict[str, object]:
 
 def score_keys(doc: Document) -> dict[str, str]:
     """Indicator id -> the key a data document uses: the leaf name when unique, else the full path."""
+    return dict(memoized(doc.pack, ("score_keys", doc.year, doc.level), lambda: _score_keys(doc)))
+
+
+def _score_keys(doc: Document) -> dict[str, str]:
     names = indicator_names(doc)
     keys: dict[str, str] = {}
     for indicator in doc.pack.indicators:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from xl_perf.rules import model
 
 T = TypeVar("T")
 
@@ -44,3 +47,21 @@ def memoized(pack: object, key: Hashable, build: Callable[[], T]) -> T:
     except KeyError:
         value = memo[key] = build()
         return value
+
+
+def fields_of(pack: model.RulePack) -> dict[str, model.FieldSpec]:
+    """`pack.fields` (field id -> spec), which the pack rebuilds on every access, built once. Read-only."""
+    return memoized(pack, "fields", lambda: pack.fields)
+
+
+def memoized_part(pack: object, key: Hashable, part: object, build: Callable[[], T]) -> T:
+    """`build()` for one part of `pack` (a table, a rule...), named by `key`: computed once while `part` is the object
+    cached under that key. A part of another pack under the same name is computed afresh, not mixed up."""
+    memo = pack_memo(pack)
+    entry = memo.get(key)
+    if entry is not None and entry[0] is part:
+        return entry[1]  # type: ignore[no-any-return]
+    value = build()
+    if entry is None:
+        memo[key] = (part, value)
+    return value

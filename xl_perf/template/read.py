@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from xl_perf import document
 from xl_perf.engine.findings import Ref
+from xl_perf.engine.memo import fields_of, memoized
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
 from xl_perf.numbers import to_decimal
@@ -71,6 +73,79 @@ def _cell(book: WorkbookData, target: NameTarget) -> CellValue:
     return book.value(target.sheet, *target.first)
 
 
+@dataclass(frozen=True)
+class _FieldPlan:
+    name: str  # the defined name of its cell
+    stated: bool  # a stated rate: its default formula is not a value
+    type: str
+    section: str  # labels as printed for the year and level
+    label: str
+
+
+@dataclass(frozen=True)
+class _TablePlan:
+    spec: model.TableSpec
+    name: str
+    label: str
+    fixed_labels: frozenset[str]  # labels of the fixed rows, without spaces
+    columns: tuple[tuple[str, str], ...]  # (header path, type) of each column after the label column
+
+
+@dataclass(frozen=True)
+class _IndicatorPlan:
+    stated: str  # defined names of the entered score and, when adjustable, of the weight
+    weight: str | None
+    key: str  # score key in the data document
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What reading a workbook of one pack, year and level looks for: names, labels, keys. Shared: read-only."""
+
+    expected: tuple[str, ...]
+    fields: tuple[_FieldPlan, ...]
+    tables: tuple[_TablePlan, ...]
+    indicators: tuple[_IndicatorPlan, ...]
+    keys_by_id: dict[str, str]
+
+
+def _plan(base: document.Document) -> _Plan:
+    # Every workbook of a framework is read through the same few hundred names and labels: derive them once.
+    return memoized(base.pack, ("read_plan", base.year, base.level), lambda: _build_plan(base))
+
+
+def _build_plan(base: document.Document) -> _Plan:
+    pack = base.pack
+    fields = tuple(
+        _FieldPlan(
+            field_name(spec.id), spec.stated_of is not None, spec.type, base.text(section.label), base.text(spec.label)
+        )
+        for section in pack.sections
+        for spec in section.fields
+    )
+    tables = tuple(
+        _TablePlan(
+            table,
+            table_name(table.id),
+            base.text(table.label),
+            frozenset(base.text(r.label).replace(" ", "") for r in table.rows if not r.repeat),
+            tuple(("/".join(base.text(p) for p in column.path), column.type) for column in table.columns),
+        )
+        for table in pack.tables
+    )
+    keys_by_id = document.score_keys(base)
+    indicators = tuple(
+        _IndicatorPlan(
+            stated_name(indicator.id),
+            weight_name(indicator.id) if indicator.adjustable else None,
+            keys_by_id[indicator.id],
+        )
+        for indicator in pack.indicators
+    )
+    expected = tuple([field_name(f) for f in fields_of(pack)] + [table_name(t.id) for t in pack.tables])
+    return _Plan(expected, fields, tables, indicators, keys_by_id)
+
+
 def read_dict(book: WorkbookData) -> dict[str, object]:
     meta = read_meta(book)
     framework = meta.get("framework", "")
@@ -79,10 +154,10 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     level = meta.get("level", "县")
     unit = meta.get("unit", "")
     base = document.empty(pack.id, year, level, unit)
+    plan = _plan(base)
     names = book.names()
     sheets = set(book.sheet_names())
-    expected = [field_name(f) for f in pack.fields] + [table_name(t.id) for t in pack.tables]
-    broken = [n for n in expected if n not in names or names[n].sheet not in sheets]
+    broken = [n for n in plan.expected if n not in names or names[n].sheet not in sheets]
     if broken:
         raise BadInputError(
             f"工作簿缺少 {len(broken)} 个填写项（如 {broken[0]}）：模板的工作表可能被删除、改名或另存时丢失了定义名称；"
@@ -111,31 +186,29 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         return _cell(book, target)
 
     fields: dict[str, dict[str, object]] = {}
-    for section in pack.sections:
-        for spec in section.fields:
-            target = names.get(field_name(spec.id))
-            if target is None:
-                continue
-            raw = stated(target) if spec.stated_of is not None else _cell(book, target)
-            value = _json_cell(raw, spec.type)
-            if value is not None:
-                fields.setdefault(base.text(section.label), {})[base.text(spec.label)] = value
+    for field in plan.fields:
+        target = names.get(field.name)
+        if target is None:
+            continue
+        raw = stated(target) if field.stated else _cell(book, target)
+        value = _json_cell(raw, field.type)
+        if value is not None:
+            fields.setdefault(field.section, {})[field.label] = value
     data["fields"] = fields
 
     tables: dict[str, list[dict[str, object]]] = {}
-    for table in pack.tables:
-        target = names.get(table_name(table.id))
+    for table_plan in plan.tables:
+        table = table_plan.spec
+        target = names.get(table_plan.name)
         if target is None:
             continue
         rows: list[dict[str, object]] = []
-        fixed_labels = {base.text(r.label).replace(" ", "") for r in table.rows if not r.repeat}
+        fixed_labels = table_plan.fixed_labels
+        columns = table_plan.columns
         group_count = 0
         for _, cells in iter_region(book, target):
             label = _json_cell(cells[0], "text")
-            values = {
-                "/".join(base.text(p) for p in column.path): _json_cell(cells[1 + index], column.type)
-                for index, column in enumerate(table.columns)
-            }
+            values = {key: _json_cell(cells[1 + index], kind) for index, (key, kind) in enumerate(columns)}
             values = {k: v for k, v in values.items() if v is not None}
             is_fixed = isinstance(label, str) and label.replace(" ", "") in fixed_labels
             if is_fixed:
@@ -148,7 +221,7 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
                 label = f"项目{group_count}"
             rows.append({table.row_header: label, **values})
         if rows:
-            tables[base.text(table.label)] = rows
+            tables[table_plan.label] = rows
     if tables:
         data["tables"] = tables
 
@@ -176,17 +249,17 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         if out_rows:
             data["indicator_rows"] = out_rows
 
-    keys_by_id = document.score_keys(base)
+    keys_by_id = plan.keys_by_id
     scores = {}
     weights = {}
-    for indicator in pack.indicators:
-        value = _json_cell(stated(names.get(stated_name(indicator.id))), "score")
+    for indicator in plan.indicators:
+        value = _json_cell(stated(names.get(indicator.stated)), "score")
         if value is not None:
-            scores[keys_by_id[indicator.id]] = value
-        if indicator.adjustable:
-            weight = _json_cell(stated(names.get(weight_name(indicator.id))), "score")
+            scores[indicator.key] = value
+        if indicator.weight is not None:
+            weight = _json_cell(stated(names.get(indicator.weight)), "score")
             if weight is not None:
-                weights[keys_by_id[indicator.id]] = weight
+                weights[indicator.key] = weight
     if scores:
         data["scores"] = scores
     if weights:
