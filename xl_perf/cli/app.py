@@ -149,12 +149,22 @@ def export_command(
 
 @app.command("new")
 def new_command(
-    framework: Annotated[str, typer.Option("--framework", "-f", help="规则包编号，如 gd-county-zhengti")],
-    year: Annotated[int, typer.Option("--year", "-y", help="评价年度")],
+    year: Annotated[int, typer.Option("--year", "-y", help="评价年度（用 --from 时为新的年度）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")],
+    framework: Annotated[
+        str | None,
+        typer.Option("--framework", "-f", help="规则包编号，如 gd-county-zhengti（用 --from 时取自上年材料，可省略）"),
+    ] = None,
     unit: Annotated[str, typer.Option("--unit", "-u", help="单位全称")] = "",
-    level: Annotated[str, typer.Option("--level", help="层级：县、市或镇")] = "县",
+    level: Annotated[str | None, typer.Option("--level", help="层级：县、市或镇（默认县）")] = None,
     project: Annotated[list[str] | None, typer.Option("--project", "-p", help="项目名称（可多次给出）")] = None,
+    sources: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            help="上年的工作簿（.xlsx/.xlsm）或数据文档（.json），结转到新年度；可多次给出，每个生成一个工作簿",
+        ),
+    ] = None,
     macro: Annotated[
         bool, typer.Option("--macro", help="生成 .xlsm：得分由 Python 函数（xlwings）计算，带“校验并导出”等按钮")
     ] = False,
@@ -162,14 +172,37 @@ def new_command(
     """生成空白自评工作簿（.xlsx）：官方表样、输入单元格着色、比率和得分由公式自动计算。
 
     项目类框架每个项目生成一个工作簿；整体框架把项目名称填入“财政资金情况”的项目行。
+
+    年度结转：--from 上年工作簿 --year 新年度，生成新年度的空白工作簿，带入单位基本信息、联系人、续建项目、
+    上年结转与存量资金（规则包中声明的项目），规则文字中的年份按新年度显示，其余留空；逐项列出带入了什么、来自哪个单元格。
     """
     from xl_perf.template import generate
 
     try:
-        _check_year_level(year, level)
+        _check_year_level(year, level or "县")
         if not output.is_dir():
             raise XlPerfError(f"输出文件夹不存在：{output}")
-        for doc in generate.new_documents(framework, year, unit, level, list(project or [])):
+        if sources:
+            from xl_perf.template import rollover
+
+            if unit or level is not None or project:
+                raise XlPerfError("用 --from 时单位、层级和项目取自上年材料，不能同时给出 --unit、--level 或 --project")
+            suffix = ".xlsm" if macro else ".xlsx"
+            rolled = rollover.roll_all(list(sources), year, framework)
+            targets = [output / generate.file_name(doc, suffix) for _, doc, _ in rolled]
+            twice = next((t for i, t in enumerate(targets) if t in targets[:i]), None)
+            if twice is not None:
+                raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
+            for (source, doc, items), target in zip(rolled, targets, strict=True):
+                generate.write_workbook(doc, target, protect=(source,), macro=macro)
+                typer.echo(f"上年材料：{source}")
+                for item in items:
+                    typer.echo(f"  {item.describe()}")
+                typer.echo(f"已生成：{target}")
+            return
+        if framework is None:
+            raise XlPerfError("请用 --framework 指定规则包（如 gd-county-zhengti），或用 --from 给出上年的工作簿")
+        for doc in generate.new_documents(framework, year, unit, level or "县", list(project or [])):
             target = output / generate.file_name(doc, ".xlsm" if macro else ".xlsx")
             generate.write_workbook(doc, target, macro=macro)
             typer.echo(f"已生成：{target}")
