@@ -16,6 +16,7 @@ from xl_perf.document import Document, IndicatorRow
 from xl_perf.engine import targets
 from xl_perf.engine.expr import Expr, MissingInputs, Undefined
 from xl_perf.engine.findings import Finding, Ref, Severity
+from xl_perf.engine.memo import fields_of, memoized
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
 
@@ -173,6 +174,9 @@ class _Evaluator:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.pack = doc.pack
+        self.fields = fields_of(doc.pack)
+        # Labels depend only on the pack, year and level; every evaluation of such a document shares them.
+        self.labels: dict[str, str] = memoized(doc.pack, ("labels", doc.year, doc.level), dict)
         self.findings: list[Finding] = []
         self.values: dict[str, Decimal | bool | str] = {}
         self.rates: dict[str, RateResult] = {}
@@ -188,10 +192,16 @@ class _Evaluator:
         return Decimal(str(self.doc.param(ref.removeprefix("param:"))))
 
     def label(self, name: str) -> str:
+        label = self.labels.get(name)
+        if label is None:
+            label = self.labels[name] = self._label(name)
+        return label
+
+    def _label(self, name: str) -> str:
         if name in self.pack.rates:
             return self.doc.text(self.pack.rates[name].name)
-        if name in self.pack.fields:
-            spec = self.pack.fields[name]
+        if name in self.fields:
+            spec = self.fields[name]
             return (
                 f"{self.doc.text(spec.section)}·{self.doc.text(spec.label)}"
                 if spec.label != spec.section
@@ -208,12 +218,12 @@ class _Evaluator:
 
     def show(self, value: Decimal | bool | str, name: str | None = None) -> str:
         if isinstance(value, bool):
-            spec = self.pack.fields.get(name or "")
+            spec = self.fields.get(name or "")
             yes, no = spec.options if spec is not None and spec.type in ("yesno", "havenot") else ("是", "否")
             return yes if value else no
         if isinstance(value, str):
             return value
-        if name in self.pack.rates or (name in self.pack.fields and self.pack.fields[name].type == "rate"):
+        if name in self.pack.rates or (name in self.fields and self.fields[name].type == "rate"):
             return format_percent(value)
         return format_number(value)
 
@@ -248,7 +258,7 @@ class _Evaluator:
 
     def load_values(self) -> None:
         zero_blanks = self.doc.param("blank_inputs") == "zero"
-        for field_id, spec in self.pack.fields.items():
+        for field_id, spec in self.fields.items():
             value = self.doc.fields.get(field_id)
             if value is None and zero_blanks and spec.type in model.NUMERIC_TYPES:
                 value = ZERO
@@ -302,7 +312,7 @@ class _Evaluator:
             )
 
     def check_stated_rates(self) -> None:
-        for field_id, spec in self.pack.fields.items():
+        for field_id, spec in self.fields.items():
             if spec.stated_of is None:
                 continue
             stated = self.doc.fields.get(field_id)
@@ -320,7 +330,7 @@ class _Evaluator:
             self.find("error", "RATE_MISMATCH", message, Ref("field", field_id), fix)
 
     def check_reasons(self) -> None:
-        for field_id, spec in self.pack.fields.items():
+        for field_id, spec in self.fields.items():
             if spec.reason_for is None:
                 continue
             rate = self.rates[spec.reason_for]

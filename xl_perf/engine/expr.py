@@ -15,6 +15,7 @@ import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from functools import cached_property
 
 from xl_perf.errors import RulePackError
 
@@ -69,11 +70,17 @@ class Expr:
     @property
     def names(self) -> list[str]:
         """Input ids in order of first appearance."""
+        return list(self._names)
+
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        # Rule packs are loaded once and their expressions are asked for their inputs on every evaluation: walk the
+        # tree once. (cached_property writes the instance dictionary directly, which a frozen dataclass allows.)
         seen: list[str] = []
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Name) and node.id not in _FUNCTIONS and node.id not in seen:
                 seen.append(node.id)
-        return seen
+        return tuple(seen)
 
     def evaluate(self, values: Mapping[str, Value | None]) -> Value:
         """Evaluate; blanks in branches that a conditional does not take are not required."""
