@@ -6,11 +6,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from xl_perf.errors import XlPerfError
+
+if TYPE_CHECKING:
+    from xl_perf.batch import BatchResult
 
 app = typer.Typer(
     name="xl-perf",
@@ -250,6 +253,74 @@ def dump_command(
         f"{data['unit']} {data['year']}年度 {data['framework']}：已填字段 {count} 项，"
         f"填报得分 {len(data.get('scores', {}))} 项（加 --json 输出全部内容）"
     )
+
+
+@app.command("batch")
+def batch_command(
+    folder: Annotated[Path, typer.Argument(help="存放工作簿的文件夹（含子文件夹）")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="汇总工作簿（.xlsx，新文件或覆盖旧的汇总）")],
+    as_json: Annotated[bool, typer.Option("--json", help="同时在标准输出打印 JSON 汇总（供程序使用）")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="并行进程数（默认：CPU 核数，最多 8）")] = 0,
+) -> None:
+    """批量校验、计分文件夹中的全部工作簿，生成汇总工作簿。
+
+    汇总工作簿含：每个工作簿一行（单位、项目、金额、预算执行率、得分、等级、错误和警告数、文件链接），
+    各单位合计与自评覆盖面，等级分布及图表，全部校验发现，无法读取的文件及原因。
+    无法读取的文件不会中断批量处理。退出码：0 没有错误；1 有错误；2 有文件无法读取或参数有误。
+    """
+    from xl_perf import batch
+
+    try:
+        if not folder.is_dir():
+            raise XlPerfError(f"文件夹不存在：{folder}")
+        if output.suffix.lower() != ".xlsx":
+            raise XlPerfError(f"汇总工作簿应以 .xlsx 结尾：{output}")
+        if not output.parent.is_dir():
+            raise XlPerfError(f"汇总工作簿所在的文件夹不存在：{output.parent}")
+        if workers < 0 or workers > 64:
+            raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
+        count = workers or min(8, os.cpu_count() or 1)
+        result = _run_batch(folder, output, count)
+        batch.write_summary(result, output)
+    except XlPerfError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(batch.as_json(result), ensure_ascii=False, indent=2) + "\n")
+    from xl_perf.cli import render
+
+    render.print_batch(result, output, stderr=as_json)
+    if result.bad:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if result.errors else 0)
+
+
+def _run_batch(folder: Path, output: Path, workers: int) -> BatchResult:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from xl_perf import batch
+
+    total = len(batch.discover(folder, exclude=[output]))
+    console = Console(stderr=True)
+    # Refreshed by hand: no progress thread may run while the worker processes are forked.
+    with Progress(
+        TextColumn("校验中"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        auto_refresh=False,
+        transient=False,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("batch", total=total)
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            progress.refresh()
+
+        return batch.run(folder, workers=workers, exclude=[output], progress=advance)
 
 
 excel_app = typer.Typer(help="Excel 集成：安装加载项、诊断常见问题。", no_args_is_help=True)

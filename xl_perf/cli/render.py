@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -21,9 +22,10 @@ SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 BASIS_LABELS = {"rule": "按规则", "entered": "采用填报", "missing": "未填报", "na": "不适用"}
 
 
-def _console() -> Console:
+def _console(stderr: bool = False) -> Console:
     # Piped output (CI logs, `| less`) gets a wide table instead of rich's 80-column default.
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(highlight=False, soft_wrap=False, width=None if stream.isatty() else 160, stderr=stderr)
 
 
 def print_evaluation(evaluation: Evaluation) -> None:
@@ -232,3 +234,33 @@ def print_report(report: Any) -> None:
 def _summary(findings: list[Any]) -> str:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_LABELS}
     return "发现：" + "，".join(f"{SEVERITY_LABELS[s]} {n} 条" for s, n in counts.items() if n)
+
+
+def print_batch(result: Any, output: Path, *, stderr: bool = False) -> None:
+    """What `xl-perf batch` tells the user on the terminal: the totals, each file with errors, each unreadable file."""
+    from xl_perf.batch import KIND_NAMES, percent_text
+
+    console = _console(stderr=stderr)
+    console.print(
+        f"共 {len(result.items)} 个文件：已读取 {len(result.read)} 个，无法读取 {len(result.bad)} 个；"
+        f"错误 {result.errors} 条，警告 {result.warnings} 条。"
+    )
+    if result.coverage is not None:
+        console.print(
+            f"自评覆盖面 {percent_text(result.coverage)}"
+            f"（已自评项目 {result.evaluated} 个 / 应自评 {result.required} 个）"
+        )
+    for kind, counts in result.grades().items():
+        shown = "，".join(f"{grade} {n} 个" for grade, n in counts.items())
+        console.print(f"{KIND_NAMES.get(kind, kind)}等级：{shown}")
+    failing = [i for i in result.read if i.errors]
+    if failing:
+        table = Table(header_style="bold", title="有错误的工作簿", title_justify="left")
+        for title, width in (("文件", 50), ("单位", 24), ("错误", None), ("警告", None)):
+            table.add_column(title, max_width=width, overflow="fold")
+        for item in failing:
+            table.add_row(escape(item.shown), escape(item.unit), str(item.errors), str(item.warnings))
+        console.print(table)
+    for item in result.bad:
+        console.print(f"[bold red]无法读取[/] {escape(item.shown)}：{escape(item.problem)}")
+    console.print(f"汇总已写入：{escape(str(output))}")

@@ -990,7 +990,8 @@ def _receive(
         raise RuntimeError(f"子进程的结果无法在主进程中还原：{type(exc).__name__}: {exc}") from exc
 
 
-def _apply_child_limits(memory_bytes: int) -> None:
+def apply_child_limits(memory_bytes: int) -> None:
+    """Cap this process's address space (and disable core dumps); used by readers' child and worker processes."""
     try:
         import resource
     except ImportError:  # Windows: no rlimits; the timeout still applies
@@ -1009,7 +1010,7 @@ def _apply_child_limits(memory_bytes: int) -> None:
 
 def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes: int) -> None:
     sender.send(("started",))  # tells a crash while reading from a child that could not even start
-    _apply_child_limits(memory_bytes)
+    apply_child_limits(memory_bytes)
     message: tuple[Any, ...]
     try:
         message = ("ok", fn(path))

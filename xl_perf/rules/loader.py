@@ -150,9 +150,41 @@ class _Builder:
             options=self._options(data.get("options", {}), rates),
             sums=tuple(self._total(t, tables) for t in data.get("sums", [])),
             dates=tuple(self._date(d) for d in data.get("dates", [])),
+            summary=self._summary(data.get("summary", {}), tables, set(cells), set(rates), set(field_ids)),
         )
         self._check_templates(levels)
         return pack
+
+    def _summary(
+        self,
+        spec: dict[str, Any],
+        tables: tuple[model.TableSpec, ...],
+        cells: set[str],
+        rates: set[str],
+        fields: set[str],
+    ) -> model.SummarySpec:
+        amount, execution = spec.get("amount"), spec.get("execution")
+        if amount is not None and amount not in cells:
+            raise self.fail(f"summary.amount 引用了不存在的单元格 {amount}")
+        if execution is not None and execution not in rates:
+            raise self.fail(f"summary.execution 引用了不存在的比率 {execution}")
+        required = spec.get("required")
+        coverage = None
+        if required is not None:
+            coverage = model.CoverageSpec(
+                required.get("field"), required.get("table", ""), tuple(required.get("rows", ()))
+            )
+            if coverage.field is not None and coverage.field not in fields:
+                raise self.fail(f"summary.required 引用了不存在的字段 {coverage.field}")
+            if coverage.field is None:
+                table = next((t for t in tables if t.id == coverage.table), None)
+                if (
+                    table is None
+                    or not coverage.rows
+                    or any(r not in {x.id for x in table.rows} for r in coverage.rows)
+                ):
+                    raise self.fail("summary.required 须给出计数字段 field，或表 table 及其项目行 rows")
+        return model.SummarySpec(amount, execution, coverage)
 
     @staticmethod
     def _na_targets(indicator: model.Indicator) -> Iterable[str]:

@@ -396,6 +396,25 @@ class DateRule:
 
 
 @dataclass(frozen=True)
+class CoverageSpec:
+    """Where a 整体 workbook says how many projects the unit must self-evaluate (自评覆盖面 = evaluated / required):
+    a count field, or the project rows of a table (their names are then known too)."""
+
+    field: str | None = None
+    table: str = ""
+    rows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    """What a batch summary shows of a workbook: its money (a cell id) and its execution rate (a rate id)."""
+
+    amount: str | None = None
+    execution: str | None = None
+    required: CoverageSpec | None = None
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     family: str
@@ -418,6 +437,7 @@ class RulePack:
     options: Options
     sums: tuple[TableTotal, ...] = ()
     dates: tuple[DateRule, ...] = ()
+    summary: SummarySpec = SummarySpec()
 
     @property
     def fields(self) -> dict[str, FieldSpec]:

@@ -207,10 +207,16 @@ def _project_rows(doc: Document) -> dict[str, tuple[int, TableRow, str]]:
                 if doc.text(spec_row.label).startswith("（"):  # （一）本级安排 / （二）上级安排
                     group = doc.text(spec_row.label)
                 continue
-            match = _PROJECT_LABEL.match(row.label.strip())
-            if match:
-                found[match.group(1).strip()] = (index, row, group)
+            name = project_name_of(row.label)
+            if name:
+                found[name] = (index, row, group)
     return found
+
+
+def project_name_of(label: str) -> str | None:
+    """The project name of a project row label such as "项目1：遂溪县港门镇乡村振兴基础设施综合提升项目"."""
+    match = _PROJECT_LABEL.match(label.strip())
+    return match.group(1).strip() if match else None
 
 
 def check_together(docs: list[Document]) -> list[tuple[Document, Finding]]:

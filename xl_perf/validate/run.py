@@ -59,13 +59,8 @@ def check_files(paths: list[Path]) -> Report:
         except XlPerfError as exc:
             bad.append((path, exc))
             continue
-        evaluation = evaluate(doc)
-        findings = [*evaluation.findings, *checks.check_document(doc)]
-        checked.append(Checked(path, doc, evaluation, locate, [f.locate(locate) for f in findings]))
-    by_doc = {id(c.doc): c for c in checked}
-    for doc, found in checks.check_together([c.doc for c in checked]):
-        item = by_doc[id(doc)]
-        item.findings.append(found.locate(item.locate))
+        checked.append(check_loaded(path, doc, locate))
+    check_together(checked)
     texts = []
     for path in text_paths:
         try:
@@ -73,6 +68,21 @@ def check_files(paths: list[Path]) -> Report:
         except XlPerfError as exc:
             bad.append((path, exc))
     return Report(checked, texts, bad)
+
+
+def check_loaded(path: Path, doc: document.Document, locate: Callable[[Ref], Location]) -> Checked:
+    """One file's own findings: the engine's (rates, scores) and the validator's, located in the file."""
+    evaluation = evaluate(doc)
+    findings = [*evaluation.findings, *checks.check_document(doc)]
+    return Checked(path, doc, evaluation, locate, [f.locate(locate) for f in findings])
+
+
+def check_together(checked: list[Checked]) -> None:
+    """Add the findings between files (one unit's workbooks) to the files they concern."""
+    by_doc = {id(c.doc): c for c in checked}
+    for doc, found in checks.check_together([c.doc for c in checked]):
+        item = by_doc[id(doc)]
+        item.findings.append(found.locate(item.locate))
 
 
 def _check_text(path: Path, checked: list[Checked]) -> list[Finding]:

@@ -1,0 +1,669 @@
+"""`xl-perf batch`: check and score every workbook under a folder in parallel, then summarise them.
+
+Files are read in worker processes. A worker reads each file the way `open_untrusted` does (the guard's inspection
+first) but in its own process, which is memory-capped and disposable: starting a child per file would cost more
+than reading the file. If a file kills its worker (a reader abort), the pool breaks; every file whose result was
+not yet in is then read again, each in a child process of its own, so the culprit is reported and the rest are not
+lost.
+
+Results travel back as small records. The documents come too (their rule pack by id), for the checks between the
+files of one unit, with a trimmed snapshot of the cells those checks point at.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import multiprocessing
+import os
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xl_perf import document
+from xl_perf.engine.findings import Finding
+from xl_perf.errors import Location, XlPerfError
+from xl_perf.rules import loader, model
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Spreadsheet files that are found and listed as unreadable (with the guard's explanation), not silently skipped.
+OTHER_SPREADSHEETS = (".xls", ".et", ".ett", ".xlsb", ".ods", ".xltx", ".xltm", ".csv")
+KIND_NAMES = {"xiangmu": "项目支出", "zhengti": "部门整体"}
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Item:
+    """One file of the batch: what the summary shows about it."""
+
+    path: Path
+    shown: str  # path relative to the batch folder, with "/"
+    problem: str = ""  # why the file could not be read; empty when it was
+    framework: str = ""
+    kind: str = ""
+    unit: str = ""
+    year: int | None = None
+    project: str = ""
+    amount: Decimal | None = None
+    execution: Decimal | None = None
+    score: Decimal | None = None
+    stated: Decimal | None = None
+    grade: str = ""
+    self_evaluated: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    doc: document.Document | None = None
+    places: Any = None  # a trimmed SnapshotWorkbook: enough cells to locate findings between files
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+def _ratio(part: int, whole: int) -> Decimal | None:
+    """A share as shown in percent with two decimals (half-up), None when there is nothing to divide by."""
+    from xl_perf.numbers import round_half_up
+
+    return None if not whole else round_half_up(Decimal(part) / Decimal(whole), 4)
+
+
+@dataclass
+class UnitSummary:
+    unit: str
+    items: list[Item]
+    required: int | None  # projects that must be self-evaluated, when a 整体 workbook declares them
+    evaluated: int  # project workbooks with a self-evaluation in them
+    missing: list[str]  # projects listed in the 整体 workbook without a project workbook
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return _ratio(self.evaluated, self.required_or_found)
+
+    @property
+    def required_or_found(self) -> int:
+        """Required projects: as declared, but never fewer than the project workbooks actually found."""
+        found = sum(1 for i in self.items if i.kind == "xiangmu")
+        return max(self.required or 0, found)
+
+
+@dataclass
+class BatchResult:
+    root: Path
+    items: list[Item]
+    units: list[UnitSummary]
+
+    @property
+    def read(self) -> list[Item]:
+        return [i for i in self.items if not i.problem]
+
+    @property
+    def bad(self) -> list[Item]:
+        return [i for i in self.items if i.problem]
+
+    @property
+    def errors(self) -> int:
+        return sum(i.errors for i in self.items)
+
+    @property
+    def warnings(self) -> int:
+        return sum(i.warnings for i in self.items)
+
+    @property
+    def required(self) -> int:
+        return sum(u.required_or_found for u in self.units)
+
+    @property
+    def evaluated(self) -> int:
+        return sum(u.evaluated for u in self.units)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return _ratio(self.evaluated, self.required)
+
+    def grades(self) -> dict[str, Counter[str]]:
+        """Kind -> grade -> count, over the workbooks that were read."""
+        result: dict[str, Counter[str]] = defaultdict(Counter)
+        for item in self.read:
+            if item.grade:
+                result[item.kind][item.grade] += 1
+        return dict(result)
+
+
+# ------------------------------------------------------------------------------------------------ finding the files
+
+
+def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
+    """Workbooks (and other spreadsheet files, to be listed as unreadable) under `root`, in a stable order.
+    Skips Office lock files (~$...), hidden files and folders, xl-perf temp files and the `exclude` paths."""
+    excluded = {p.resolve() for p in exclude}
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(("~$", ".")):
+                continue
+            path = Path(folder) / name
+            if path.suffix.lower() in WORKBOOK_SUFFIXES + OTHER_SPREADSHEETS and path.resolve() not in excluded:
+                found.append(path)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ one file
+
+
+def _summary_cell(doc: document.Document, cell_id: str) -> Decimal | None:
+    cell = doc.pack.cells.get(cell_id)
+    if cell is None:
+        return None
+    for row in doc.tables.get(cell.table, []):
+        if row.row_id == cell.row:
+            value = row.values.get(cell.column)
+            return value if isinstance(value, Decimal) else None
+    return None
+
+
+def _trimmed_places(book: Any, doc: document.Document) -> Any:
+    """The defined names and the cells of the table and indicator-row regions: what `read.locator` consults."""
+    from xl_perf.io.workbook import SnapshotWorkbook
+    from xl_perf.template.read import ROWS_NAME, table_name
+
+    names = book.names()
+    regions = [names[n] for n in [ROWS_NAME, *(table_name(t.id) for t in doc.pack.tables)] if n in names]
+    sheets: dict[str, dict[tuple[int, int], object]] = {}
+    for region in regions:
+        (r1, c1), (r2, c2) = region.first, region.last
+        cells = sheets.setdefault(region.sheet, {})
+        for (row, col), value in book.sheets.get(region.sheet, {}).items():
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                cells[(row, col)] = value
+    return SnapshotWorkbook(sheets, names, {}, book.source)  # type: ignore[arg-type]
+
+
+def check_file(path: Path, shown: str, *, isolated: bool) -> Item:
+    """Read, score and check one file. `isolated`: read it in a child process of its own (after a crash)."""
+    from xl_perf.io.workbook import open_untrusted, read_checked
+    from xl_perf.template import read
+    from xl_perf.validate.run import check_loaded
+
+    item = Item(path, shown)
+    try:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            from xl_perf.io import guard
+
+            guard.inspect(path)  # explains what the file really is (.xls, .et, renamed, ...)
+            raise XlPerfError("不是 .xlsx/.xlsm 工作簿", Location(file=str(path)))
+        book = open_untrusted(path) if isolated else read_checked(path)
+        doc = read.read_document(book, lenient=True)
+    except XlPerfError as exc:
+        item.problem = exc.message
+        return item
+    except MemoryError:
+        item.problem = "读取时内存不足，文件可能过大或被恶意构造"
+        return item
+    checked = check_loaded(path, doc, read.locator(book, doc))
+    evaluation = checked.evaluation
+    summary = doc.pack.summary
+    item.framework = doc.pack.id
+    item.kind = doc.pack.kind
+    item.unit = doc.unit
+    item.year = doc.year
+    project = doc.fields.get("project_name")
+    item.project = project if isinstance(project, str) else ""
+    item.amount = _summary_cell(doc, summary.amount) if summary.amount else None
+    rate = evaluation.rates.get(summary.execution) if summary.execution else None
+    item.execution = rate.value if rate is not None else None
+    item.score = evaluation.total
+    item.stated = evaluation.stated_total
+    item.grade = evaluation.grade
+    item.self_evaluated = evaluation.stated_total is not None or bool(doc.stated_scores) or doc.rows_have_scores
+    item.findings = checked.findings
+    item.doc = doc
+    item.places = _trimmed_places(book, doc)
+    return item
+
+
+def _ship(item: Item) -> Item:
+    """The item as it crosses to the main process: the document without its rule pack (restored by id there)."""
+    if item.doc is None:
+        return item
+    doc = copy.copy(item.doc)
+    doc.pack = None  # type: ignore[assignment]
+    return dataclasses.replace(item, doc=doc)
+
+
+def _land(item: Item) -> Item:
+    if item.doc is not None and item.doc.pack is None:
+        item.doc.pack = loader.load(item.framework)
+    return item
+
+
+def _check_chunk(paths: list[tuple[Path, str]], isolated: bool) -> list[Item]:
+    return [_ship(check_file(path, shown, isolated=isolated)) for path, shown in paths]
+
+
+def _init_worker(memory_bytes: int) -> None:
+    from xl_perf.io import guard
+
+    guard.apply_child_limits(memory_bytes)
+
+
+# ------------------------------------------------------------------------------------------------ the run
+
+
+def _context() -> Any:
+    # Linux: fork. Workers start in milliseconds with xl-perf already imported, and there is no main module to
+    # re-import. The executor forks all its workers before it starts its own thread, and the caller runs no thread
+    # of its own (the progress bar is refreshed by hand), so no lock can be held across the fork.
+    # Elsewhere fork is unsafe (macOS) or missing (Windows): spawn.
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _chunks(items: list[tuple[Path, str]], workers: int) -> list[list[tuple[Path, str]]]:
+    # Several files per task keep the inter-process traffic low; enough tasks keep every worker busy to the end.
+    size = max(1, min(16, len(items) // (workers * 8)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _run_pool(
+    jobs: list[tuple[Path, str]], workers: int, isolated: bool, progress: Progress
+) -> tuple[list[Item], list[tuple[Path, str]]]:
+    """Items of the files done, and the files whose results were lost when a worker died."""
+    from xl_perf.io.guard import Limits
+
+    done: list[Item] = []
+    lost: list[tuple[Path, str]] = []
+    if not jobs:
+        return done, lost
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(Limits().memory_bytes,)
+    ) as pool:
+        pending: dict[Future[list[Item]], list[tuple[Path, str]]] = {
+            pool.submit(_check_chunk, chunk, isolated): chunk for chunk in _chunks(jobs, workers)
+        }
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                chunk = pending.pop(future)
+                try:
+                    items = future.result()
+                except BrokenProcessPool:
+                    lost += chunk
+                    continue
+                done += [_land(i) for i in items]
+                progress(len(chunk))
+    return done, lost
+
+
+def run(
+    root: Path, *, workers: int = 2, exclude: Iterable[Path] = (), progress: Progress = lambda n: None
+) -> BatchResult:
+    """Check every workbook under `root`; never stops at a bad file."""
+    root = Path(root)
+    paths = discover(root, exclude)
+    jobs = [(p, p.relative_to(root).as_posix()) for p in paths]
+    items, lost = _run_pool(jobs, workers, False, progress)
+    if lost:
+        retried, still_lost = _run_pool(lost, workers, True, progress)
+        items += retried
+        for path, shown in still_lost:
+            from xl_perf.io.guard import MSG_CHILD_CRASH
+
+            items.append(Item(path, shown, problem=MSG_CHILD_CRASH))
+            progress(1)
+    items.sort(key=lambda i: i.shown)
+    _check_units(items)
+    return BatchResult(root, items, summarise_units(items))
+
+
+def _check_units(items: list[Item]) -> None:
+    """Findings between the files of one unit (same project lists, amounts, year)."""
+    from xl_perf.template.read import locator
+    from xl_perf.validate.run import Checked, check_together
+
+    by_unit: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        if item.doc is not None and item.unit:
+            by_unit[item.unit].append(item)
+    for group in by_unit.values():
+        if len(group) < 2:
+            continue
+        checked = []
+        for item in group:
+            assert item.doc is not None
+            checked.append(Checked(item.path, item.doc, None, locator(item.places, item.doc), []))  # type: ignore[arg-type]
+        check_together(checked)
+        for item, result in zip(group, checked, strict=True):
+            item.findings += result.findings
+
+
+def summarise_units(items: list[Item]) -> list[UnitSummary]:
+    by_unit: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        if not item.problem:
+            by_unit[item.unit or "（未填单位）"].append(item)
+    units = []
+    for unit, group in sorted(by_unit.items()):
+        required: int | None = None
+        listed: list[str] = []
+        for item in group:
+            if item.kind != "zhengti" or item.doc is None:
+                continue
+            count, names = _required_projects(item.doc)
+            if count is not None:
+                required = (required or 0) + count
+            listed += names
+        projects = {i.project for i in group if i.kind == "xiangmu"}
+        evaluated = sum(1 for i in group if i.kind == "xiangmu" and i.self_evaluated)
+        missing = [name for name in listed if name not in projects]
+        units.append(UnitSummary(unit, group, required, evaluated, missing))
+    return units
+
+
+def _required_projects(doc: document.Document) -> tuple[int | None, list[str]]:
+    """How many projects the unit must self-evaluate, and their names where listed, as its 整体 workbook says."""
+    spec: model.CoverageSpec | None = doc.pack.summary.required
+    if spec is None:
+        return None, []
+    if spec.field:
+        value = doc.fields.get(spec.field)
+        return (int(value) if isinstance(value, Decimal) else None), []
+    from xl_perf.validate.checks import project_name_of
+
+    names = [
+        name
+        for row in doc.tables.get(spec.table, [])
+        if row.row_id in spec.rows and (name := project_name_of(row.label))
+    ]
+    return len(names), names
+
+
+# ------------------------------------------------------------------------------------------------ the summary
+
+
+def percent_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{(value * 100).quantize(Decimal('0.01'))}%"
+
+
+def _status(item: Item) -> str:
+    if item.problem:
+        return "无法读取"
+    if item.errors:
+        return "有错误"
+    return "有警告" if item.warnings else "通过"
+
+
+def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[Any]]:
+    """The sheets and the chart of the summary workbook at `target` (links are relative to its folder)."""
+    from xl_perf.engine.findings import SEVERITY_LABELS
+    from xl_perf.io.summary_writer import Column, ColumnChart, Link, Table
+
+    def link(item: Item) -> Link:
+        return Link(Path(os.path.relpath(item.path.resolve(), target.resolve().parent)).as_posix(), item.shown)
+
+    read_count, bad_count = len(result.read), len(result.bad)
+    coverage = result.coverage
+    overview = (
+        f"共 {len(result.items)} 个文件：已读取 {read_count} 个，无法读取 {bad_count} 个；"
+        f"错误 {result.errors} 条，警告 {result.warnings} 条。"
+    )
+    coverage_line = (
+        f"自评覆盖面 {percent_text(coverage)}（已自评项目 {result.evaluated} 个 / 应自评项目 {result.required} 个）"
+        if coverage is not None
+        else "自评覆盖面：未找到项目支出自评表，也没有整体自评表列明应自评的项目"
+    )
+    rows = []
+    for n, item in enumerate(result.items, 1):
+        rows.append(
+            [
+                n,
+                link(item),
+                item.unit,
+                KIND_NAMES.get(item.kind, ""),
+                item.project,
+                item.amount,
+                item.execution,
+                item.stated,
+                item.score,
+                item.grade,
+                item.errors,
+                item.warnings,
+                _status(item),
+            ]
+        )
+    workbooks = Table(
+        "汇总",
+        "绩效自评工作簿汇总",
+        [
+            Column("序号", "int", 6),
+            Column("文件", "link", 36),
+            Column("单位", "text", 24),
+            Column("表别", "text", 9),
+            Column("项目名称", "text", 30),
+            Column("金额（万元）", "money", 14),
+            Column("预算执行率", "percent", 11),
+            Column("填报得分", "score", 9),
+            Column("复核得分", "score", 9),
+            Column("等级", "text", 6),
+            Column("错误", "int", 6),
+            Column("警告", "int", 6),
+            Column("状态", "text", 9),
+        ],
+        rows,
+        notes=[overview, coverage_line],
+        totals=[
+            None,
+            f"合计 {len(result.items)} 个文件（金额为项目支出合计）",
+            None,
+            None,
+            None,
+            sum((i.amount for i in result.read if i.amount is not None and i.kind == "xiangmu"), Decimal(0)),
+            None,
+            None,
+            None,
+            None,
+            result.errors,
+            result.warnings,
+            None,
+        ],
+    )
+    unit_rows = []
+    for unit in result.units:
+        projects = [i for i in unit.items if i.kind == "xiangmu"]
+        scores = [i.score for i in projects if i.score is not None]
+        average = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01")) if scores else None
+        unit_rows.append(
+            [
+                unit.unit,
+                len(unit.items),
+                len(projects),
+                sum((i.amount for i in projects if i.amount is not None), Decimal(0)),
+                average,
+                sum(i.errors for i in unit.items),
+                sum(i.warnings for i in unit.items),
+                unit.required_or_found,
+                unit.evaluated,
+                unit.coverage,
+                "、".join(unit.missing),
+            ]
+        )
+    units = Table(
+        "单位汇总",
+        "各单位汇总与自评覆盖面",
+        [
+            Column("单位", "text", 26),
+            Column("工作簿数", "int", 9),
+            Column("项目自评表数", "int", 11),
+            Column("项目金额合计（万元）", "money", 16),
+            Column("项目平均得分", "score", 11),
+            Column("错误", "int", 6),
+            Column("警告", "int", 6),
+            Column("应自评项目数", "int", 11),
+            Column("已自评项目数", "int", 11),
+            Column("自评覆盖面", "percent", 11),
+            Column("未提交自评表的项目", "text", 40),
+        ],
+        unit_rows,
+        notes=["应自评项目数：整体自评表所列项目数与实际提交的项目自评表数中的较大者；已自评：项目自评表中填有得分。"],
+        totals=[
+            "合计",
+            sum(len(u.items) for u in result.units),
+            sum(1 for i in result.read if i.kind == "xiangmu"),
+            sum((i.amount for i in result.read if i.kind == "xiangmu" and i.amount is not None), Decimal(0)),
+            None,
+            sum(r[5] for r in unit_rows),
+            sum(r[6] for r in unit_rows),
+            result.required,
+            result.evaluated,
+            coverage,
+            None,
+        ],
+    )
+    grades = result.grades()
+    kinds = [k for k in ("xiangmu", "zhengti") if k in grades]
+    bands = _grade_names(result)
+    grade_rows: list[list[Any]] = [
+        [band, *(grades[k][band] for k in kinds), sum(grades[k][band] for k in kinds)] for band in bands
+    ]
+    distribution = Table(
+        "等级分布",
+        "自评等级分布（按复核得分）",
+        [Column("等级", "text", 8), *(Column(KIND_NAMES[k], "int", 10) for k in kinds), Column("合计", "int", 8)],
+        grade_rows,
+        notes=[overview, coverage_line],
+        totals=["合计", *(sum(grades[k].values()) for k in kinds), sum(sum(grades[k].values()) for k in kinds)],
+        filter=False,
+    )
+    finding_rows = []
+    for item in result.items:
+        for finding in sorted(item.findings, key=lambda f: ("error", "warning", "info").index(f.severity)):
+            finding_rows.append(
+                [
+                    len(finding_rows) + 1,
+                    link(item),
+                    item.unit,
+                    item.project,
+                    SEVERITY_LABELS[finding.severity],
+                    finding.code,
+                    finding.location.sheet or "",
+                    finding.location.cell or "",
+                    finding.message,
+                ]
+            )
+    findings = Table(
+        "问题清单",
+        "全部校验发现",
+        [
+            Column("序号", "int", 6),
+            Column("文件", "link", 32),
+            Column("单位", "text", 22),
+            Column("项目名称", "text", 24),
+            Column("严重程度", "text", 8),
+            Column("代码", "text", 18),
+            Column("工作表", "text", 14),
+            Column("单元格", "text", 8),
+            Column("说明", "text", 70),
+        ],
+        finding_rows,
+    )
+    bad = Table(
+        "无法读取",
+        "无法读取的文件",
+        [Column("序号", "int", 6), Column("文件", "link", 40), Column("原因", "text", 90)],
+        [[n, link(i), i.problem] for n, i in enumerate(result.bad, 1)],
+    )
+    chart = ColumnChart("等级分布", "自评等级分布", list(range(1, len(kinds) + 1)), "等级", "工作簿数")
+    return [workbooks, units, distribution, findings, bad], [chart] if kinds else []
+
+
+def _grade_names(result: BatchResult) -> list[str]:
+    names: list[str] = []
+    for item in result.read:
+        if item.doc is not None:
+            for band in item.doc.pack.grades:
+                if band.name not in names:
+                    names.append(band.name)
+    return names
+
+
+def write_summary(result: BatchResult, target: Path) -> Path:
+    """The summary workbook, written to a temp file, read back cell by cell, then moved into place. Never over any
+    of the batch's own files."""
+    from xl_perf.errors import BadInputError
+    from xl_perf.io import safe_write, summary_writer
+    from xl_perf.io.workbook import FileWorkbook
+
+    tables, charts = summary_tables(result, target)
+
+    def verify(path: Path) -> None:
+        with FileWorkbook(path) as book:
+            if book.sheet_names() != [t.sheet for t in tables]:
+                raise BadInputError("汇总工作簿回读的工作表不一致，已放弃写入", Location(file=str(target)))
+            for table in tables:
+                for row, col, value in summary_writer.expected_cells(table):
+                    if not summary_writer.same(book.value(table.sheet, row, col), value):
+                        raise BadInputError(
+                            f"汇总工作簿回读不一致（{table.sheet} 第{row + 1}行第{col + 1}列），已放弃写入",
+                            Location(file=str(target)),
+                        )
+
+    with safe_write.atomic_output(target, verify=verify, protect=[i.path for i in result.items]) as temp:
+        summary_writer.write(temp, tables, charts)
+    return target
+
+
+def as_json(result: BatchResult) -> dict[str, object]:
+    def number(value: Decimal | None) -> float | None:
+        return None if value is None else float(value)
+
+    return {
+        "root": str(result.root),
+        "files": len(result.items),
+        "read": len(result.read),
+        "unreadable": len(result.bad),
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "coverage": {"evaluated": result.evaluated, "required": result.required, "rate": number(result.coverage)},
+        "grades": {kind: dict(counts) for kind, counts in result.grades().items()},
+        "units": [
+            {
+                "unit": u.unit,
+                "workbooks": len(u.items),
+                "required": u.required_or_found,
+                "evaluated": u.evaluated,
+                "coverage": number(u.coverage),
+                "missing": u.missing,
+            }
+            for u in result.units
+        ],
+        "items": [
+            {
+                "file": i.shown,
+                "problem": i.problem or None,
+                "framework": i.framework or None,
+                "unit": i.unit or None,
+                "year": i.year,
+                "project": i.project or None,
+                "amount": number(i.amount),
+                "execution": number(i.execution),
+                "stated": number(i.stated),
+                "score": number(i.score),
+                "grade": i.grade or None,
+                "errors": i.errors,
+                "warnings": i.warnings,
+                "findings": [f.as_dict() for f in i.findings],
+            }
+            for i in result.items
+        ],
+    }
