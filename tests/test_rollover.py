@@ -482,3 +482,36 @@ def test_an_unusable_cell_is_reported_at_its_cell_and_not_carried(monkeypatch: p
     where = read.locator(book, doc)(Ref("field", "unit_nature"))
     assert line.startswith("未带入：单位性质（上年“单位性质”的值无法使用：应为以下之一")
     assert f"{ZHENGTI.name} {where.sheet}!{where.cell}" in line
+
+
+def test_a_project_under_a_blank_total_row_is_not_carried_alone(tmp_path: Path) -> None:
+    data = _with_balances(sample_data("gangmen-2022-zhengti.json"))
+    projects = next(r for r in data["tables"]["财政资金情况"] if r["项目"] == "2. 项目支出")
+    del projects["结转结余资金"]  # its projects have balances, the row above them does not
+    source = tmp_path / "上年.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    doc, items = rollover.roll_forward(source, 2023)
+    assert not any(r.row_id == "own_project" for r in doc.tables["funds"])
+    line = next(i.describe() for i in items if i.what == "财政资金情况·项目2：港门镇污水管网工程")
+    assert "上年“2. 项目支出”行的“结转结余资金”为空，项目行无法单独带入" in line
+    generate.write_workbook(doc, tmp_path / "新.xlsx")  # what remains is a writable document
+    assert _load(tmp_path / "新.xlsx").tables["funds"] == doc.tables["funds"]
+
+
+def test_projects_without_any_total_row_are_carried(tmp_path: Path) -> None:
+    data = {
+        "framework": "gd-county-zhengti",
+        "unit": "某镇人民政府",
+        "year": 2024,
+        "level": "镇",
+        "tables": {"财政资金情况": [{"项目": "项目1：甲工程", "结转结余资金": 12.5}, {"项目": "项目2：乙工程"}]},
+    }
+    source = tmp_path / "上年.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    doc, _ = rollover.roll_forward(source, 2025)
+    assert_rolled(document.from_dict(data), doc)
+    generate.write_workbook(doc, tmp_path / "新.xlsx")
+    rows = _load(tmp_path / "新.xlsx").tables["funds"]
+    assert [(r.row_id, r.label, r.values) for r in rows] == [
+        ("own_project", "项目1：甲工程", {"issued_carryover": Decimal("12.5")})
+    ]

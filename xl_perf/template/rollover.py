@@ -224,14 +224,13 @@ class _Roller:
         rows: list[document.TableRow] = []
         blank_fixed: list[str] = []
         numbers: dict[str, int] = {}
-        anchor: document.TableRow | None = None
+        order = document.level_rows(self.new, table)
         for index, old_row in enumerate(self.old.tables.get(table.id, [])):
             spec = specs[old_row.row_id]
             values = {c.id: old_row.values[c.carry_from] for c in columns if c.carry_from in old_row.values}
             if not spec.repeat:
                 label = self.new.text(spec.label)
-                anchor = document.TableRow(spec.id, label, values, len(rows))
-                rows.append(anchor)
+                rows.append(document.TableRow(spec.id, label, values, len(rows)))
                 if not values:
                     blank_fixed.append(label)
                 for column in columns:
@@ -255,12 +254,12 @@ class _Roller:
                     f"上年{source_label}{state}，不作为续建项目带入；如仍在实施，请在新表中自行增加",
                 )
                 continue
-            if anchor is None or not anchor.values:
-                above = "表首" if anchor is None else f"“{anchor.label}”行"
+            if not self.belongs(table, rows, spec):
+                above = self.new.text(order[order.index(spec) - 1].label)
                 self.skipped(
                     f"{name}·{old_row.label}",
                     where,
-                    f"上年{above}的{source_label}为空，项目行无法单独带入；请先补全上年该行或在新表中自行填写",
+                    f"上年“{above}”行的{source_label}为空，项目行无法单独带入；请先补全上年该行或在新表中自行填写",
                 )
                 continue
             numbers[spec.id] = numbers.get(spec.id, 0) + 1
@@ -284,6 +283,13 @@ class _Roller:
             )
         if any(r.values for r in rows):
             self.new.tables[table.id] = rows
+
+    def belongs(self, table: model.TableSpec, rows: list[document.TableRow], spec: model.RowSpec) -> bool:
+        """Whether a repeating row added after `rows` is read back into its own group. Blank fixed rows are not
+        written, so the group is decided by the last fixed row that holds a value (see `document.match_row`)."""
+        specs = {r.id: r for r in table.rows}
+        above = next((specs[r.row_id] for r in reversed(rows) if not specs[r.row_id].repeat and r.values), None)
+        return document.repeat_after(document.level_rows(self.new, table), above) == spec
 
     def renumber(self, template: str, number: int, old_label: str) -> str:
         """ "项目{n}" -> "项目1：名称": the new year's numbering, with the name the unit gave the row last year."""
