@@ -177,9 +177,14 @@ class _Evaluator:
         self.fields = fields_of(doc.pack)
         # Labels depend only on the pack, year and level; every evaluation of such a document shares them.
         self.labels: dict[str, str] = memoized(doc.pack, ("labels", doc.year, doc.level), dict)
+        self.indicator_texts: dict[str, tuple[model.Indicator, str, tuple[str, ...]]] = memoized(
+            doc.pack, ("indicator_texts", doc.year, doc.level), dict
+        )
         self.findings: list[Finding] = []
         self.values: dict[str, Decimal | bool | str] = {}
         self.rates: dict[str, RateResult] = {}
+        self._row_levels: dict[int, list[str]] = {}
+        self._rows_have_scores: bool | None = None
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -669,10 +674,11 @@ class _Evaluator:
         if value is None and isinstance(rule, model.TiersRule | model.LinearRule):
             rate = self.rates.get(rule.value.source.strip())
             value = rate.value if rate else None
+        name, path = self.printed(indicator)
         return IndicatorResult(
             id=indicator.id,
-            name=self.doc.text(indicator.name),
-            path=tuple(self.doc.text(p) for p in indicator.path),
+            name=name,
+            path=path,
             weight=weight,
             declared_weight=self.doc.weights.get(indicator.id, indicator.weight),
             kind=rule.kind,
@@ -686,6 +692,14 @@ class _Evaluator:
             rule=outcome.explanation,
             parts=outcome.parts,
         )
+
+    def printed(self, indicator: model.Indicator) -> tuple[str, tuple[str, ...]]:
+        """The indicator's name and path as printed for the document's year and level."""
+        texts = self.indicator_texts.get(indicator.id)
+        if texts is None or texts[0] is not indicator:
+            texts = (indicator, self.doc.text(indicator.name), tuple(self.doc.text(p) for p in indicator.path))
+            self.indicator_texts[indicator.id] = texts
+        return texts[1], texts[2]
 
     # --- indicator rows (target vs actual) ---------------------------------------------------------------------
 
@@ -711,7 +725,7 @@ class _Evaluator:
     ) -> tuple[Outcome, list[IndicatorResult]]:
         name = self.doc.text(indicator.name)
         wanted = {_level_name(m) for m in rule.match}
-        rows = [r for r in self.doc.rows if _level_name(r.levels[rule.level - 1]) in wanted]
+        rows = [r for r, level in zip(self.doc.rows, self.row_levels(rule.level - 1), strict=True) if level in wanted]
         if not rows:
             return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分"), []
         results: list[IndicatorResult] = []
@@ -740,7 +754,7 @@ class _Evaluator:
                 row.stated_score,
                 row_name,
                 ref,
-                manual_is_normal=row.stated_score is None and not self.doc.rows_have_scores,
+                manual_is_normal=row.stated_score is None and not self.rows_have_scores(),
                 weight=row_weight,
             )
             low += outcome.low
@@ -774,6 +788,19 @@ class _Evaluator:
         low, high, total = min(low, weight), min(high, weight), min(total, weight)
         outcome = Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
         return outcome, results
+
+    def row_levels(self, level: int) -> list[str]:
+        """Every indicator row's name at `level`, compared loosely; each row group of the pack looks them all up."""
+        names = self._row_levels.get(level)
+        if names is None:
+            names = self._row_levels[level] = [_level_name(r.levels[level]) for r in self.doc.rows]
+        return names
+
+    def rows_have_scores(self) -> bool:
+        # Asked for every row: the rows do not change while they are scored, so look once.
+        if self._rows_have_scores is None:
+            self._rows_have_scores = self.doc.rows_have_scores
+        return self._rows_have_scores
 
     def check_row_reason(
         self, row: IndicatorRow, name: str, scored: targets.RowScore, ref: Ref, deviation_ratio: object
@@ -945,10 +972,9 @@ class _Evaluator:
         """Adjustable weights set by the unit must still sum to their fixed parent."""
         if not self.doc.weights:
             return
-        for group in self.pack.groups:
+        for group, children in zip(self.pack.groups, _group_children(self.pack), strict=True):
             if group.weight is None:
                 continue
-            children = [i for i in self.pack.indicators if i.path[: len(group.path)] == group.path]
             if not any(i.adjustable for i in children):
                 continue
             total = sum((self.doc.weights.get(i.id, i.weight) for i in children), ZERO)
@@ -961,6 +987,15 @@ class _Evaluator:
                     Ref("document", "weights"),
                     "调整分值",
                 )
+
+
+def _group_children(pack: model.RulePack) -> list[list[model.Indicator]]:
+    """The indicators under each group of the pack, in the order of `pack.groups`. Shared: read-only."""
+    return memoized(
+        pack,
+        "group_children",
+        lambda: [[i for i in pack.indicators if i.path[: len(g.path)] == g.path] for g in pack.groups],
+    )
 
 
 def iter_results(evaluation: Evaluation) -> Iterator[IndicatorResult]:

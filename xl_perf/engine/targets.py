@@ -352,10 +352,17 @@ def _parse_text(text: str, role: str) -> Quantity | ParseProblem:
 
 
 def _split_prefix(text: str) -> tuple[Comparator | None, str]:
-    for word, comparator in _PREFIX_COMPARATORS:
-        if text.startswith(word):
-            return comparator, text[len(word) :]
-    return None, text
+    match = _PREFIX.match(text)
+    if match is None:
+        return None, text
+    word = match.group()
+    return _PREFIX_WORDS[word], text[len(word) :]
+
+
+# One pass instead of a startswith per word: an alternation tries its branches in order, so the first word of
+# _PREFIX_COMPARATORS that starts the text wins, as in a loop over them.
+_PREFIX = re.compile("|".join(re.escape(word) for word, _ in _PREFIX_COMPARATORS))
+_PREFIX_WORDS: dict[str, Comparator] = dict(reversed(_PREFIX_COMPARATORS))  # reversed: a repeated word keeps its first
 
 
 def _is_vague_quantity(text: str) -> bool:
