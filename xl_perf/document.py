@@ -296,6 +296,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
         problems.add("fields", "应为对象：分区名 → {字段名: 值}")
         return
     by_section = _sections_by_label(doc)
+    options = memoized(doc.pack, ("options", doc.year, doc.level), dict)
     for section_label, values in raw.items():
         key = f"fields.{section_label}"
         if section_label not in by_section:
@@ -310,21 +311,27 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 problems.add(f"{key}.{label}", "不是该分区的字段" + _suggest(label, list(specs)))
                 continue
             spec = specs[label]
-            ref = Ref("field", spec.id)
+            choices = options.get(spec.id)
+            if choices is None:
+                choices = options[spec.id] = tuple(doc.text(o) for o in spec.options)
             try:
-                parsed = parse_value(spec.type, value, tuple(doc.text(o) for o in spec.options))
+                parsed = parse_value(spec.type, value, choices)
             except ValueError as exc:
-                problems.add(f"{key}.{label}", str(exc), ref)
+                problems.add(f"{key}.{label}", str(exc), Ref("field", spec.id))
                 continue
             if parsed is not None:
                 if isinstance(parsed, Decimal) and spec.type == "amount" and parsed < 0:
-                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}", ref)
+                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}", Ref("field", spec.id))
                     continue
                 if isinstance(parsed, Decimal) and (
                     (spec.minimum is not None and parsed < spec.minimum)
                     or (spec.maximum is not None and parsed > spec.maximum)
                 ):
-                    problems.add(f"{key}.{label}", f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {value!r}", ref)
+                    problems.add(
+                        f"{key}.{label}",
+                        f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {value!r}",
+                        Ref("field", spec.id),
+                    )
                     continue
                 doc.fields[spec.id] = parsed
 

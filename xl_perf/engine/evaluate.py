@@ -723,7 +723,7 @@ class _Evaluator:
     def score_rows(
         self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal
     ) -> tuple[Outcome, list[IndicatorResult]]:
-        name = self.doc.text(indicator.name)
+        name = self.printed(indicator)[0]
         wanted = {_level_name(m) for m in rule.match}
         rows = [r for r, level in zip(self.doc.rows, self.row_levels(rule.level - 1), strict=True) if level in wanted]
         if not rows:
@@ -858,7 +858,7 @@ class _Evaluator:
         for indicator in self.pack.indicators:
             ref = Ref("indicator", indicator.id)
             stated = doc.stated_scores.get(indicator.id)
-            name = doc.text(indicator.name)
+            name = self.printed(indicator)[0]
             weight = weights[indicator.id]
             if isinstance(indicator.rule, model.BonusPenaltyRule):
                 outcome, bonus = self.apply_bonus(indicator.rule)

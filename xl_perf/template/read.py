@@ -53,6 +53,8 @@ def read_meta(book: WorkbookData) -> dict[str, str]:
 def _json_cell(value: CellValue, spec_type: str) -> object:
     if value is None:
         return None
+    if type(value) is str:  # most cells: skip the date and number tests below
+        return value.strip() or None
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
