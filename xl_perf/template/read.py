@@ -91,6 +91,7 @@ class _TablePlan:
     label: str
     fixed_labels: frozenset[str]  # labels of the fixed rows, without spaces
     columns: tuple[tuple[str, str], ...]  # (header path, type) of each column after the label column
+    distinct: bool  # no two columns print the same header path
 
 
 @dataclass(frozen=True)
@@ -125,16 +126,19 @@ def _build_plan(base: document.Document) -> _Plan:
         for section in pack.sections
         for spec in section.fields
     )
-    tables = tuple(
-        _TablePlan(
-            table,
-            table_name(table.id),
-            base.text(table.label),
-            frozenset(base.text(r.label).replace(" ", "") for r in table.rows if not r.repeat),
-            tuple(("/".join(base.text(p) for p in column.path), column.type) for column in table.columns),
+    tables = []
+    for table in pack.tables:
+        columns = tuple(("/".join(base.text(p) for p in column.path), column.type) for column in table.columns)
+        tables.append(
+            _TablePlan(
+                table,
+                table_name(table.id),
+                base.text(table.label),
+                frozenset(base.text(r.label).replace(" ", "") for r in table.rows if not r.repeat),
+                columns,
+                len({key for key, _ in columns}) == len(columns),
+            )
         )
-        for table in pack.tables
-    )
     keys_by_id = document.score_keys(base)
     indicators = tuple(
         _IndicatorPlan(
@@ -145,7 +149,7 @@ def _build_plan(base: document.Document) -> _Plan:
         for indicator in pack.indicators
     )
     expected = tuple([field_name(f) for f in fields_of(pack)] + [table_name(t.id) for t in pack.tables])
-    return _Plan(expected, fields, tables, indicators, keys_by_id)
+    return _Plan(expected, fields, tuple(tables), indicators, keys_by_id)
 
 
 def read_dict(book: WorkbookData) -> dict[str, object]:
@@ -210,8 +214,16 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         group_count = 0
         for _, cells in iter_region(book, target):
             label = _json_cell(cells[0], "text")
-            values = {key: _json_cell(cells[1 + index], kind) for index, (key, kind) in enumerate(columns)}
-            values = {k: v for k, v in values.items() if v is not None}
+            if table_plan.distinct:
+                # Most cells of a table are blank: skip them without building the full row first.
+                values = {}
+                for index, (key, kind) in enumerate(columns):
+                    cell = cells[1 + index]
+                    if cell is not None and (value := _json_cell(cell, kind)) is not None:
+                        values[key] = value
+            else:  # two columns print the same header: the later cell decides, blank or not
+                values = {key: _json_cell(cells[1 + index], kind) for index, (key, kind) in enumerate(columns)}
+                values = {k: v for k, v in values.items() if v is not None}
             is_fixed = isinstance(label, str) and label.replace(" ", "") in fixed_labels
             if is_fixed:
                 group_count = 0
