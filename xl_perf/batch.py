@@ -597,6 +597,17 @@ def _grade_names(result: BatchResult) -> list[str]:
     return names
 
 
+def check_output(target: Path) -> None:
+    """Refuse a summary target that exists and is not an earlier summary (it may be someone's workbook)."""
+    from xl_perf.io import summary_writer
+
+    if target.exists() and not summary_writer.is_summary(target):
+        raise XlPerfError(
+            "汇总工作簿的位置已有一个不是 xl-perf 批量汇总的文件，为免覆盖他人数据已停止；请换一个文件名",
+            Location(file=str(target)),
+        )
+
+
 def write_summary(result: BatchResult, target: Path) -> Path:
     """The summary workbook, written to a temp file, read back cell by cell, then moved into place. Never over any
     of the batch's own files."""
@@ -604,6 +615,7 @@ def write_summary(result: BatchResult, target: Path) -> Path:
     from xl_perf.io import safe_write, summary_writer
     from xl_perf.io.workbook import FileWorkbook
 
+    check_output(target)
     tables, charts = summary_tables(result, target)
 
     def verify(path: Path) -> None:

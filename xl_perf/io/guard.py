@@ -684,7 +684,7 @@ class _PartScan:
                     self._too_large(f"声明的数据范围 {ref[:40]}")
         if (
             _UNUSUAL_CELL_OR_ROW_RE.search(block)
-            or ((b":c" in block or b":row" in block) and _PREFIXED_CELL_OR_ROW_RE.search(block))
+            or _PREFIXED_CELL_OR_ROW_RE.search(block)
             or _TRICKY_REF_RE.search(block)
         ):
             self.owner.formulas_exact = False

@@ -26,6 +26,7 @@ KIND_FORMATS: dict[str, dict[str, Any]] = {
     "link": {"align": "left", "font_color": "#0563C1", "underline": 1},
 }
 MAX_LINK_CHARS = 2000  # Excel refuses longer hyperlinks; such files are named as plain text
+MARK = "xl-perf-batch-summary"  # a custom document property: this file may be replaced by the next summary
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,20 @@ class ColumnChart:
     value_columns: list[int]
     x_title: str = ""
     y_title: str = ""
+
+
+def is_summary(path: Path) -> bool:
+    """Whether an existing file is a summary written by this module (judged by its small custom-properties part)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            info = package.getinfo("docProps/custom.xml")
+            if info.file_size > 64 * 1024:
+                return False
+            return MARK.encode() in package.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
 
 
 def header_row(table: Table) -> int:
@@ -110,6 +125,7 @@ def write(path: Path, tables: Sequence[Table], charts: Sequence[ColumnChart] = (
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     try:
+        workbook.set_custom_property("generator", MARK)
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
         formats = {kind: workbook.add_format({**base, **spec}) for kind, spec in KIND_FORMATS.items()}
         totals = {kind: workbook.add_format({**base, **spec, "bold": True}) for kind, spec in KIND_FORMATS.items()}

@@ -26,8 +26,14 @@ RULE_KINDS = ("tiers", "linear", "deduction", "checklist", "choice", "manual", "
 
 def available() -> list[str]:
     """Ids of the bundled packs."""
+    return list(_bundled())
+
+
+@cache
+def _bundled() -> tuple[str, ...]:
+    # Listed once per process: the packs ship inside the package and do not change while it runs.
     folder = resources.files("xl_perf.rules") / "packs"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
 
 
 @cache
