@@ -602,7 +602,13 @@ def score_row(
             )
 
     target = _parse(target_text, _ROLE_TARGET)
-    actual = _parse(actual_text, _ROLE_ACTUAL)
+    same_text = type(target_text) is str and type(actual_text) is str and actual_text == target_text
+    if same_text and isinstance(target, Quantity):
+        # A target met exactly is usually written the same twice; a parsed quantity does not depend on the role
+        # (only problem messages do), so the same text need not be parsed again.
+        actual: Quantity | ParseProblem = target
+    else:
+        actual = _parse(actual_text, _ROLE_ACTUAL)
     if isinstance(target, ParseProblem):
         problems.append(target)
     if isinstance(actual, ParseProblem):
