@@ -264,3 +264,38 @@ def test_bad_arguments_exit_2_in_chinese(args: list[str], message: str, tmp_path
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_defect_on_one_file_does_not_end_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    batch_corpus.write_projects(tmp_path, UNIT, ["优", "良", "优"])
+    from xl_perf.engine import evaluate as engine
+
+    original = engine.evaluate
+
+    def failing(doc: object) -> object:
+        if "项目0002" in str(getattr(doc, "fields", {}).get("project_name")):
+            raise RuntimeError("boom")
+        return original(doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("xl_perf.validate.run.evaluate", failing)
+    result = batch.run(tmp_path, workers=1)
+    problems = [i.problem for i in result.items if i.problem]
+    assert len(problems) == 1 and "xl-perf 内部错误（RuntimeError：boom）" in problems[0]
+    assert len(result.read) == 2
+
+
+def test_an_absurd_number_is_a_finding_at_its_cell(tmp_path: Path) -> None:
+    path = batch_corpus.write(batch_corpus.project_data(UNIT, 1, "优"), tmp_path)
+    from xl_perf.io.workbook import read_checked
+
+    book = read_checked(path)
+    target = book.names()["xp_table_funds"]
+    row, col = target.first
+    # The same workbook as read, with 1e30 typed into a money cell of the funds table.
+    book.sheets[target.sheet][(row, col + 1)] = 1e30
+    from xl_perf.template import read
+
+    doc = read.read_document(book, lenient=True)
+    [problem] = doc.value_problems
+    assert "过大或过小" in problem.message and problem.key.startswith("tables.项目资金")
+    assert read.locator(book, doc)(problem.ref).cell is not None

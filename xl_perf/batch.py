@@ -190,7 +190,19 @@ def _trimmed_places(book: Any, doc: document.Document) -> Any:
 
 
 def check_file(path: Path, shown: str, *, isolated: bool) -> Item:
-    """Read, score and check one file. `isolated`: read it in a child process of its own (after a crash)."""
+    """Read, score and check one file. `isolated`: read it in a child process of its own (after a crash).
+    A defect of xl-perf on one file is reported as that file's problem; it does not end the batch."""
+    try:
+        return _check_file(path, shown, isolated=isolated)
+    except Exception as exc:
+        return Item(
+            path,
+            shown,
+            problem=f"xl-perf 内部错误（{type(exc).__name__}：{exc}），未能校验；请把该文件反馈给开发者",
+        )
+
+
+def _check_file(path: Path, shown: str, *, isolated: bool) -> Item:
     from xl_perf.io.workbook import open_untrusted, read_checked
     from xl_perf.template import read
     from xl_perf.validate.run import check_loaded

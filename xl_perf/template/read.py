@@ -62,10 +62,12 @@ def _json_cell(value: CellValue, spec_type: str) -> object:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        if spec_type in model.NUMERIC_TYPES or spec_type == "":
+        try:
             number = to_decimal(value).normalize()
+        except ValueError:  # beyond 1e±20, NaN: the document reports it at its key, as for any unusable value
+            return value
+        if spec_type in model.NUMERIC_TYPES or spec_type == "":
             return int(number) if number == number.to_integral_value() else float(number)
-        number = to_decimal(value).normalize()
         return format(number, "f") if number != number.to_integral_value() else str(int(number))
     text = str(value).strip()
     return text or None
