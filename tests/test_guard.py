@@ -350,6 +350,8 @@ def test_inspect_never_raises_anything_else(tmp_path: Path, data: bytes) -> None
 # the previous cell of its row. inspect must refuse exactly the sheets whose extent this model puts beyond the limits,
 # whatever the attribute layout (the usual one takes a fast path) and wherever the stream is cut into chunks.
 SMALL = Limits(max_rows=50, max_cols=10)
+# Limits under which references of one letter and one digit are short enough for the one-pass screen of whole sheets.
+SCREENED = Limits(max_rows=50, max_cols=30)
 CELL_TAGS = {
     "usual": '<c r="{ref}">',
     "r_not_first": '<c s="0" r="{ref}">',
@@ -359,45 +361,64 @@ CELL_TAGS = {
 }
 ROW_TAGS = {"usual": '<row r="{ref}">', "r_not_first": "<row spans=\"1:2\" r='{ref}'>"}
 CELL = st.tuples(
-    st.one_of(st.none(), st.tuples(st.integers(1, 14), st.integers(1, 60))), st.sampled_from(list(CELL_TAGS))
+    st.one_of(st.none(), st.tuples(st.integers(1, 40), st.integers(1, 60))),
+    st.sampled_from(list(CELL_TAGS)),
+    st.booleans(),  # a formula cell
 )
 ROW = st.tuples(st.one_of(st.none(), st.integers(1, 60)), st.lists(CELL, max_size=12), st.sampled_from(list(ROW_TAGS)))
 
 
-def sheet_body(rows: list[tuple[int | None, list[tuple[tuple[int, int] | None, str]], str]]) -> tuple[bytes, bool]:
-    """The sheetData content for `rows`, and whether the reference model puts it beyond SMALL."""
+Rows = list[tuple[int | None, list[tuple[tuple[int, int] | None, str, bool]], str]]
+
+
+def sheet_body(rows: Rows, limits: Limits) -> tuple[bytes, bool, set[tuple[int, int]]]:
+    """The sheetData content for `rows`, whether the reference model puts it beyond `limits`, and its formula cells
+    (0-based) as the model places them."""
     parts: list[str] = []
     too_large = False
+    formulas: set[tuple[int, int]] = set()
     cur_row = 0
     for row_ref, cells, row_style in rows:
         cur_row = row_ref if row_ref is not None else cur_row + 1
-        too_large |= cur_row > SMALL.max_rows
+        too_large |= cur_row > limits.max_rows
         cur_col = 0
         parts.append("<row>" if row_ref is None else ROW_TAGS[row_style].format(ref=row_ref))
-        for ref, cell_style in cells:
+        for ref, cell_style, formula in cells:
             if ref is None:
                 cur_col += 1
                 cell_row, tag = max(cur_row, 1), "<c>"
             else:
                 cur_col, cell_row = ref
                 tag = CELL_TAGS[cell_style].format(ref=f"{guard._col_letters(cur_col)}{cell_row}")
-            too_large |= cell_row > SMALL.max_rows or cur_col > SMALL.max_cols
-            parts.append(tag + "<v>1</v></c>")
+            too_large |= cell_row > limits.max_rows or cur_col > limits.max_cols
+            parts.append(tag + ("<f>1</f>" if formula else "") + "<v>1</v></c>")
+            if formula:
+                formulas.add((cell_row - 1, cur_col - 1))
         parts.append("</row>")
-    return "".join(parts).encode(), too_large
+    return "".join(parts).encode(), too_large, formulas
 
 
+@pytest.mark.parametrize("limits", [SMALL, SCREENED], ids=["small", "screened"])
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, max_size=15), chunk=st.sampled_from([3, 17, 64, 1 << 20]))
-def test_sheet_extent_matches_reader_model(
-    tmp_path: Path, rows: list[tuple[int | None, list[tuple[tuple[int, int] | None, str]], str]], chunk: int
-) -> None:
-    body, too_large = sheet_body(rows)
+def test_sheet_extent_matches_reader_model(tmp_path: Path, limits: Limits, rows: Rows, chunk: int) -> None:
+    """Small chunks take the streaming scan; 1 MiB takes the whole-part scan, and under SCREENED its one-pass screen.
+    Where the scan vouches for the formula cells it found (all in the usual form), they are the model's."""
+    body, too_large, formulas = sheet_body(rows, limits)
     path = tmp_path / "extent.xlsx"
     path.write_bytes(with_parts(sheet=sheet_xml(body)))
     with mock.patch.object(guard, "_CHUNK", chunk):
         if too_large:
             with pytest.raises(BadInputError, match="范围过大"):
-                inspect(path, SMALL)
-        else:
-            inspect(path, SMALL)
+                inspect(path, limits)
+            return
+        facts = inspect(path, limits)
+    usual = all(
+        row_ref is not None and row_style == "usual" and all(ref and style == "usual" for ref, style, _ in cells)
+        for row_ref, cells, row_style in rows
+    )
+    if facts.formulas is not None:
+        assert usual
+        assert facts.formulas["预算表"] == formulas
+    elif usual:
+        pytest.fail("the scan gave up on a sheet in the usual form")

@@ -137,6 +137,14 @@ def test_unusual_forms_are_left_to_openpyxl(tmp_path: Path, case: str, changes: 
         assert snapshot.formulas == read_snapshot(SAMPLE).formulas
 
 
+def test_formula_cell_with_a_second_reference_is_left_to_a_full_parser(tmp_path: Path) -> None:
+    """Readers take the last of two r attributes; the scan's one-pass screen must not take such a cell at its first."""
+    target = tmp_path / "second-r.xlsx"
+    rewrite_sheet(SAMPLE, target, (rb'<c r="([A-Z]+\d+)"([^>]*)><f>', rb'<c r="A1"\2 r="\1"><f>'))
+    assert b'<c r="A1" s=' in zipfile.ZipFile(target).read("xl/worksheets/sheet1.xml")
+    assert guard.inspect(target).formulas is None
+
+
 def test_prefixed_defined_names_are_left_to_openpyxl(tmp_path: Path) -> None:
     target = tmp_path / "names.xlsx"
     out = io.BytesIO()

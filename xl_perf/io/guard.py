@@ -14,6 +14,7 @@ Every refusal is a `BadInputError` with a Chinese message and the file (and shee
 from __future__ import annotations
 
 import codecs
+import functools
 import html
 import os
 import posixpath
@@ -437,26 +438,76 @@ class _Budget:
         self.used = 0
 
 
+def _corrupt_entry(path: Path, info: zipfile.ZipInfo) -> BadInputError:
+    return _bad(path, f"工作簿已损坏：无法读取内部“{info.filename[:200]}”，文件可能不完整或被截断")
+
+
+def _inflated_too_much(path: Path, info: zipfile.ZipInfo) -> BadInputError:
+    return _bad(
+        path,
+        f"工作簿内部“{info.filename[:200]}”实际解压后的大小超过声明的 {_size_text(info.file_size)}，"
+        "可能是压缩炸弹，已拒绝读取",
+    )
+
+
+def _over_budget(path: Path, budget: _Budget) -> BadInputError:
+    return _bad(path, f"工作簿解压后过大（超过 {_size_text(budget.limit)}），可能是压缩炸弹，已拒绝读取")
+
+
+def _seek_data(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int) -> None:
+    """Position `f` at the entry's data, after its local header."""
+    try:
+        f.seek(info.header_offset)
+        local = f.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise _corrupt_entry(path, info)
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        data_start = info.header_offset + 30 + name_len + extra_len
+        if data_start + info.compress_size > size:
+            raise _corrupt_entry(path, info)
+        f.seek(data_start)
+    except _ZIP_ERRORS:
+        raise _corrupt_entry(path, info) from None
+
+
+def _entry_whole(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budget: _Budget | None) -> bytes:
+    """The uncompressed bytes of an entry small enough to hold at once (`file_size` <= `_CHUNK`), with the same
+    checks as `_entry_bytes`: the output is capped one byte past the declared size, so a lying entry is noticed
+    without inflating the rest of it."""
+    _seek_data(path, f, info, size)
+    try:
+        raw = f.read(info.compress_size)
+        if len(raw) != info.compress_size:
+            raise _corrupt_entry(path, info)
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(raw, info.file_size + 1)
+            if len(data) > info.file_size:
+                raise _inflated_too_much(path, info)
+            if not inflater.eof:
+                raise _corrupt_entry(path, info)
+        else:
+            data = raw
+            if len(data) > info.file_size:
+                raise _inflated_too_much(path, info)
+    except (zlib.error, OSError, ValueError):
+        raise _corrupt_entry(path, info) from None
+    if budget is not None:
+        budget.used += len(data)
+        if budget.used > budget.limit:
+            raise _over_budget(path, budget)
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise _corrupt_entry(path, info)
+    return data
+
+
 def _entry_bytes(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budget: _Budget | None) -> Iterator[bytes]:
     """The uncompressed bytes of one entry, in chunks, verified against its declared size and CRC.
 
     Reads the raw data itself rather than through `zipfile.ZipExtFile`, so that data inflating beyond the size the
     central directory declares is noticed (and refused) the moment it happens.
     """
-    name = info.filename[:200]
-    corrupt = _bad(path, f"工作簿已损坏：无法读取内部“{name}”，文件可能不完整或被截断")
-    try:
-        f.seek(info.header_offset)
-        local = f.read(30)
-        if len(local) < 30 or local[:4] != b"PK\x03\x04":
-            raise corrupt
-        name_len, extra_len = struct.unpack("<HH", local[26:30])
-        data_start = info.header_offset + 30 + name_len + extra_len
-        if data_start + info.compress_size > size:
-            raise corrupt
-        f.seek(data_start)
-    except _ZIP_ERRORS:
-        raise corrupt from None
+    _seek_data(path, f, info, size)
     inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     remaining = info.compress_size
     produced = 0
@@ -466,22 +517,18 @@ def _entry_bytes(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budg
         nonlocal produced, crc
         produced += len(out)
         if produced > info.file_size:
-            raise _bad(
-                path,
-                f"工作簿内部“{name}”实际解压后的大小超过声明的 {_size_text(info.file_size)}，"
-                "可能是压缩炸弹，已拒绝读取",
-            )
+            raise _inflated_too_much(path, info)
         if budget is not None:
             budget.used += len(out)
             if budget.used > budget.limit:
-                raise _bad(path, f"工作簿解压后过大（超过 {_size_text(budget.limit)}），可能是压缩炸弹，已拒绝读取")
+                raise _over_budget(path, budget)
         crc = zlib.crc32(out, crc)
 
     try:
         while remaining > 0:
             raw = f.read(min(_CHUNK, remaining))
             if not raw:
-                raise corrupt
+                raise _corrupt_entry(path, info)
             remaining -= len(raw)
             if inflater is None:
                 account(raw)
@@ -506,18 +553,25 @@ def _entry_bytes(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budg
                 account(out)
                 yield out
             if not inflater.eof:
-                raise corrupt
+                raise _corrupt_entry(path, info)
     except (zlib.error, OSError, ValueError):
-        raise corrupt from None
+        raise _corrupt_entry(path, info) from None
     if produced != info.file_size or crc != info.CRC:
-        raise corrupt
+        raise _corrupt_entry(path, info)
 
 
 # --- XML scanning ------------------------------------------------------------------------------------------------
 # The scan works on bytes: all markup it looks for is ASCII, and UTF-8 validity is checked by a separate decoder.
 
 _P = rb"<(?:[A-Za-z_][\w.-]*:)?"  # start of a tag with an optional namespace prefix
-_ENTITY_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _case_free(word: bytes) -> bytes:
+    return b"".join(b"[%c%c]" % (c, c + 32) for c in word)  # not re.IGNORECASE: that costs sre its fast prefix scan
+
+
+_ENTITY = rb"<!\s*(?:" + _case_free(b"DOCTYPE") + rb"|" + _case_free(b"ENTITY") + rb")"
+_ENTITY_RE = re.compile(_ENTITY)
 _TOKEN_RE = re.compile(_P + rb"(row|c)(?=[\s/>])([^>]*)>")
 # A <c> or <row> start tag that is not in the usual form (unprefixed, r="..." as the first attribute).
 _UNUSUAL_CELL_OR_ROW_RE = re.compile(rb'<(?:c|row)(?:[\t\n\r/>]| (?!r="))')
@@ -555,6 +609,7 @@ def _number(digits: str | bytes) -> int:
     return int(digits) if len(digits) <= 12 else 10**13
 
 
+@functools.lru_cache(maxsize=4096)
 def _col_number(letters: str | bytes) -> int:
     """1-based column number of column letters (A = 1); huge for nonsense, which the limit check then refuses."""
     if isinstance(letters, bytes):
@@ -592,6 +647,7 @@ class _PartScan:
         self.cur_row = 0  # 1-based number of the current row
         self.cur_col = 0  # 1-based column of the last cell in the current row
         self.open_cell: tuple[int, int] | None = None  # a <c> start tag ending the previous block (0-based)
+        self.is_whole = False  # the part came in one block (`whole`): nothing to carry to a next block
 
     # -- feeding
 
@@ -610,6 +666,21 @@ class _PartScan:
         if self.transcoder is not None:
             data = self.transcoder.decode(data).encode("utf-8", "replace")
         self._take(data)
+
+    def whole(self, data: bytes) -> None:
+        """Check a part given at once: the same checks as `feed` + `finish`, without carrying state between blocks."""
+        self.started = True
+        self.is_whole = True
+        self._start(data)
+        if self.validator is not None and not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self._encoding_error() from None
+        if self.transcoder is not None:
+            data = self.transcoder.decode(data, final=True).encode("utf-8", "replace")
+        if data:
+            self._process(data)
 
     def finish(self) -> None:
         if self.validator is not None:
@@ -655,6 +726,8 @@ class _PartScan:
     # -- checks on complete markup
 
     def _process(self, block: bytes) -> None:
+        if self.kind == "sheet" and self.is_whole and self._screened_whole(block):
+            return
         if b"<!" in block and _ENTITY_RE.search(block):
             raise self.owner.bad(MSG_ENTITY.format(part=self.part), self.sheet)
         if self.kind == "sheet":
@@ -675,13 +748,7 @@ class _PartScan:
                     self.owner.relationships[attrs["Id"]] = (attrs.get("Type", ""), attrs["Target"])
 
     def _sheet_extent(self, block: bytes) -> None:
-        limits = self.owner.limits
-        if b"dimension" in block:
-            for m in _DIM_RE.finditer(block):
-                ref = _attrs(m.group(1)).get("ref", "")
-                cell = _CELL_NAME_RE.match(ref.split(":")[-1].strip())
-                if cell and (_number(cell.group(2)) > limits.max_rows or _col_number(cell.group(1)) > limits.max_cols):
-                    self._too_large(f"声明的数据范围 {ref[:40]}")
+        self._declared_extent(block)
         if (
             _UNUSUAL_CELL_OR_ROW_RE.search(block)
             or _PREFIXED_CELL_OR_ROW_RE.search(block)
@@ -693,6 +760,43 @@ class _PartScan:
             self._plain_extent(block)
             if self.owner.formulas_exact:
                 self._formula_cells(block)
+
+    def _declared_extent(self, block: bytes) -> None:
+        limits = self.owner.limits
+        # Each "dimension" word, then the tag around it: far cheaper than running _DIM_RE over the whole block.
+        at = block.find(b"dimension")
+        while at >= 0:
+            start = block.rfind(b"<", 0, at)
+            m = _DIM_RE.match(block, start) if start >= 0 else None
+            if m:
+                ref = _attrs(m.group(1)).get("ref", "")
+                cell = _CELL_NAME_RE.match(ref.split(":")[-1].strip())
+                if cell and (_number(cell.group(2)) > limits.max_rows or _col_number(cell.group(1)) > limits.max_cols):
+                    self._too_large(f"声明的数据范围 {ref[:40]}")
+            at = block.find(b"dimension", at + 9)
+
+    def _screened_whole(self, block: bytes) -> bool:
+        """One pass over a whole sheet for the common case: no entity declaration, every <c> and <row> in the usual
+        form with a reference too short to pass the limits. Then it notes the formula cells found on the way and
+        returns True; otherwise (nothing noted) False, and the part gets the full checks."""
+        screen = self.owner.sheet_screen_re
+        if screen is None:
+            return False
+        found = screen.findall(block)
+        if not all(letters for letters, _ in found):  # some other alternative of the screen matched
+            return False
+        self._declared_extent(block)
+        limits = self.owner.limits
+        if len(block) > limits.max_rows * len(b'<row r="1"/>'):  # else too short to hold that many row elements
+            self.rows_seen = block.count(b'<row r="')
+            if self.rows_seen > limits.max_rows:
+                self._too_large(f"行元素多于 {limits.max_rows} 个")
+        if self.sheet is None:
+            self.owner.formulas_exact = False
+        elif self.owner.formulas_exact:
+            cells = self.owner.formulas.setdefault(self.sheet, set())
+            cells.update((int(digits) - 1, _col_number(letters) - 1) for letters, digits in found)
+        return True
 
     def _formula_cells(self, block: bytes) -> None:
         """Note the cells whose first child is <f>; only called for blocks in the usual form (see _plain_extent)."""
@@ -782,6 +886,20 @@ class _PartScan:
         )
 
 
+def _sheet_screen(big_ref: bytes, digits: int, letters: int) -> re.Pattern[bytes] | None:
+    """The one-pass screen of `_PartScan._screened_whole`: its first alternative, a usual formula cell with a short
+    reference and a single r attribute, is the only one with groups; every other alternative (an entity
+    declaration, a form the fast path does not follow, a reference long enough to pass the limits) leaves them
+    empty. The formula alternative cannot hide another match: all others start at "<", and the only "<" it
+    consumes after its own start is that of <f, which none of them matches."""
+    if digits < 2 or letters < 2:  # limits so small that every reference is long: nothing to screen
+        return None
+    short_ref = rb'c r="([A-Za-z]{1,%d})(\d{1,%d})"' % (letters - 1, digits - 1)
+    formula_cell = rb"<" + short_ref + rb"(?:(?!\sr\s*=)[^>])*(?<!/)>\s*<f[\s/>]"
+    others = (_ENTITY, _UNUSUAL_CELL_OR_ROW_RE.pattern, _PREFIXED_CELL_OR_ROW_RE.pattern, _TRICKY_REF_RE.pattern)
+    return re.compile(b"|".join((formula_cell, *others, rb"<(?:" + big_ref + rb")")))
+
+
 class _ZipScan:
     """Stream every XML part of an OOXML package through `_PartScan`, within one byte budget."""
 
@@ -805,9 +923,9 @@ class _ZipScan:
         self.big_cell_row_re = re.compile(rb'<c r="\$?[A-Za-z]*\$?(\d{%d,})"' % digits)
         self.big_cell_col_re = re.compile(rb'<c r="\$?([A-Za-z]{%d,})' % letters)
         # One pass that finds whether any of the three can match, as blocks almost never have such references.
-        self.big_ref_re = re.compile(
-            rb'<(?:row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,}))' % (digits, letters, digits)
-        )
+        big_ref = rb'row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,})' % (digits, letters, digits)
+        self.big_ref_re = re.compile(rb"<(?:" + big_ref + rb")")
+        self.sheet_screen_re = _sheet_screen(big_ref, digits, letters)
 
     def bad(self, message: str, sheet: str | None = None) -> BadInputError:
         return _bad(self.path, message, sheet)
@@ -846,6 +964,9 @@ class _ZipScan:
     def scan(self, key: str, kind: str, strict: bool, sheet: str | None = None) -> None:
         info = self.by_name[key]
         scanner = _PartScan(self, info.filename, kind, strict, sheet)
+        if info.file_size <= _CHUNK:  # nearly every part: one read, one pass of each check
+            scanner.whole(_entry_whole(self.path, self.f, info, self.size, self.budget))
+            return
         for chunk in _entry_bytes(self.path, self.f, info, self.size, self.budget):
             scanner.feed(chunk)
         scanner.finish()
