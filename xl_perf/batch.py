@@ -421,8 +421,15 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
     from xl_perf.engine.findings import SEVERITY_LABELS
     from xl_perf.io.summary_writer import Column, ColumnChart, Link, Table
 
+    base = target.resolve().parent
+    root, resolved_root = result.root, result.root.resolve()  # resolved once: one resolve() per file costs much
+
     def link(item: Item) -> Link:
-        return Link(Path(os.path.relpath(item.path.resolve(), target.resolve().parent)).as_posix(), item.shown)
+        try:
+            where = resolved_root / item.path.relative_to(root)
+        except ValueError:
+            where = item.path.resolve()
+        return Link(Path(os.path.relpath(where, base)).as_posix(), item.shown)
 
     read_count, bad_count = len(result.read), len(result.bad)
     coverage = result.coverage
