@@ -325,6 +325,7 @@ def run(
     root = Path(root)
     paths = discover(root, exclude)
     jobs = [(p, p.relative_to(root).as_posix()) for p in paths]
+    _warm_up()
     items, lost = _run_pool(jobs, workers, False, progress)
     if lost:
         retried, still_lost = _run_pool(lost, workers, True, progress)
@@ -337,6 +338,17 @@ def run(
     items.sort(key=lambda i: i.shown)
     _check_units(items)
     return BatchResult(root, items, summarise_units(items))
+
+
+def _warm_up() -> None:
+    """Import the checking code and load the rule packs before the pool starts: forked workers inherit them instead
+    of each paying for them, and the checks between files, in this process, need them anyway."""
+    from xl_perf.io import guard, workbook  # noqa: F401
+    from xl_perf.template import read  # noqa: F401
+    from xl_perf.validate import run  # noqa: F401
+
+    for pack_id in loader.available():
+        loader.load(pack_id)
 
 
 def _check_units(items: list[Item]) -> None:
