@@ -145,7 +145,9 @@ class BatchResult:
 def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Workbooks (and other spreadsheet files, to be listed as unreadable) under `root`, in a stable order.
     Skips Office lock files (~$...), hidden files and folders, xl-perf temp files and the `exclude` paths."""
+    exclude = list(exclude)
     excluded = {p.resolve() for p in exclude}
+    excluded_names = {p.name for p in [*exclude, *excluded]}  # resolve() only the files that might be one of them
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -153,7 +155,9 @@ def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
             if name.startswith(("~$", ".")):
                 continue
             path = Path(folder) / name
-            if path.suffix.lower() in WORKBOOK_SUFFIXES + OTHER_SPREADSHEETS and path.resolve() not in excluded:
+            if path.suffix.lower() not in WORKBOOK_SUFFIXES + OTHER_SPREADSHEETS:
+                continue
+            if name not in excluded_names or path.resolve() not in excluded:
                 found.append(path)
     return found
 
