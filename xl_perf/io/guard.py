@@ -776,26 +776,30 @@ class _PartScan:
             at = block.find(b"dimension", at + 9)
 
     def _screened_whole(self, block: bytes) -> bool:
-        """One pass over a whole sheet for the common case: no entity declaration, every <c> and <row> in the usual
-        form with a reference too short to pass the limits. Then it notes the formula cells found on the way and
-        returns True; otherwise (nothing noted) False, and the part gets the full checks."""
+        """One pass over a whole sheet for the common case (see `_sheet_screen`): if every <c>, <row> and
+        <dimension> is in the strict usual form, with references too short to pass the limits, and there is no
+        entity declaration, note the formula cells and the number of rows and return True; otherwise note nothing
+        and return False, and the part gets the full checks."""
         screen = self.owner.sheet_screen_re
         if screen is None:
             return False
-        found = screen.findall(block)
-        if not all(letters for letters, _ in found):  # some other alternative of the screen matched
-            return False
-        self._declared_extent(block)
+        formulas: list[tuple[int, int]] = []
+        rows = 0
+        for letters, digits, formula, row, dimension in screen.findall(block):
+            if letters:
+                if formula:
+                    formulas.append((int(digits) - 1, _col_number(letters) - 1))
+            elif row:
+                rows += 1
+            elif not dimension:
+                return False
         limits = self.owner.limits
-        if len(block) > limits.max_rows * len(b'<row r="1"/>'):  # else too short to hold that many row elements
-            self.rows_seen = block.count(b'<row r="')
-            if self.rows_seen > limits.max_rows:
-                self._too_large(f"行元素多于 {limits.max_rows} 个")
+        if rows > limits.max_rows:
+            self._too_large(f"行元素多于 {limits.max_rows} 个")
         if self.sheet is None:
             self.owner.formulas_exact = False
         elif self.owner.formulas_exact:
-            cells = self.owner.formulas.setdefault(self.sheet, set())
-            cells.update((int(digits) - 1, _col_number(letters) - 1) for letters, digits in found)
+            self.owner.formulas.setdefault(self.sheet, set()).update(formulas)
         return True
 
     def _formula_cells(self, block: bytes) -> None:
@@ -886,18 +890,30 @@ class _PartScan:
         )
 
 
-def _sheet_screen(big_ref: bytes, digits: int, letters: int) -> re.Pattern[bytes] | None:
-    """The one-pass screen of `_PartScan._screened_whole`: its first alternative, a usual formula cell with a short
-    reference and a single r attribute, is the only one with groups; every other alternative (an entity
-    declaration, a form the fast path does not follow, a reference long enough to pass the limits) leaves them
-    empty. The formula alternative cannot hide another match: all others start at "<", and the only "<" it
-    consumes after its own start is that of <f, which none of them matches."""
-    if digits < 2 or letters < 2:  # limits so small that every reference is long: nothing to screen
+def _sheet_screen(limits: Limits) -> re.Pattern[bytes] | None:
+    """The one-pass screen of `_PartScan._screened_whole`. Its first three alternatives are the strict usual forms,
+    each leaving a group non-empty: a cell <c r="..."> (columns, row, and whether <f> is its first child), a row, a
+    dimension, with references too short to pass the limits and attributes single-spaced, double-quoted and none
+    named r again. The others catch what is left: an entity declaration, and any other <c>, <row> or <dimension>
+    start tag (prefixed, unusual spacing or quoting, a long reference, ...), leaving every group empty.
+    A match cannot hide another: all alternatives start at "<", and the only "<" one consumes after its own start
+    is that of <f, which none of them matches."""
+    digits, letters = len(str(limits.max_rows)) - 1, len(_col_letters(limits.max_cols)) - 1
+    if digits < 1 or letters < 1:  # limits so small that every reference is long: nothing to screen
         return None
-    short_ref = rb'c r="([A-Za-z]{1,%d})(\d{1,%d})"' % (letters - 1, digits - 1)
-    formula_cell = rb"<" + short_ref + rb"(?:(?!\sr\s*=)[^>])*(?<!/)>\s*<f[\s/>]"
-    others = (_ENTITY, _UNUSUAL_CELL_OR_ROW_RE.pattern, _PREFIXED_CELL_OR_ROW_RE.pattern, _TRICKY_REF_RE.pattern)
-    return re.compile(b"|".join((formula_cell, *others, rb"<(?:" + big_ref + rb")")))
+    ref = rb"[A-Za-z]{1,%d}\d{1,%d}" % (letters, digits)
+    attributes = rb'(?: (?!r=)[A-Za-z_][\w:.-]*="[^"]*")*'
+    return re.compile(
+        b"|".join(
+            (
+                rb'<c r="([A-Za-z]{1,%d})(\d{1,%d})"' % (letters, digits) + attributes + rb"(?:/>|>(\s*<f[\s/>])?)",
+                rb'<row r="(\d{1,%d})"' % digits + attributes + rb"/?>",
+                rb'<(dimension) ref="' + ref + rb"(?::" + ref + rb')?"/>',
+                _ENTITY,
+                _P + rb"(?:c|row|dimension)[\s/>]",
+            )
+        )
+    )
 
 
 class _ZipScan:
@@ -923,9 +939,10 @@ class _ZipScan:
         self.big_cell_row_re = re.compile(rb'<c r="\$?[A-Za-z]*\$?(\d{%d,})"' % digits)
         self.big_cell_col_re = re.compile(rb'<c r="\$?([A-Za-z]{%d,})' % letters)
         # One pass that finds whether any of the three can match, as blocks almost never have such references.
-        big_ref = rb'row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,})' % (digits, letters, digits)
-        self.big_ref_re = re.compile(rb"<(?:" + big_ref + rb")")
-        self.sheet_screen_re = _sheet_screen(big_ref, digits, letters)
+        self.big_ref_re = re.compile(
+            rb'<(?:row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,}))' % (digits, letters, digits)
+        )
+        self.sheet_screen_re = _sheet_screen(limits)
 
     def bad(self, message: str, sheet: str | None = None) -> BadInputError:
         return _bad(self.path, message, sheet)
