@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import functools
 import html
+import io
 import os
 import posixpath
 import re
@@ -83,6 +84,7 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CHUNK = 1 * MIB
 _MAX_TAG_CHARS = 4 * MIB  # a single unfinished markup token longer than this is not XML any reader accepts
 _RATIO_MIN_BYTES = 1 * MIB
+_IN_MEMORY_BYTES = 16 * MIB  # files up to this size are inspected from one read into memory
 _OLE_SCAN_BLOCK = 1 * MIB  # a multiple of 128, the size of a directory entry
 
 # Magic bytes of formats people save with a wrong extension, with what to tell them.
@@ -153,7 +155,11 @@ def inspect(path: Path, limits: Limits = Limits()) -> PackageFacts:
             raise _bad(path, _classify_other(head, size))
         if size > limits.max_file_bytes:
             raise _bad(path, f"文件过大（{_size_text(size)}，上限 {_size_text(limits.max_file_bytes)}），已拒绝读取")
-        facts = _inspect_zip(path, f, size, limits)
+        if size <= _IN_MEMORY_BYTES:  # one read instead of dozens of small ones
+            f.seek(0)
+            facts = _inspect_zip(path, io.BytesIO(f.read()), size, limits)
+        else:
+            facts = _inspect_zip(path, f, size, limits)
     suffix = path.suffix.lower()
     if suffix not in _OOXML_EXTENSIONS:
         shown = f"扩展名是“{path.suffix}”" if path.suffix else "没有扩展名"
