@@ -602,11 +602,17 @@ _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/
 _STRICT_XML_TYPES = ("/sharedstrings", "/styles")
 
 
+def _xml_text(raw: bytes) -> str:
+    """Attribute or element text as it reads: decoded, with character and entity references resolved."""
+    text = raw.decode("utf-8", "replace")
+    return html.unescape(text) if "&" in text else text
+
+
 def _attrs(markup: bytes) -> dict[str, str]:
     found: dict[str, str] = {}
     for m in _ATTR_RE.finditer(markup):
         raw = m.group(2) if m.group(2) is not None else m.group(3)
-        found[m.group(1).decode("ascii", "replace")] = html.unescape((raw or b"").decode("utf-8", "replace"))
+        found[m.group(1).decode("ascii", "replace")] = _xml_text(raw or b"")
     return found
 
 
@@ -972,13 +978,9 @@ class _ZipScan:
                 if b"localSheetId" in attributes:  # sheet-scoped names are not workbook names
                     continue
                 plain = _NAME_ATTR_RE.search(attributes)
-                name = (
-                    html.unescape(plain.group(1).decode("utf-8", "replace"))
-                    if plain
-                    else _attrs(attributes).get("name")
-                )
+                name = _xml_text(plain.group(1)) if plain else _attrs(attributes).get("name")
                 if name is not None:
-                    names[name] = html.unescape(text.decode("utf-8", "replace"))
+                    names[name] = _xml_text(text)
         exact = self.formulas_exact and self.workbook_xml is not None
         sheets = set(self.sheet_names_by_rid.values())
         formulas = {name: frozenset(self.formulas.get(name, ())) for name in sheets} if exact else None
