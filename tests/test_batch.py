@@ -212,6 +212,24 @@ def test_findings_between_files_of_one_unit_point_at_cells(tmp_path: Path) -> No
     assert project.execution == Decimal("1.0000") and project.amount == Decimal("5000")
 
 
+def test_findings_between_files_name_the_file_when_it_is_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Places are read again only for files with such findings; a file removed meanwhile is still named."""
+    for name in ("gangmen-2022-zhengti.xlsx", "gangmen-2022-xiangmu.xlsx"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    real_check_units = batch._check_units
+
+    def remove_then_check(items: list[batch.Item]) -> None:
+        for item in items:
+            item.path.unlink()
+        real_check_units(items)
+
+    monkeypatch.setattr(batch, "_check_units", remove_then_check)
+    result = batch.run(tmp_path, workers=2)
+    cross = [(i, f) for i in result.items for f in i.findings if f.code.startswith("CROSS")]
+    assert cross
+    assert all(f.location.file == str(i.path) and f.location.sheet is None for i, f in cross)
+
+
 def test_discover_skips_locks_hidden_files_and_the_summary(tmp_path: Path) -> None:
     for name in ("a.xlsx", "b.xlsm", "c.xls", "~$a.xlsx", ".hidden.xlsx", "notes.txt", "汇总.xlsx"):
         (tmp_path / name).write_bytes(b"x")

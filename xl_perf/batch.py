@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_perf import document
-from xl_perf.engine.findings import Finding
+from xl_perf.engine.findings import Finding, Ref
 from xl_perf.errors import Location, XlPerfError
 from xl_perf.rules import loader, model
 
@@ -59,7 +59,6 @@ class Item:
     self_evaluated: bool = False
     findings: list[Finding] = field(default_factory=list)
     doc: document.Document | None = None
-    places: Any = None  # a trimmed SnapshotWorkbook: enough cells to locate findings between files
 
     @property
     def errors(self) -> int:
@@ -176,23 +175,6 @@ def _summary_cell(doc: document.Document, cell_id: str) -> Decimal | None:
     return None
 
 
-def _trimmed_places(book: Any, doc: document.Document) -> Any:
-    """The defined names and the cells of the table and indicator-row regions: what `read.locator` consults."""
-    from xl_perf.io.workbook import SnapshotWorkbook
-    from xl_perf.template.read import ROWS_NAME, table_name
-
-    names = book.names()
-    regions = [names[n] for n in [ROWS_NAME, *(table_name(t.id) for t in doc.pack.tables)] if n in names]
-    sheets: dict[str, dict[tuple[int, int], object]] = {}
-    for region in regions:
-        (r1, c1), (r2, c2) = region.first, region.last
-        cells = sheets.setdefault(region.sheet, {})
-        for (row, col), value in book.sheets.get(region.sheet, {}).items():
-            if r1 <= row <= r2 and c1 <= col <= c2:
-                cells[(row, col)] = value
-    return SnapshotWorkbook(sheets, names, {}, book.source)  # type: ignore[arg-type]
-
-
 def check_file(path: Path, shown: str, *, isolated: bool) -> Item:
     """Read, score and check one file. `isolated`: read it in a child process of its own (after a crash).
     A defect of xl-perf on one file is reported as that file's problem; it does not end the batch."""
@@ -244,7 +226,6 @@ def _check_file(path: Path, shown: str, *, isolated: bool) -> Item:
     item.self_evaluated = evaluation.stated_total is not None or bool(doc.stated_scores) or doc.rows_have_scores
     item.findings = checked.findings
     item.doc = doc
-    item.places = _trimmed_places(book, doc)
     return item
 
 
@@ -355,9 +336,29 @@ def _warm_up() -> None:
         loader.load(pack_id)
 
 
+def _located_later(item: Item) -> Callable[[Ref], Location]:
+    """Where a finding between files sits in `item`'s workbook. Such findings are rare, so workers do not send the
+    places of every file back; the workbook is read again (in a child process) for the first finding that needs
+    them. If it cannot be read again (changed or removed since), the finding names the file alone."""
+    located: list[Callable[[Ref], Location]] = []
+
+    def locate(ref: Ref) -> Location:
+        if not located:
+            from xl_perf.io.workbook import open_untrusted
+            from xl_perf.template.read import locator
+
+            assert item.doc is not None
+            try:
+                located.append(locator(open_untrusted(item.path), item.doc))
+            except (XlPerfError, MemoryError):
+                located.append(lambda _ref: Location(file=str(item.path)))
+        return located[0](ref)
+
+    return locate
+
+
 def _check_units(items: list[Item]) -> None:
     """Findings between the files of one unit (same project lists, amounts, year)."""
-    from xl_perf.template.read import locator
     from xl_perf.validate.run import Checked, check_together
 
     by_unit: dict[str, list[Item]] = defaultdict(list)
@@ -370,7 +371,7 @@ def _check_units(items: list[Item]) -> None:
         checked = []
         for item in group:
             assert item.doc is not None
-            checked.append(Checked(item.path, item.doc, None, locator(item.places, item.doc), []))  # type: ignore[arg-type]
+            checked.append(Checked(item.path, item.doc, None, _located_later(item), []))  # type: ignore[arg-type]
         check_together(checked)
         for item, result in zip(group, checked, strict=True):
             item.findings += result.findings
