@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import multiprocessing
 import os
+import posixpath
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -438,15 +439,11 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
     from xl_perf.engine.findings import SEVERITY_LABELS
     from xl_perf.io.summary_writer import Column, ColumnChart, Link, Table
 
-    base = target.resolve().parent
-    root, resolved_root = result.root, result.root.resolve()  # resolved once: one resolve() per file costs much
+    # Relative to the summary's folder; resolved once (one resolve() per file costs more than the rest of a row).
+    root_link = Path(os.path.relpath(result.root.resolve(), target.resolve().parent)).as_posix()
 
     def link(item: Item) -> Link:
-        try:
-            where = resolved_root / item.path.relative_to(root)
-        except ValueError:
-            where = item.path.resolve()
-        return Link(Path(os.path.relpath(where, base)).as_posix(), item.shown)
+        return Link(posixpath.normpath(posixpath.join(root_link, item.shown)), item.shown)
 
     read_count, bad_count = len(result.read), len(result.bad)
     coverage = result.coverage
