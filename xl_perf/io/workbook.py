@@ -44,6 +44,13 @@ def col_index(letters: str) -> int:
 
 
 def parse_reference(text: str) -> NameTarget | None:
+    return _parse_reference(text)
+
+
+# Every workbook of a template defines the same names at the same places: the same few hundred reference texts are
+# parsed for every file of a batch. The result is immutable (a frozen NameTarget), so one may be shared.
+@functools.lru_cache(maxsize=4096)
+def _parse_reference(text: str) -> NameTarget | None:
     match = _REF.match(text.strip().lstrip("="))
     if not match:
         return None
@@ -90,7 +97,8 @@ class SnapshotWorkbook:
         return list(self.sheets)
 
     def value(self, sheet: str, row: int, col: int) -> CellValue:
-        return self.sheets.get(sheet, {}).get((row, col))
+        cells = self.sheets.get(sheet)
+        return None if cells is None else cells.get((row, col))
 
     def names(self) -> dict[str, NameTarget]:
         return dict(self.defined)
@@ -276,6 +284,12 @@ class FileWorkbook:
 def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, list[CellValue]]]:
     """Rows of a named region: (row index, values of its columns)."""
     (r1, c1), (r2, c2) = target.first, target.last
+    if type(book) is SnapshotWorkbook:  # the usual reader: its cells looked up directly, not through value()
+        get = book.sheets.get(target.sheet, {}).get
+        columns = range(c1, c2 + 1)
+        for row in range(r1, r2 + 1):
+            yield row, [get((row, col)) for col in columns]
+        return
     for row in range(r1, r2 + 1):
         yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
 
@@ -292,7 +306,10 @@ def read_snapshot(path: Path, facts: PackageFacts | None = None) -> SnapshotWork
             known = None
         for sheet in book.sheet_names():
             grid = book._grid(sheet)
-            sheets[sheet] = {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v not in ("", None)}
+            # (`v != "" and v is not None` is `v not in ("", None)`, without comparing a number to both.)
+            sheets[sheet] = {
+                (r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v != "" and v is not None
+            }
         for sheet, cells in sheets.items():
             if known is not None:
                 formulas[sheet] = set(cells.keys() & known[sheet])
