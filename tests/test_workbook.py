@@ -1,13 +1,19 @@
-"""The workbook layer's shortcuts must give what the plain reading gives: the cache of parsed references, the direct
-cell lookups of `iter_region` on a snapshot, and the cells `read_snapshot` keeps."""
+"""The shortcuts of reading a workbook must give what the plain reading gives: the cache of parsed references, the
+direct cell lookups of `iter_region` on a snapshot, the cells `read_snapshot` keeps, whole numbers read without
+Decimal, the reading plan reused without a blank document, the usual empty metadata read without a parser."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import pytest
 import xlsxwriter
 
+from tests.conftest import SAMPLES
+from xl_perf import document
+from xl_perf.errors import BadInputError
 from xl_perf.io import guard
 from xl_perf.io.workbook import (
     CellValue,
@@ -18,6 +24,10 @@ from xl_perf.io.workbook import (
     parse_reference,
     read_snapshot,
 )
+from xl_perf.numbers import to_decimal
+from xl_perf.rules import model
+from xl_perf.template.layout import META_SHEET
+from xl_perf.template.read import _json_cell, _json_meta, read_document
 
 REFERENCES = [
     "'项目支出绩效自评表'!$C$6",
@@ -90,3 +100,58 @@ def test_snapshot_keeps_every_value_but_blanks(tmp_path: Path) -> None:
     assert cells[(2, 1)] == 2
     assert snapshot.formulas["S"] == {(2, 1)}
     assert read_snapshot(path).to_json() == snapshot.to_json()
+
+
+# --- reading a workbook back (template/read.py) --------------------------------------------------------------------
+
+
+def _decimal_route(value: float | int, spec_type: str) -> object:
+    """What `_json_cell` made of a number before its shortcut for whole numbers: always through Decimal."""
+    try:
+        number = to_decimal(value).normalize()
+    except ValueError:
+        return value
+    if spec_type in model.NUMERIC_TYPES or spec_type == "":
+        return int(number) if number == number.to_integral_value() else float(number)
+    return format(number, "f") if number != number.to_integral_value() else str(int(number))
+
+
+def test_whole_numbers_of_cells_read_as_through_decimal() -> None:
+    numbers: list[float | int] = [0, 0.0, -0.0, 1.0, -1.0, 100.0, 2.5, 1e14, 999999999999999.0, 1e15, -1e15, 1e16]
+    numbers += [2.0**53, 123456789012345.0, 1234567890123456.0, 1e20, 1e21, 10**15 - 1, 10**15, -(10**15) + 1]
+    numbers += [10**21, 7, -42, 1e-5, 0.1 + 0.2, 163185.46499999997]
+    numbers += [float(n) for n in range(-3000, 3000, 7)] + [n * 1000.0 + 0.5 for n in range(-50, 50)]
+    for number in numbers:
+        for spec_type in ("amount", "count", "score", "rate", "", "text", "date", "choice"):
+            expected = _decimal_route(number, spec_type)
+            got = _json_cell(number, spec_type)
+            assert got == expected and type(got) is type(expected), (number, spec_type, got, expected)
+
+
+def _sample_book(**meta: str) -> SnapshotWorkbook:
+    book = read_snapshot(SAMPLES / "gangmen-2022-xiangmu.xlsx")
+    cells = book.sheets[META_SHEET]
+    for row in range(len(cells) // 2):
+        if cells.get((row, 0)) in meta:
+            cells[(row, 1)] = meta[str(cells[(row, 0)])]
+    return book
+
+
+def test_year_and_level_are_checked_after_the_plan_is_known() -> None:
+    first = read_document(_sample_book(), lenient=True)
+    again = read_document(_sample_book(), lenient=True)
+    assert document.to_dict(again) == document.to_dict(first)
+    other_year = read_document(_sample_book(year="2023"), lenient=True)
+    assert other_year.year == 2023
+    for meta in ({"year": "1999"}, {"level": "省"}, {"year": "2023", "level": "州"}):
+        with pytest.raises(BadInputError):
+            read_document(_sample_book(**meta), lenient=True)
+    assert document.to_dict(read_document(_sample_book(), lenient=True)) == document.to_dict(first)
+
+
+def test_metadata_json_read_as_by_the_parser() -> None:
+    for text in ("{}", "[]", ' {"a": 1} ', "[1, 2]", "{ }", "[ ]"):
+        assert _json_meta(text) == json.loads(text)
+    first, second = _json_meta("{}"), _json_meta("{}")
+    first["x"] = 1
+    assert second == {}

@@ -11,10 +11,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from xl_perf import document
 from xl_perf.engine.findings import Ref
-from xl_perf.engine.memo import fields_of, memoized
+from xl_perf.engine.memo import fields_of, memoized, pack_memo
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
 from xl_perf.numbers import to_decimal
@@ -50,11 +51,18 @@ def read_meta(book: WorkbookData) -> dict[str, str]:
     return meta
 
 
+_WHOLE = 10**15  # whole numbers below this keep every digit through the 15 significant digits of `to_decimal`
+
+
 def _json_cell(value: CellValue, spec_type: str) -> object:
     if value is None:
         return None
     if type(value) is str:  # most cells: skip the date and number tests below
         return value.strip() or None
+    if ((type(value) is float and value.is_integer()) or type(value) is int) and -_WHOLE < value < _WHOLE:
+        # A whole number of at most 15 digits: what the Decimal route below makes of it, without the Decimal.
+        whole = int(value)
+        return whole if spec_type in model.NUMERIC_TYPES or spec_type == "" else str(whole)
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -119,6 +127,13 @@ def _plan(base: document.Document) -> _Plan:
     return memoized(base.pack, ("read_plan", base.year, base.level), lambda: _build_plan(base))
 
 
+def _known_plan(pack: model.RulePack, year: int, level: str) -> _Plan | None:
+    """The plan of an earlier workbook of the same pack, year and level (whose blank document was accepted, as this
+    one's would be: the unit, the only other part of it, is always text), or None."""
+    plan: _Plan | None = pack_memo(pack).get(("read_plan", year, level))
+    return plan
+
+
 def _build_plan(base: document.Document) -> _Plan:
     pack = base.pack
     fields = tuple(
@@ -161,8 +176,10 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     year = int(meta.get("year", "0") or 0)
     level = meta.get("level", "县")
     unit = meta.get("unit", "")
-    base = document.empty(pack.id, year, level, unit)
-    plan = _plan(base)
+    plan = _known_plan(pack, year, level)
+    if plan is None:
+        # The blank document checks the year and level (a bad one is refused here); the plan is derived from it.
+        plan = _plan(document.empty(pack.id, year, level, unit))
     names = book.names()
     sheets = set(book.sheet_names())
     broken = [n for n in plan.expected if n not in names or names[n].sheet not in sheets]
@@ -284,13 +301,22 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
     if total is not None:
         data["stated_total"] = total
     for key in ("params", "options"):
-        parsed = json.loads(meta.get(key) or "{}")
+        parsed = _json_meta(meta.get(key) or "{}")
         if parsed:
             data[key] = parsed
-    not_applicable = json.loads(meta.get("not_applicable") or "[]")
+    not_applicable = _json_meta(meta.get("not_applicable") or "[]")
     if not_applicable:
         data["not_applicable"] = [keys_by_id[i] for i in not_applicable]
     return data
+
+
+def _json_meta(text: str) -> Any:
+    """A JSON value of the metadata sheet; usually an empty object or list, which needs no parser."""
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    return json.loads(text)
 
 
 def read_document(book: WorkbookData, *, lenient: bool = False) -> document.Document:
