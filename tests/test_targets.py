@@ -597,3 +597,33 @@ def test_money_units_are_interchangeable(amount_wan: Decimal, weight: Decimal) -
     result = score_row(f"≤{amount_wan}万元", f"{yuan}元", weight)
     assert result.score == weight.quantize(D("0.01"))
     assert result.deviates is False
+
+
+# --- the parse memo ----------------------------------------------------------------------------------------------
+
+_MEMO_TEXTS = ["100%", "≥95%", " ≥ 95 % ", "是", "有效改善", "2023年12月底前", "约五千", "", "  ", "abc", "≥"]
+
+
+def _uncached(text: str, role: str) -> Quantity | ParseProblem:
+    from xl_perf.engine import targets
+
+    return targets._parse_str.__wrapped__(text, role)  # type: ignore[attr-defined]
+
+
+@given(st.one_of(st.sampled_from(_MEMO_TEXTS), st.text(max_size=12)))
+@settings(max_examples=200, deadline=None)
+def test_parsed_texts_from_the_memo_equal_a_fresh_parse(text: str) -> None:
+    from xl_perf.engine import targets
+
+    for role in (targets._ROLE_TARGET, targets._ROLE_ACTUAL):
+        assert targets._parse(text, role) == _uncached(text, role)
+        assert targets._parse(text, role) == _uncached(text, role)  # and again, now from the memo
+
+
+def test_parse_memo_keeps_the_roles_apart() -> None:
+    # The same unusable text is reported as a target problem in one cell and an actual-value problem in the other.
+    first = score_row("约五千", "约五千", D(10))
+    second = score_row("100%", "约五千", D(10))
+    assert [p.code for p in first.problems] == ["TARGET_UNPARSEABLE", "ACTUAL_UNPARSEABLE"]
+    assert [p.code for p in second.problems] == ["ACTUAL_UNPARSEABLE"]
+    assert "实际完成值" in second.problems[0].message

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -259,6 +260,8 @@ def parse_quantity(text: object) -> Quantity | ParseProblem:
 
 
 def _parse(value: object, role: str) -> Quantity | ParseProblem:
+    if type(value) is str:
+        return _parse_str(value, role)
     if value is None:
         return _empty(role)
     if isinstance(value, bool):
@@ -277,6 +280,16 @@ def _parse(value: object, role: str) -> Quantity | ParseProblem:
             value = str(value)
         except Exception:  # an arbitrary object's __str__ may fail; the contract is: never raise
             return _unparseable(role, "（无法显示的值）")
+    text = _normalise(value)
+    if not text:
+        return _empty(role)
+    return _parse_text(text, role)
+
+
+# The same texts ("100%", "≥95%", "是", "2023年12月") fill the target and actual cells of thousands of rows. Parsing
+# a text depends on nothing else, and its result is immutable (frozen, with Decimal and tuple parts): parsed once.
+@functools.lru_cache(maxsize=8192)
+def _parse_str(value: str, role: str) -> Quantity | ParseProblem:
     text = _normalise(value)
     if not text:
         return _empty(role)
