@@ -594,18 +594,21 @@ _CELL_NAME_RE = re.compile(r"^\$?([A-Za-z]+)\$?(\d+)$")
 _FORMULA_CELL_RE = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,7})"[^>]*(?<!/)>\s*<f[\s/>]')
 _OPEN_CELL_AT_END_RE = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,7})"[^>]*(?<!/)>\s*\Z')
 _FORMULA_START_RE = re.compile(rb"\s*<f[\s/>]")
-_NAME_ATTR_RE = re.compile(rb'^\s+name="([^"]*)"')
-_DEFINED_NAME_RE = re.compile(rb"<definedName(?=[\s>])([^>]*)>([^<]*)</definedName>")
+_NAME_ATTR_RE = re.compile(r'^\s+name="([^"]*)"')
+_DEFINED_NAME_RE = re.compile(r"<definedName(?=[\s>])([^>]*)>([^<]*)</definedName>")
 _MAX_WORKBOOK_XML = 8 * MIB  # larger workbook parts (thousands of names) go to the full parser
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
 _STRICT_XML_TYPES = ("/sharedstrings", "/styles")
 
 
-def _xml_text(raw: bytes) -> str:
-    """Attribute or element text as it reads: decoded, with character and entity references resolved."""
-    text = raw.decode("utf-8", "replace")
+def _unescape(text: str) -> str:
+    """Attribute or element text as it reads, with character and entity references resolved."""
     return html.unescape(text) if "&" in text else text
+
+
+def _xml_text(raw: bytes) -> str:
+    return _unescape(raw.decode("utf-8", "replace"))
 
 
 def _attrs(markup: bytes) -> dict[str, str]:
@@ -974,13 +977,14 @@ class _ZipScan:
         if b":definedName" in xml or b"<![CDATA[" in xml:  # forms the pattern below does not follow
             self.workbook_xml = None
         if self.workbook_xml is not None:
-            for attributes, text in _DEFINED_NAME_RE.findall(xml):
-                if b"localSheetId" in attributes:  # sheet-scoped names are not workbook names
+            # Decoded once as a whole (the scan has checked it is UTF-8), not name by name.
+            for attributes, text in _DEFINED_NAME_RE.findall(xml.decode("utf-8", "replace")):
+                if "localSheetId" in attributes:  # sheet-scoped names are not workbook names
                     continue
                 plain = _NAME_ATTR_RE.search(attributes)
-                name = _xml_text(plain.group(1)) if plain else _attrs(attributes).get("name")
+                name = _unescape(plain.group(1)) if plain else _attrs(attributes.encode()).get("name")
                 if name is not None:
-                    names[name] = _xml_text(text)
+                    names[name] = _unescape(text)
         exact = self.formulas_exact and self.workbook_xml is not None
         sheets = set(self.sheet_names_by_rid.values())
         formulas = {name: frozenset(self.formulas.get(name, ())) for name in sheets} if exact else None
