@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xl_perf.numbers import format_number, format_percent, round_half_up, score2, to_decimal, to_json_number
 
@@ -46,3 +48,24 @@ def test_absurd_magnitudes_are_refused(raw: object) -> None:
 
 def test_the_magnitude_limits_admit_real_figures() -> None:
     assert to_decimal("6073.094524") and to_decimal(1e20) and to_decimal("0.000001") and to_decimal(0.0) == 0
+
+
+def _round_in_a_wide_context(value: Decimal, places: int) -> Decimal:
+    """`round_half_up` as it was: always in a copy of the context, widened where needed."""
+    from decimal import ROUND_HALF_UP, localcontext
+
+    with localcontext() as context:
+        context.prec = max(context.prec, value.adjusted() + places + 2)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-1e30"), max_value=Decimal("1e30"))
+    | st.sampled_from([Decimal("4.625"), Decimal("-0.005"), Decimal("1e20") / Decimal("3e-6"), Decimal("-0")]),
+    st.integers(min_value=-3, max_value=12),
+)
+@settings(max_examples=400, deadline=None)
+def test_rounding_in_the_current_context_equals_a_wide_one(value: Decimal, places: int) -> None:
+    expected = _round_in_a_wide_context(value, places)
+    got = round_half_up(value, places)
+    assert got == expected and str(got) == str(expected)

@@ -7,7 +7,7 @@ shortest 15-significant-digit form, which is what Excel and LibreOffice display 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext, localcontext
 
 TWO_PLACES = Decimal("0.01")
 
@@ -43,12 +43,22 @@ def _in_range(number: Decimal, raw: object) -> Decimal:
     return number
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(9)}  # 1, 0.1, ... 1E-8
+
+
 def round_half_up(value: Decimal, places: int = 2) -> Decimal:
     """四舍五入 to `places` decimals (the official rule), unlike Python's banker's rounding."""
-    # A wide context: a ratio of extreme inputs (1e20 / 1e-6) must round, not overflow the default 28 digits.
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-places)
+    # The result has adjusted() + places + 1 digits at most. The current context holds that many (the usual case: it
+    # is the context the wider one below would copy, unchanged); a ratio of extreme inputs (1e20 / 1e-6) needs a wider
+    # one, so that it rounds instead of overflowing the default 28 digits.
+    if value.adjusted() + places + 2 <= getcontext().prec:
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
     with localcontext() as context:
-        context.prec = max(context.prec, value.adjusted() + places + 2)
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        context.prec = value.adjusted() + places + 2
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def score2(value: Decimal) -> Decimal:
