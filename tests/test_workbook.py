@@ -155,3 +155,21 @@ def test_metadata_json_read_as_by_the_parser() -> None:
     first, second = _json_meta("{}"), _json_meta("{}")
     first["x"] = 1
     assert second == {}
+
+
+def test_indicator_rows_with_only_falsy_values_are_read() -> None:
+    from xl_perf.template.layout import ROWS_NAME
+    from xl_perf.template.read import read_dict
+
+    book = _sample_book()
+    region = book.names()[ROWS_NAME]
+    cells = book.sheets[region.sheet]
+    before = read_dict(book)["indicator_rows"]
+    assert isinstance(before, list)
+    blank = [row for row in range(region.first[0], region.last[0] + 1) if (row, 0) not in cells]
+    assert len(blank) >= 3
+    cells[(blank[0], 2)] = 0
+    cells[(blank[1], 5)] = False
+    cells[(blank[2], 9)] = "beyond the read columns"
+    rows = read_dict(book)["indicator_rows"]
+    assert rows == [*before, {"三级指标名称": "0"}, {"目标偏差原因分析及改进措施": False}]

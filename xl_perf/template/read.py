@@ -267,13 +267,20 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         if layout.score:
             keys.append(layout.score)
         keys.append(layout.reason)
+        # (index, key, type, is the entered score) of each column, the same for every row
+        row_columns = [
+            (index, key, "score" if key in (layout.weight, layout.score) else "text", key == layout.score)
+            for index, key in enumerate(keys)
+        ]
+        width = len(keys)
         out_rows = []
         for row, cells in iter_region(book, region):
+            if len(cells) >= width and cells[:width].count(None) == width:
+                continue  # a blank spare row, as most are: nothing in it to read
             item: dict[str, object] = {}
-            for index, key in enumerate(keys):
-                if key == layout.score and book.is_formula(region.sheet, row, region.first[1] + index):
+            for index, key, kind, is_score in row_columns:
+                if is_score and book.is_formula(region.sheet, row, region.first[1] + index):
                     continue
-                kind = "score" if key in (layout.weight, layout.score) else "text"
                 value = _json_cell(cells[index], kind)
                 if value is not None:
                     item[key] = value
