@@ -17,7 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile import children
-from tests.hostile.make_corpus import CASES, READER, main, make_corpus, ole_et, sheet_xml, valid_xlsx, with_parts
+from tests.hostile.make_corpus import (
+    CASES,
+    READER,
+    base_parts,
+    main,
+    make_corpus,
+    ole_et,
+    sheet_xml,
+    valid_xlsx,
+    with_parts,
+    zip_bytes,
+)
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io import guard
 from xl_perf.io.guard import Limits, inspect, read_in_child
@@ -160,6 +171,25 @@ def test_row_elements_flood_is_refused(tmp_path: Path) -> None:
 
 
 @posix_only
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_utf16_parts_are_scanned_as_text(
+    tmp_path: Path, codec: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part outside the strict set may be UTF-16 (readers accept it); its entity declarations are still found,
+    whether it is scanned whole or streamed in small chunks."""
+    monkeypatch.setattr(guard, "_CHUNK", chunk)
+    app = '<?xml version="1.0"?><Properties><Application>预算</Application></Properties>'
+    plain = tmp_path / "plain.xlsx"
+    plain.write_bytes(zip_bytes({**base_parts(), "docProps/app.xml": app.encode(codec)}))
+    inspect(plain)
+    hostile = tmp_path / "entity.xlsx"
+    declared = app.replace("<Properties>", '<!DOCTYPE p [<!ENTITY x "x">]><Properties>')
+    hostile.write_bytes(zip_bytes({**base_parts(), "docProps/app.xml": declared.encode(codec)}))
+    with pytest.raises(BadInputError, match="实体声明"):
+        inspect(hostile)
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root reads every file")

@@ -686,14 +686,14 @@ class _PartScan:
         """Check a part given at once: the same checks as `feed` + `finish`, without carrying state between blocks."""
         self.started = True
         self.is_whole = True
-        self._start(data)
-        if self.validator is not None and not data.isascii():
+        encoding = self._utf16(data)
+        if encoding is not None:
+            data = data.decode(encoding, "replace").encode("utf-8", "replace")
+        elif self.strict and not data.isascii():
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 raise self._encoding_error() from None
-        if self.transcoder is not None:
-            data = self.transcoder.decode(data, final=True).encode("utf-8", "replace")
         if data:
             self._process(data)
 
@@ -709,12 +709,18 @@ class _PartScan:
             self._process(self.carry)
             self.carry = b""
 
-    def _start(self, first: bytes) -> None:
+    def _utf16(self, first: bytes) -> str | None:
+        """The UTF-16 codec a part starting with `first` is written in, if it is (refused for strict parts)."""
         bom16 = first[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         if bom16 or first[:2] in (b"<\x00", b"\x00<"):
             if self.strict:
                 raise self._encoding_error()
-            encoding = "utf-16" if bom16 else ("utf-16-le" if first[:1] == b"<" else "utf-16-be")
+            return "utf-16" if bom16 else ("utf-16-le" if first[:1] == b"<" else "utf-16-be")
+        return None
+
+    def _start(self, first: bytes) -> None:
+        encoding = self._utf16(first)
+        if encoding is not None:
             self.transcoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         elif self.strict:
             self.validator = codecs.getincrementaldecoder("utf-8")(errors="strict")
