@@ -135,3 +135,52 @@ def test_params_are_checked(gangmen_zhengti: dict) -> None:
         document.from_dict(data)
     assert "params.deduction_step_rounding：应为以下之一" in info.value.message
     assert "params.nonsense：不是本规则包的参数" in info.value.message
+
+
+# --- pickling (documents travel from a batch's workers) -----------------------------------------------------------
+
+
+class _Odd(Decimal):
+    """A Decimal subclass: pickled as it is, not through its text."""
+
+
+def _shape(value: object) -> object:
+    """A value with every Decimal shown as its exact text and type, so that 1.50 and 1.5, -0 and 0, NaN all differ."""
+    if isinstance(value, Decimal):
+        return (type(value).__name__, str(value))
+    if isinstance(value, dict):
+        return [(k, _shape(v)) for k, v in value.items()]  # in order
+    if isinstance(value, list | tuple):
+        return [_shape(v) for v in value]
+    if isinstance(value, document.TableRow | document.IndicatorRow | document.Document):
+        return (type(value).__name__, [(k, _shape(v)) for k, v in vars(value).items() if k != "pack"])
+    return (type(value).__name__, value)
+
+
+def test_pickled_documents_come_back_exactly(gangmen_zhengti: dict, gangmen_xiangmu: dict) -> None:
+    import pickle
+
+    docs = [document.from_dict(gangmen_zhengti), document.from_dict(gangmen_xiangmu)]
+    odd = docs[1]
+    odd.tables["funds"][0].values.update(
+        {"a": Decimal("-0"), "b": Decimal("1.50"), "c": Decimal("NaN"), "d": True, "e": "文字", "f": _Odd("2.0")}
+    )
+    odd.tables["funds"].append(document.TableRow("x", "空行", {}, 9))
+    odd.rows.append(document.IndicatorRow(("一", "二", "三"), "≥1", "1", Decimal("1E+1"), None, "", 18))
+    odd.rows.append(document.IndicatorRow(("一", "二", "三"), "≥1", "1", None, _Odd("-0.00"), "", 19))
+    odd.rows.append(document.IndicatorRow(("一", "二", "三"), "≥1", "1", "text", 3, "", 20))  # type: ignore[arg-type]
+    for doc in docs:
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            again = pickle.loads(pickle.dumps(doc, protocol))
+            assert _shape(again) == _shape(doc)
+            assert again.pack.id == doc.pack.id
+        assert _shape(copy.deepcopy(doc)) == _shape(doc)
+
+
+def test_copy_of_a_document_shares_its_parts(gangmen_zhengti: dict) -> None:
+    doc = document.from_dict(gangmen_zhengti)
+    copied = copy.copy(doc)
+    assert copied is not doc and type(copied) is document.Document
+    assert all(getattr(copied, name) is value for name, value in vars(doc).items())
+    copied.pack = None  # type: ignore[assignment]
+    assert doc.pack is not None

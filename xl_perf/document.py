@@ -59,6 +59,52 @@ NO = {"否", "无", "no", "false", "n", "0", "×"}
 
 Value = Decimal | bool | str
 
+# Documents are pickled to travel between processes (a batch's workers send them back). Pickling a Decimal costs
+# several times pickling its text, which gives back the very same Decimal (sign, exponent and all): the values of
+# a document are pickled as text, each marked as a Decimal by a bit of a mask. Anything else is pickled as it is.
+
+_Packed = tuple[tuple[str, ...], tuple[object, ...], int]
+
+
+def _pack(values: dict[str, Any]) -> _Packed:
+    """A dictionary for pickling: its keys, its values with each Decimal as its text, and which were Decimals."""
+    mask = 0
+    out = []
+    for index, value in enumerate(values.values()):
+        if type(value) is Decimal:
+            mask |= 1 << index
+            value = str(value)
+        out.append(value)
+    return tuple(values), tuple(out), mask
+
+
+def _unpack(packed: _Packed) -> dict[str, Any]:
+    keys, values, mask = packed
+    if not mask:
+        return dict(zip(keys, values, strict=True))
+    return {
+        key: Decimal(value) if mask >> index & 1 else value  # type: ignore[arg-type]
+        for index, (key, value) in enumerate(zip(keys, values, strict=True))
+    }
+
+
+def _table_row(row_id: str, label: str, values: _Packed, index: int) -> TableRow:
+    return TableRow(row_id, label, _unpack(values), index)
+
+
+def _indicator_row(
+    levels: tuple[str, ...], target: str, actual: str, weight: object, score: object, reason: str, index: int, mask: int
+) -> IndicatorRow:
+    return IndicatorRow(
+        levels,
+        target,
+        actual,
+        Decimal(weight) if mask & 1 else weight,  # type: ignore[arg-type]
+        Decimal(score) if mask & 2 else score,  # type: ignore[arg-type]
+        reason,
+        index,
+    )
+
 
 @dataclass
 class TableRow:
@@ -66,6 +112,9 @@ class TableRow:
     label: str  # as written by the unit (e.g. "项目1：遂溪县港门镇乡村振兴基础设施综合提升项目")
     values: dict[str, Value]  # column id -> value
     index: int  # position in the document's list
+
+    def __reduce__(self) -> tuple[Callable[..., TableRow], tuple[object, ...]]:
+        return _table_row, (self.row_id, self.label, _pack(self.values), self.index)
 
 
 @dataclass
@@ -77,6 +126,20 @@ class IndicatorRow:
     stated_score: Decimal | None
     reason: str
     index: int
+
+    def __reduce__(self) -> tuple[Callable[..., IndicatorRow], tuple[object, ...]]:
+        weight, score = self.weight, self.stated_score
+        mask = (type(weight) is Decimal) | (type(score) is Decimal) << 1
+        return _indicator_row, (
+            self.levels,
+            self.target,
+            self.actual,
+            str(weight) if mask & 1 else weight,
+            str(score) if mask & 2 else score,
+            self.reason,
+            self.index,
+            mask,
+        )
 
 
 @dataclass
@@ -100,6 +163,13 @@ class Document:
     @property
     def rows_have_scores(self) -> bool:
         return any(r.stated_score is not None for r in self.rows)
+
+    def __copy__(self) -> Document:
+        # What copy.copy does by default (a new object sharing every attribute), without the detour through the
+        # pickling protocol.
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
 
     @property
     def words(self) -> dict[str, str]:
