@@ -104,13 +104,31 @@ def is_open_elsewhere(target: Path) -> bool:
 # --- checks ------------------------------------------------------------------------------------------------------
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _is_protected(target: Path, protect: Iterable[Path]) -> bool:
+    """Whether writing `target` would replace one of `protect`: the same file when both exist (hard and symbolic
+    links included), else the same resolved path. The target is looked up once, however many files are protected
+    (a batch protects every input)."""
     try:
-        if os.path.exists(a) and os.path.exists(b):
-            return os.path.samefile(a, b)
+        target_stat = os.stat(target)
+        target_id: tuple[int, int] | None = (target_stat.st_dev, target_stat.st_ino)
     except OSError:
-        pass
-    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+        target_id = None
+    resolved: str | None = None
+    for protected in protect:
+        if target_id is not None:
+            try:
+                other = os.stat(protected)
+            except OSError:
+                pass
+            else:
+                if (other.st_dev, other.st_ino) == target_id:
+                    return True
+                continue
+        if resolved is None:
+            resolved = os.path.normcase(os.path.realpath(target))
+        if os.path.normcase(os.path.realpath(protected)) == resolved:
+            return True
+    return False
 
 
 def _check_open(target: Path, shown: str) -> None:
@@ -125,9 +143,8 @@ def _check_open(target: Path, shown: str) -> None:
 
 def _final_path(target: Path, shown: str, protect: Iterable[Path], overwrite: bool) -> Path:
     """Run every check that can be made before writing; return the path the data will finally land on."""
-    for protected in protect:
-        if _same_file(target, Path(protected)):
-            raise WriteRefused(f"不能覆盖输入文件 {shown}，请用 -o 指定另一个输出文件", shown)
+    if _is_protected(target, protect):
+        raise WriteRefused(f"不能覆盖输入文件 {shown}，请用 -o 指定另一个输出文件", shown)
 
     # Write through a symlink to the file it points to, so the link itself stays in place.
     final = Path(os.path.realpath(target)) if target.is_symlink() else target
