@@ -7,16 +7,18 @@ accepted when it lies inside. That one mechanism covers checklists, 定性 indic
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Literal
 
 from xl_perf.document import Document, IndicatorRow
 from xl_perf.engine import targets
 from xl_perf.engine.expr import Expr, MissingInputs, Undefined
 from xl_perf.engine.findings import Finding, Ref, Severity
-from xl_perf.engine.memo import fields_of, memoized
+from xl_perf.engine.memo import fields_of, memoized, memoized_part
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
 
@@ -157,6 +159,12 @@ def _level_name(name: str) -> str:
     """Row level names are written loosely ("服务对象满意度" / "服务对象满意度指标"): compare without the suffix."""
     compact = "".join(name.split())
     return compact.removesuffix("指标")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ref(kind: Literal["document", "field", "cell", "indicator", "row"], id: str, row: int | None) -> Ref:
+    """The place of an indicator or an indicator row, made for every one of every document: immutable, made once."""
+    return Ref(kind, id, row)
 
 
 def grade_of(pack: model.RulePack, total: Decimal) -> str:
@@ -724,7 +732,9 @@ class _Evaluator:
         self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal
     ) -> tuple[Outcome, list[IndicatorResult]]:
         name = self.printed(indicator)[0]
-        wanted = {_level_name(m) for m in rule.match}
+        wanted = memoized_part(  # the same for every document of the pack
+            self.pack, ("rows_wanted", indicator.id), rule, lambda: frozenset(_level_name(m) for m in rule.match)
+        )
         rows = [r for r, level in zip(self.doc.rows, self.row_levels(rule.level - 1), strict=True) if level in wanted]
         if not rows:
             return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分"), []
@@ -733,7 +743,7 @@ class _Evaluator:
         missing: list[str] = []
         deviation_ratio = self.doc.options.get("deviation_reason_ratio", self.pack.options.deviation_reason_ratio)
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
-            ref = Ref("row", row=row.index)
+            ref = _ref("row", "", row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
             scored = targets.score_row(row.target, row.actual, row_weight)
             if not row.target.strip() or not row.actual.strip():
@@ -856,7 +866,7 @@ class _Evaluator:
         row_results: list[IndicatorResult] = []
         bonus = ZERO
         for indicator in self.pack.indicators:
-            ref = Ref("indicator", indicator.id)
+            ref = _ref("indicator", indicator.id, None)
             stated = doc.stated_scores.get(indicator.id)
             name = self.printed(indicator)[0]
             weight = weights[indicator.id]

@@ -1,0 +1,78 @@
+"""What is remembered between workbooks (per-pack memos, parsed references, target texts, row scores, places) must
+not change any result: documents of several frameworks checked in turn, over and over, give exactly what each gives
+in a fresh process with nothing remembered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.batch_corpus import overall_data, project_data, write
+from tests.conftest import SAMPLES
+from xl_perf import document
+from xl_perf.engine import evaluate as evaluate_module
+from xl_perf.engine import memo, targets
+from xl_perf.engine.evaluate import evaluate
+from xl_perf.engine.findings import Ref
+from xl_perf.io import workbook
+from xl_perf.io.workbook import read_snapshot
+from xl_perf.template.read import locator, read_document
+from xl_perf.validate import checks
+
+
+def _forget_everything() -> None:
+    memo._MEMOS.clear()
+    workbook._parse_reference.cache_clear()
+    targets._parse_str.cache_clear()
+    targets._score_texts.cache_clear()
+    evaluate_module._ref.cache_clear()
+
+
+def _checked(book: workbook.SnapshotWorkbook) -> str:
+    doc = read_document(book, lenient=True)
+    evaluation = evaluate(doc)
+    findings = [*evaluation.findings, *checks.check_document(doc)]
+    located = [f.locate(locator(book, doc)) for f in findings]
+    return json.dumps(
+        {
+            "doc": document.to_dict(doc),
+            "problems": [repr(p) for p in doc.value_problems],
+            "evaluation": evaluation.as_dict(),
+            "findings": [repr(f) for f in located],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _books() -> list[workbook.SnapshotWorkbook]:
+    paths = [
+        *sorted(SAMPLES.glob("*.xlsx")),
+        *sorted((SAMPLES.parent / "blank").glob("*.xlsx")),
+    ]
+    return [read_snapshot(path) for path in paths]
+
+
+def test_memos_leave_no_trace_between_workbooks(tmp_path: Path) -> None:
+    generated = [
+        write(project_data("测试单位", 1, "优"), tmp_path),
+        write(project_data("测试单位", 2, "良", scored=False), tmp_path),
+        write(overall_data("测试单位", 2), tmp_path),
+    ]
+    books = _books() + [read_snapshot(path) for path in generated]
+    fresh = []
+    for book in books:
+        _forget_everything()
+        fresh.append(_checked(book))
+    _forget_everything()
+    for _ in range(3):
+        assert [_checked(book) for book in books] == fresh
+        assert [_checked(book) for book in reversed(books)] == fresh[::-1]
+
+
+def test_shared_places_are_plain_refs() -> None:
+    _forget_everything()
+    assert evaluate_module._ref("row", "", 3) == Ref("row", row=3)
+    assert evaluate_module._ref("indicator", "budget_execution", None) == Ref("indicator", "budget_execution")
+    assert evaluate_module._ref("row", "", 3) is evaluate_module._ref("row", "", 3)
