@@ -54,6 +54,7 @@ TOP_KEYS = (
     "params",
     "options",
 )
+_TOP_KEYS = frozenset(TOP_KEYS)
 YES = {"是", "有", "yes", "true", "y", "1", "√"}
 NO = {"否", "无", "no", "false", "n", "0", "×"}
 
@@ -264,7 +265,7 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
         problems.raise_if_any()
     assert isinstance(data, dict)
     for key in data:
-        if key not in TOP_KEYS:
+        if key not in _TOP_KEYS:
             problems.add(key, "不认识的键" + _suggest(key, list(TOP_KEYS)))
     schema = data.get("schema", SCHEMA)
     if schema != SCHEMA:
@@ -560,10 +561,11 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
         if not isinstance(row, dict):
             problems.add(key, "应为对象")
             continue
-        for name in row:
-            if name not in allowed:
-                problems.add(f"{key}.{name}", "不认识的列" + _suggest(name, sorted(allowed)))
-        levels = tuple(str(row.get(level) or "").strip() for level in layout.levels)
+        if not allowed.issuperset(row):
+            for name in row:
+                if name not in allowed:
+                    problems.add(f"{key}.{name}", "不认识的列" + _suggest(name, sorted(allowed)))
+        levels = tuple([str(row.get(level) or "").strip() for level in layout.levels])
         numbers: dict[str, Decimal | None] = {}
         for name in (layout.weight, layout.score):
             if not name:

@@ -273,8 +273,11 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
             for index, key in enumerate(keys)
         ]
         width = len(keys)
+        # Only the columns read (the region may be wider): a narrower region, the same cells in the same places.
+        last_row, last_col = region.last
+        read_region = NameTarget(region.sheet, region.first, (last_row, min(last_col, region.first[1] + width - 1)))
         out_rows = []
-        for row, cells in iter_region(book, region):
+        for row, cells in iter_region(book, read_region):
             if len(cells) >= width and cells[:width].count(None) == width:
                 continue  # a blank spare row, as most are: nothing in it to read
             item: dict[str, object] = {}
