@@ -452,3 +452,15 @@ def test_sheet_extent_matches_reader_model(tmp_path: Path, limits: Limits, rows:
         assert facts.formulas["预算表"] == formulas
     elif usual:
         pytest.fail("the scan gave up on a sheet in the usual form")
+
+
+@pytest.mark.parametrize("between", ["", " ", "\n  "])
+def test_formula_cells_are_found_wherever_the_stream_is_cut(tmp_path: Path, between: str) -> None:
+    """A cut can fall just after a cell's start tag, leaving only whitespace (or nothing) before its <f>."""
+    body = f'<row r="10"><c r="D10">{between}<f>1</f><v>1</v></c><c r="E10"><v>2</v></c></row>'.encode()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(with_parts(sheet=sheet_xml(body)))
+    for chunk in range(1, 12):
+        with mock.patch.object(guard, "_CHUNK", chunk):
+            facts = inspect(path, SMALL)
+        assert facts.formulas is not None and facts.formulas["预算表"] == {(9, 3)}, chunk

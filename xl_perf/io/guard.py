@@ -828,6 +828,8 @@ class _PartScan:
         if self.sheet is None:
             self.owner.formulas_exact = False
             return
+        if not block or block.isspace():  # between a cell's start tag and its first child: still open
+            return
         cells = self.owner.formulas.setdefault(self.sheet, set())
         if self.open_cell is not None and _FORMULA_START_RE.match(block):
             cells.add(self.open_cell)
