@@ -173,3 +173,69 @@ def test_indicator_rows_with_only_falsy_values_are_read() -> None:
     cells[(blank[2], 9)] = "beyond the read columns"
     rows = read_dict(book)["indicator_rows"]
     assert rows == [*before, {"三级指标名称": "0"}, {"目标偏差原因分析及改进措施": False}]
+
+
+# --- the snapshot read_snapshot returns (its cells still in python-calamine's grids) ---------------------------------
+
+
+def _grid_and_plain(tmp_path: Path) -> tuple[SnapshotWorkbook, SnapshotWorkbook]:
+    path = tmp_path / "grid.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("S")
+    for row, values in enumerate([["a", 0, None, " "], [None, False, 2.5], [], ["", "x", None, None, 7]]):
+        for col, value in enumerate(values):
+            if value is not None:
+                sheet.write(row, col, value)
+    sheet.write_formula(1, 3, "=B2+1", None, 1)
+    book.add_worksheet("空表")
+    book.close()
+    grid = read_snapshot(path, guard.inspect(path))
+    plain = read_snapshot(path)
+    assert type(grid) is not SnapshotWorkbook and type(plain) is SnapshotWorkbook
+    return grid, plain
+
+
+def test_grid_snapshot_reads_as_the_plain_one(tmp_path: Path) -> None:
+    grid, plain = _grid_and_plain(tmp_path)
+    assert grid.sheet_names() == plain.sheet_names() == ["S", "空表"]
+    assert grid.names() == plain.names() and grid.formulas == plain.formulas == {"S": {(1, 3)}, "空表": set()}
+    for sheet in ["S", "空表", "missing"]:
+        for row in range(-2, 7):
+            for col in range(-2, 8):
+                assert grid.value(sheet, row, col) == plain.value(sheet, row, col)
+                assert type(grid.value(sheet, row, col)) is type(plain.value(sheet, row, col))
+                assert grid.is_formula(sheet, row, col) == plain.is_formula(sheet, row, col)
+        for first, last in [((0, 0), (3, 4)), ((1, 1), (2, 2)), ((-1, -1), (5, 9)), ((2, 3), (1, 1)), ((3, 4), (3, 4))]:
+            target = NameTarget(sheet, first, last)
+            assert list(iter_region(grid, target)) == list(iter_region(plain, target)), (sheet, first, last)
+    assert grid.unbuilt  # type: ignore[attr-defined]
+    assert grid.sheets == plain.sheets and grid == plain and plain == grid
+    assert not grid.unbuilt  # type: ignore[attr-defined]
+
+
+def test_grid_snapshot_once_built_is_a_plain_snapshot(tmp_path: Path) -> None:
+    grid, plain = _grid_and_plain(tmp_path)
+    for book in (grid, plain):
+        book.sheets["S"][(0, 0)] = "changed"
+        book.sheets["S"][(9, 9)] = 1
+        book.replace_sheet("新表", [["a", None, 3]], {})
+    assert grid == plain
+    for book in (grid, plain):
+        assert book.value("S", 0, 0) == "changed" and book.value("S", 9, 9) == 1
+        assert book.sheet_names() == ["S", "空表", "新表"]
+        assert list(iter_region(book, NameTarget("S", (0, 0), (0, 1)))) == [(0, ["changed", 0])]
+        assert list(iter_region(book, NameTarget("新表", (0, 0), (0, 2)))) == [(0, ["a", None, 3])]
+
+
+def test_grid_snapshot_travels_as_a_plain_snapshot(tmp_path: Path) -> None:
+    import copy
+    import pickle
+
+    grid, plain = _grid_and_plain(tmp_path)
+    assert repr(grid) == repr(plain)
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(grid, protocol))
+        assert type(again) is SnapshotWorkbook and again == plain and vars(again) == vars(plain)
+    for copied in (copy.copy(grid), copy.deepcopy(grid)):
+        assert type(copied) is SnapshotWorkbook and copied == plain
+    assert SnapshotWorkbook.from_json(grid.to_json()) == SnapshotWorkbook.from_json(plain.to_json())

@@ -11,6 +11,7 @@ Positions are 0-based (row, col). A cell's value is str, float, int, bool, datet
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -171,6 +172,85 @@ class SnapshotWorkbook:
         return json.dumps(data, ensure_ascii=False, indent=1)
 
 
+def _filled(value: CellValue) -> bool:
+    return value != "" and value is not None  # `value not in ("", None)`, without comparing a number to both
+
+
+class _GridWorkbook(SnapshotWorkbook):
+    """A snapshot whose cells are still the grids python-calamine read (blank cells as ""), which is what
+    `read_snapshot` returns: checking a workbook looks up a few hundred of its cells, fewer than the dictionary of all
+    of them would take to build. The dictionary (`sheets`) is built on first use, and from then on this is a plain
+    snapshot. Copied, pickled, compared and shown as the plain `SnapshotWorkbook` it stands for."""
+
+    def __init__(
+        self,
+        grids: dict[str, list[list[CellValue]]],
+        defined: dict[str, NameTarget],
+        formulas: dict[str, set[tuple[int, int]]],
+        source: str,
+    ) -> None:
+        # Every field but `sheets`, which __getattr__ builds from the grids when it is first asked for.
+        self.grids = grids
+        self.defined = defined
+        self.formulas = formulas
+        self.source = source
+        self.fills = {}
+        self.links = {}
+        self.alerts = []
+        self.location = Path(".")
+
+    def __getattr__(self, name: str) -> object:
+        if name != "sheets" or "grids" not in self.__dict__:
+            raise AttributeError(name)
+        sheets = {
+            sheet: {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v != "" and v is not None}
+            for sheet, grid in self.grids.items()
+        }
+        self.sheets = sheets
+        return sheets
+
+    @property
+    def unbuilt(self) -> bool:
+        """The cells are only in the grids (`sheets` not yet built, so not changed either)."""
+        return "sheets" not in self.__dict__
+
+    def sheet_names(self) -> list[str]:
+        return list(self.grids) if self.unbuilt else SnapshotWorkbook.sheet_names(self)
+
+    def value(self, sheet: str, row: int, col: int) -> CellValue:
+        if not self.unbuilt:
+            return SnapshotWorkbook.value(self, sheet, row, col)
+        grid = self.grids.get(sheet)
+        if grid is None or not 0 <= row < len(grid):
+            return None
+        line = grid[row]
+        if not 0 <= col < len(line):
+            return None
+        value = line[col]
+        return None if value == "" else value
+
+    def plain(self) -> SnapshotWorkbook:
+        return SnapshotWorkbook(
+            self.sheets, self.defined, self.formulas, self.source, self.fills, self.links, self.alerts, self.location
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _GridWorkbook):
+            return self.plain() == other.plain()
+        if isinstance(other, SnapshotWorkbook):
+            return self.plain() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.plain())
+
+    def __reduce__(self) -> tuple[type[SnapshotWorkbook], tuple[object, ...]]:
+        plain = self.plain()
+        return SnapshotWorkbook, tuple(getattr(plain, f.name) for f in dataclasses.fields(SnapshotWorkbook))
+
+
 def _cell(ref: str) -> tuple[int, int]:
     match = re.match(r"^([A-Z]{1,3})(\d+)$", ref)
     if not match:
@@ -284,7 +364,17 @@ class FileWorkbook:
 def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, list[CellValue]]]:
     """Rows of a named region: (row index, values of its columns)."""
     (r1, c1), (r2, c2) = target.first, target.last
-    if type(book) is SnapshotWorkbook:  # the usual reader: its cells looked up directly, not through value()
+    # The snapshots read cells directly, not through value().
+    if type(book) is _GridWorkbook and book.unbuilt:
+        grid = book.grids.get(target.sheet)
+        for row in range(r1, r2 + 1):
+            line = grid[row] if grid is not None and 0 <= row < len(grid) else []
+            if c1 >= 0 and c2 < len(line):
+                yield row, [None if v == "" else v for v in line[c1 : c2 + 1]]
+            else:  # partly or wholly outside the grid
+                yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
+        return
+    if type(book) is SnapshotWorkbook or type(book) is _GridWorkbook:
         get = book.sheets.get(target.sheet, {}).get
         columns = range(c1, c2 + 1)
         for row in range(r1, r2 + 1):
@@ -299,27 +389,28 @@ def read_snapshot(path: Path, facts: PackageFacts | None = None) -> SnapshotWork
     which cells hold formulas. Names and formulas come from the scan of `guard.inspect` when it could follow the
     file's XML (`facts`), else from openpyxl in read-only mode."""
     with FileWorkbook(path) as book:
-        sheets: dict[str, dict[tuple[int, int], CellValue]] = {}
         formulas: dict[str, set[tuple[int, int]]] = {}
         known = facts.formulas if facts is not None else None
         if known is not None and not set(book.sheet_names()) <= set(known):
             known = None
-        for sheet in book.sheet_names():
-            grid = book._grid(sheet)
-            # (`v != "" and v is not None` is `v not in ("", None)`, without comparing a number to both.)
-            sheets[sheet] = {
-                (r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v != "" and v is not None
-            }
-        for sheet, cells in sheets.items():
-            if known is not None:
-                formulas[sheet] = set(cells.keys() & known[sheet])
-            else:
-                formulas[sheet] = {cell for cell in cells if book.is_formula(sheet, *cell)}
+        grids = {sheet: book._grid(sheet) for sheet in book.sheet_names()}
         if known is not None and facts is not None:
+            for sheet, grid in grids.items():
+                # The formula cells that hold a value, as in the cells a plain snapshot keeps.
+                formulas[sheet] = {
+                    (r, c)
+                    for r, c in known[sheet]
+                    if 0 <= r < len(grid) and 0 <= c < len(grid[r]) and _filled(grid[r][c])
+                }
             names = {k: t for k, v in facts.names.items() if (t := parse_reference(v)) is not None}
-        else:
-            names = book.names()
-        return SnapshotWorkbook(sheets, names, formulas, str(path))
+            return _GridWorkbook(grids, names, formulas, str(path))
+        sheets = {
+            sheet: {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if _filled(v)}
+            for sheet, grid in grids.items()
+        }
+        for sheet, cells in sheets.items():
+            formulas[sheet] = {cell for cell in cells if book.is_formula(sheet, *cell)}
+        return SnapshotWorkbook(sheets, book.names(), formulas, str(path))
 
 
 def snapshot_json(path: Path) -> str:
