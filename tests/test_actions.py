@@ -66,7 +66,7 @@ def test_validate_and_export_a_clean_workbook(tmp_path: Path) -> None:
     with FileWorkbook(outcome.exported) as exported:
         assert exported.sheet_names() == ["部门整体支出绩效自评表"]  # no tool-owned sheets
         data = document.to_dict(document.from_dict(sample_data("ziyuan-2023-zhengti.json")))
-        values = {v for row in exported._grid("部门整体支出绩效自评表") for v in row}
+        values = {v for row in exported.grid("部门整体支出绩效自评表") for v in row}
         assert 92.48 in values and data["unit"] in values  # the total and the unit, as values
     assert book.alerts[-1].startswith("已导出：")
     assert book.sheets[actions.RESULT_SHEET][(0, 1)].startswith("错误 0 条")

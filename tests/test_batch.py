@@ -93,7 +93,7 @@ def test_unreadable_files_are_listed_with_their_reasons(
 
 
 def sheet_rows(book: FileWorkbook, sheet: str) -> list[list[object]]:
-    return [list(row) for row in book._grid(sheet)]
+    return [list(row) for row in book.grid(sheet)]
 
 
 def test_summary_workbook_contents(county_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -317,3 +317,34 @@ def test_an_absurd_number_is_a_finding_at_its_cell(tmp_path: Path) -> None:
     [problem] = doc.value_problems
     assert "过大或过小" in problem.message and problem.key.startswith("tables.项目资金")
     assert read.locator(book, doc)(problem.ref).cell is not None
+
+
+@pytest.mark.parametrize("damage", ["changed cell", "missing row", "extra sheet"])
+def test_a_summary_that_reads_back_wrong_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    from xl_perf.errors import BadInputError
+    from xl_perf.io import summary_writer
+
+    (tmp_path / "in").mkdir()
+    batch_corpus.write(batch_corpus.project_data("测试镇", 1, "优"), tmp_path / "in")
+    result = batch.run(tmp_path / "in", workers=1)
+    write = summary_writer.write
+
+    def damaged(path: Path, tables: list[summary_writer.Table], charts: list[summary_writer.ColumnChart]) -> None:
+        tables = [summary_writer.Table(**vars(t)) for t in tables]
+        first = tables[0]
+        if damage == "changed cell":
+            first.rows = [[*first.rows[0][:2], "别的单位", *first.rows[0][3:]], *first.rows[1:]]
+        elif damage == "missing row":
+            first.rows = first.rows[:-1]
+        else:
+            tables.append(summary_writer.Table("多出的表", "多出的表", first.columns, []))
+        write(path, tables, charts)
+
+    monkeypatch.setattr(summary_writer, "write", damaged)
+    out = tmp_path / "汇总.xlsx"
+    with pytest.raises(BadInputError) as caught:
+        batch.write_summary(result, out)
+    assert "回读" in caught.value.message and caught.value.location.file == str(out)
+    assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "in"]

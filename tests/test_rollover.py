@@ -253,7 +253,7 @@ def _cells(path: Path) -> dict[str, list[tuple[tuple[int, str], ...]]]:
             if sheet == META_SHEET:
                 continue
             rows = []
-            for r, values in enumerate(book._grid(sheet)):
+            for r, values in enumerate(book.grid(sheet)):
                 line = tuple(
                     (c, v)
                     for c, v in enumerate(values)

@@ -184,7 +184,7 @@ def _snapshot(path: Path) -> SnapshotWorkbook:
         sheets: dict[str, dict[tuple[int, int], object]] = {}
         formulas: dict[str, set[tuple[int, int]]] = {}
         for sheet in book.sheet_names():
-            grid = book._grid(sheet)
+            grid = book.grid(sheet)
             sheets[sheet] = {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v not in ("", None)}
             formulas[sheet] = {(r, c) for r, c in sheets[sheet] if book.is_formula(sheet, r, c)}
         return SnapshotWorkbook(sheets, book.names(), formulas, str(path))  # type: ignore[arg-type]

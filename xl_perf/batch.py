@@ -656,8 +656,11 @@ def write_summary(result: BatchResult, target: Path) -> Path:
             if book.sheet_names() != [t.sheet for t in tables]:
                 raise BadInputError("汇总工作簿回读的工作表不一致，已放弃写入", Location(file=str(target)))
             for table in tables:
+                grid = book.grid(table.sheet)
                 for row, col, value in summary_writer.expected_cells(table):
-                    if not summary_writer.same(book.value(table.sheet, row, col), value):
+                    line = grid[row] if row < len(grid) else ()
+                    read = line[col] if col < len(line) else None
+                    if not summary_writer.same(None if read == "" else read, value):
                         raise BadInputError(
                             f"汇总工作簿回读不一致（{table.sheet} 第{row + 1}行第{col + 1}列），已放弃写入",
                             Location(file=str(target)),

@@ -123,7 +123,10 @@ def same(read: object, expected: str | float | None) -> bool:
 def write(path: Path, tables: Sequence[Table], charts: Sequence[ColumnChart] = ()) -> None:
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    # in_memory: the sheets' XML is assembled in memory rather than in temporary files (a summary is small).
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
+    )
     try:
         workbook.set_custom_property("generator", MARK)
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}

@@ -293,7 +293,8 @@ class FileWorkbook:
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
 
-    def _grid(self, sheet: str) -> list[list[CellValue]]:
+    def grid(self, sheet: str) -> list[list[CellValue]]:
+        """Every row of the sheet from A1 as python-calamine reads it (blank cells as ""), kept for later calls."""
         if sheet not in self._values:
             try:
                 data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -303,7 +304,7 @@ class FileWorkbook:
         return self._values[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> CellValue:
-        grid = self._grid(sheet)
+        grid = self.grid(sheet)
         if row >= len(grid) or col >= len(grid[row]):
             return None
         value = grid[row][col]
@@ -393,7 +394,7 @@ def read_snapshot(path: Path, facts: PackageFacts | None = None) -> SnapshotWork
         known = facts.formulas if facts is not None else None
         if known is not None and not set(book.sheet_names()) <= set(known):
             known = None
-        grids = {sheet: book._grid(sheet) for sheet in book.sheet_names()}
+        grids = {sheet: book.grid(sheet) for sheet in book.sheet_names()}
         if known is not None and facts is not None:
             for sheet, grid in grids.items():
                 # The formula cells that hold a value, as in the cells a plain snapshot keeps.
