@@ -327,14 +327,12 @@ def run(
 
 
 def _warm_up() -> None:
-    """Import the checking code and load the rule packs before the pool starts: forked workers inherit them instead
-    of each paying for them, and the checks between files, in this process, need them anyway."""
+    """Import the checking code before the pool starts: forked workers inherit it instead of each importing it.
+    Rule packs are loaded where they are needed (a worker loads those of the files it reads, in parallel with the
+    others; this process those of the results it receives): a folder rarely holds every kind of workbook."""
     from xl_perf.io import guard, workbook  # noqa: F401
     from xl_perf.template import read  # noqa: F401
     from xl_perf.validate import run  # noqa: F401
-
-    for pack_id in loader.available():
-        loader.load(pack_id)
 
 
 def _located_later(item: Item) -> Callable[[Ref], Location]:

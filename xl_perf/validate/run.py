@@ -10,7 +10,6 @@ from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import Finding, Ref
 from xl_perf.errors import BadInputError, Location, XlPerfError, describe_os_error
-from xl_perf.template.generate import load_any
 from xl_perf.validate import checks
 
 TEXT_SUFFIXES = (".txt",)
@@ -48,6 +47,9 @@ def check_files(paths: list[Path]) -> Report:
             seen.add(path.resolve())
             unique.append(path)
     paths = unique
+    # Here, not at the top: the batch's workers check documents they read themselves and need none of the writer.
+    from xl_perf.template.generate import load_any
+
     checked: list[Checked] = []
     bad: list[tuple[Path, XlPerfError]] = []
     text_paths = [p for p in paths if p.suffix.lower() in TEXT_SUFFIXES]
