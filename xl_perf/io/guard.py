@@ -443,6 +443,12 @@ class _Budget:
         self.limit = limit
         self.used = 0
 
+    def spend(self, path: Path, inflated: int) -> None:
+        """Count `inflated` more bytes; refuse the file once they pass the limit."""
+        self.used += inflated
+        if self.used > self.limit:
+            raise _over_budget(path, self)
+
 
 def _corrupt_entry(path: Path, info: zipfile.ZipInfo) -> BadInputError:
     return _bad(path, f"工作簿已损坏：无法读取内部“{info.filename[:200]}”，文件可能不完整或被截断")
@@ -499,9 +505,7 @@ def _entry_whole(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budg
     except (zlib.error, OSError, ValueError):
         raise _corrupt_entry(path, info) from None
     if budget is not None:
-        budget.used += len(data)
-        if budget.used > budget.limit:
-            raise _over_budget(path, budget)
+        budget.spend(path, len(data))
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
         raise _corrupt_entry(path, info)
     return data
@@ -525,9 +529,7 @@ def _entry_bytes(path: Path, f: BinaryIO, info: zipfile.ZipInfo, size: int, budg
         if produced > info.file_size:
             raise _inflated_too_much(path, info)
         if budget is not None:
-            budget.used += len(out)
-            if budget.used > budget.limit:
-                raise _over_budget(path, budget)
+            budget.spend(path, len(out))
         crc = zlib.crc32(out, crc)
 
     try:
@@ -913,6 +915,7 @@ class _PartScan:
         )
 
 
+@functools.lru_cache(maxsize=8)  # built once per limits, not for every file
 def _sheet_screen(limits: Limits) -> re.Pattern[bytes] | None:
     """The one-pass screen of `_PartScan._screened_whole`. Its first three alternatives are the strict usual forms,
     each leaving a group non-empty: a cell <c r="..."> (columns, row, and whether <f> is its first child), a row, a

@@ -176,6 +176,11 @@ def _filled(value: CellValue) -> bool:
     return value != "" and value is not None  # `value not in ("", None)`, without comparing a number to both
 
 
+def _cells_of(grid: list[list[CellValue]]) -> dict[tuple[int, int], CellValue]:
+    """The filled cells of a python-calamine grid, as a snapshot keeps them."""
+    return {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v != "" and v is not None}
+
+
 class _GridWorkbook(SnapshotWorkbook):
     """A snapshot whose cells are still the grids python-calamine read (blank cells as ""), which is what
     `read_snapshot` returns: checking a workbook looks up a few hundred of its cells, fewer than the dictionary of all
@@ -202,10 +207,7 @@ class _GridWorkbook(SnapshotWorkbook):
     def __getattr__(self, name: str) -> object:
         if name != "sheets" or "grids" not in self.__dict__:
             raise AttributeError(name)
-        sheets = {
-            sheet: {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if v != "" and v is not None}
-            for sheet, grid in self.grids.items()
-        }
+        sheets = {sheet: _cells_of(grid) for sheet, grid in self.grids.items()}
         self.sheets = sheets
         return sheets
 
@@ -405,10 +407,7 @@ def read_snapshot(path: Path, facts: PackageFacts | None = None) -> SnapshotWork
                 }
             names = {k: t for k, v in facts.names.items() if (t := parse_reference(v)) is not None}
             return _GridWorkbook(grids, names, formulas, str(path))
-        sheets = {
-            sheet: {(r, c): v for r, row in enumerate(grid) for c, v in enumerate(row) if _filled(v)}
-            for sheet, grid in grids.items()
-        }
+        sheets = {sheet: _cells_of(grid) for sheet, grid in grids.items()}
         for sheet, cells in sheets.items():
             formulas[sheet] = {cell for cell in cells if book.is_formula(sheet, *cell)}
         return SnapshotWorkbook(sheets, book.names(), formulas, str(path))

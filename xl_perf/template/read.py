@@ -122,15 +122,19 @@ class _Plan:
     keys_by_id: dict[str, str]
 
 
+def _plan_key(year: int, level: str) -> tuple[str, int, str]:
+    return ("read_plan", year, level)
+
+
 def _plan(base: document.Document) -> _Plan:
     # Every workbook of a framework is read through the same few hundred names and labels: derive them once.
-    return memoized(base.pack, ("read_plan", base.year, base.level), lambda: _build_plan(base))
+    return memoized(base.pack, _plan_key(base.year, base.level), lambda: _build_plan(base))
 
 
 def _known_plan(pack: model.RulePack, year: int, level: str) -> _Plan | None:
     """The plan of an earlier workbook of the same pack, year and level (whose blank document was accepted, as this
     one's would be: the unit, the only other part of it, is always text), or None."""
-    plan: _Plan | None = pack_memo(pack).get(("read_plan", year, level))
+    plan: _Plan | None = pack_memo(pack).get(_plan_key(year, level))
     return plan
 
 
