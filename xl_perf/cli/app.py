@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from xl_perf.cli.chinese import ChineseTyper, show_usage_error
 from xl_perf.errors import XlPerfError
 
 if TYPE_CHECKING:
     from xl_perf.batch import BatchResult
 
-app = typer.Typer(
+app = ChineseTyper(
     name="xl-perf",
     help="绩效自评助手：计算、校验预算绩效自评表。",
     add_completion=False,
@@ -45,7 +46,9 @@ def _fail(exc: XlPerfError) -> None:
 
 @app.command("rules")
 def rules_command(
-    framework: Annotated[str | None, typer.Argument(help="规则包编号，如 gd-county-zhengti；省略则列出全部")] = None,
+    framework: Annotated[
+        str | None, typer.Argument(metavar="规则包", help="规则包编号，如 gd-county-zhengti；省略则列出全部")
+    ] = None,
     year: Annotated[int, typer.Option("--year", help="评价年度，用于填入规则文字中的年份")] = 2025,
     level: Annotated[str, typer.Option("--level", help="层级：县、市或镇")] = "县",
 ) -> None:
@@ -65,7 +68,7 @@ def rules_command(
 
 @app.command("score")
 def score_command(
-    source: Annotated[Path, typer.Argument(help="数据文档（.json）或填好的工作簿（.xlsx）", exists=False)],
+    source: Annotated[Path, typer.Argument(metavar="文件", help="数据文档（.json）或填好的工作簿（.xlsx）")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")] = False,
 ) -> None:
     """按规则计算各指标得分、总分与等级，并与填报得分核对。
@@ -97,7 +100,8 @@ def score_command(
 @app.command("check")
 def check_command(
     files: Annotated[
-        list[Path], typer.Argument(help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告文字（.txt），可多个")
+        list[Path],
+        typer.Argument(metavar="文件", help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告文字（.txt），可多个"),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")] = False,
 ) -> None:
@@ -120,7 +124,7 @@ def check_command(
 
 @app.command("export")
 def export_command(
-    source: Annotated[Path, typer.Argument(help="填好的工作簿（.xlsx/.xlsm）或数据文档（.json）")],
+    source: Annotated[Path, typer.Argument(metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或数据文档（.json）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")],
     pdf: Annotated[bool, typer.Option("--pdf", help="同时导出 PDF（需要 LibreOffice）")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="同时导出 JSON（数据、得分、校验结果）")] = False,
@@ -215,8 +219,8 @@ def new_command(
 
 @app.command("fill")
 def fill_command(
-    template: Annotated[Path, typer.Argument(help="xl-perf 生成的模板（.xlsx）")],
-    data: Annotated[Path, typer.Argument(help="数据文档（.json）")],
+    template: Annotated[Path, typer.Argument(metavar="模板", help="xl-perf 生成的模板（.xlsx）")],
+    data: Annotated[Path, typer.Argument(metavar="数据文档", help="数据文档（.json）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的工作簿（新文件）")],
 ) -> None:
     """把数据文档填入模板，另存为新的工作簿；模板和数据文档都不会被修改。"""
@@ -233,7 +237,9 @@ def fill_command(
 
 @app.command("dump")
 def dump_command(
-    workbook: Annotated[Path, typer.Argument(help="填好的工作簿（.xlsx；Excel、WPS、LibreOffice 保存的均可）")],
+    workbook: Annotated[
+        Path, typer.Argument(metavar="工作簿", help="填好的工作簿（.xlsx；Excel、WPS、LibreOffice 保存的均可）")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 数据文档（默认输出摘要）")] = False,
 ) -> None:
     """读出工作簿中填写的全部内容，得到数据文档；工作簿不会被修改。"""
@@ -257,7 +263,7 @@ def dump_command(
 
 @app.command("batch")
 def batch_command(
-    folder: Annotated[Path, typer.Argument(help="存放工作簿的文件夹（含子文件夹）")],
+    folder: Annotated[Path, typer.Argument(metavar="文件夹", help="存放工作簿的文件夹（含子文件夹）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="汇总工作簿（.xlsx，新文件或覆盖旧的汇总）")],
     as_json: Annotated[bool, typer.Option("--json", help="同时在标准输出打印 JSON 汇总（供程序使用）")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", help="并行进程数（默认：CPU 核数，最多 8）")] = 0,
@@ -324,7 +330,7 @@ def _run_batch(folder: Path, output: Path, workers: int) -> BatchResult:
         return batch.run(folder, workers=workers, exclude=[output], progress=advance)
 
 
-excel_app = typer.Typer(help="Excel 集成：安装加载项、诊断常见问题。", no_args_is_help=True)
+excel_app = ChineseTyper(help="Excel 集成：安装加载项、诊断常见问题。", no_args_is_help=True)
 app.add_typer(excel_app, name="excel")
 
 
@@ -369,8 +375,16 @@ def excel_doctor_command() -> None:
 
 
 def main() -> None:
+    from typer import _click
+
     try:
-        app()
+        # Not standalone: usage errors come back here and are said in Chinese (chinese.explain), not by click.
+        code = app(standalone_mode=False, prog_name="xl-perf")
+    except _click.exceptions.ClickException as exc:
+        sys.exit(show_usage_error(exc))
+    except _click.exceptions.Abort:
+        print("已中断。", file=sys.stderr)
+        sys.exit(1)
     except XlPerfError as exc:  # pragma: no cover - commands catch their own; this is the last net
         print(f"错误：{exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -386,3 +400,4 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)
