@@ -137,16 +137,19 @@ def export_command(
     """
     from xl_perf import export as exporter
     from xl_perf.cli import render
+    from xl_perf.io.folders import output_folder
 
     try:
-        result = exporter.export(source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force)
+        with output_folder(output):  # made if missing; removed again if nothing was exported into it
+            result = exporter.export(source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force)
     except XlPerfError as exc:
         _fail(exc)
         return
     if result.refused:
         render.print_report(result.report)
         typer.echo(
-            f"校验发现 {result.report.errors} 个错误，未导出。改正后重试，或加 --force 导出（页眉标注“未通过校验”）。"
+            f"校验发现 {result.report.errors} 个错误，未导出。改正后重试，或加 --force 导出（页眉标注“未通过校验”）。",
+            err=True,
         )
         raise typer.Exit(1)
     for path in result.files:
@@ -183,12 +186,13 @@ def new_command(
     年度结转：--from 上年工作簿 --year 新年度，生成新年度的空白工作簿，带入单位基本信息、联系人、续建项目、
     上年结转与存量资金（规则包中声明的项目），规则文字中的年份按新年度显示，其余留空；逐项列出带入了什么、来自哪个单元格。
     """
+    from xl_perf.io.folders import output_folder
     from xl_perf.template import generate
 
     try:
         _check_year_level(year, level or "县")
-        if not output.is_dir():
-            raise XlPerfError(f"输出文件夹不存在：{output}")
+        if output.exists() and not output.is_dir():
+            raise XlPerfError(f"-o 应为文件夹，{output} 是一个文件")
         if sources:
             from xl_perf.template import rollover
 
@@ -200,19 +204,22 @@ def new_command(
             twice = next((t for i, t in enumerate(targets) if t in targets[:i]), None)
             if twice is not None:
                 raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
-            for (source, doc, items), target in zip(rolled, targets, strict=True):
-                generate.write_workbook(doc, target, protect=(source,), macro=macro)
-                typer.echo(f"上年材料：{source}")
-                for item in items:
-                    typer.echo(f"  {item.describe()}")
-                typer.echo(f"已生成：{target}")
+            with output_folder(output):
+                for (source, doc, items), target in zip(rolled, targets, strict=True):
+                    generate.write_workbook(doc, target, protect=(source,), macro=macro)
+                    typer.echo(f"上年材料：{source}")
+                    for item in items:
+                        typer.echo(f"  {item.describe()}")
+                    typer.echo(f"已生成：{target}")
             return
         if framework is None:
             raise XlPerfError("请用 --framework 指定规则包（如 gd-county-zhengti），或用 --from 给出上年的工作簿")
-        for doc in generate.new_documents(framework, year, unit, level or "县", list(project or [])):
-            target = output / generate.file_name(doc, ".xlsm" if macro else ".xlsx")
-            generate.write_workbook(doc, target, macro=macro)
-            typer.echo(f"已生成：{target}")
+        documents = generate.new_documents(framework, year, unit, level or "县", list(project or []))
+        with output_folder(output):
+            for doc in documents:
+                target = output / generate.file_name(doc, ".xlsm" if macro else ".xlsx")
+                generate.write_workbook(doc, target, macro=macro)
+                typer.echo(f"已生成：{target}")
     except XlPerfError as exc:
         _fail(exc)
 
@@ -228,8 +235,11 @@ def fill_command(
 
     if output.suffix.lower() != ".xlsx":
         _fail(XlPerfError(f"输出文件应以 .xlsx 结尾：{output}"))
+    from xl_perf.io.folders import output_folder
+
     try:
-        generate.fill_template(template, data, output)
+        with output_folder(output.parent):
+            generate.fill_template(template, data, output)
     except XlPerfError as exc:
         _fail(exc)
     typer.echo(f"已生成：{output}")
@@ -275,20 +285,20 @@ def batch_command(
     无法读取的文件不会中断批量处理。退出码：0 没有错误；1 有错误；2 有文件无法读取或参数有误。
     """
     from xl_perf import batch
+    from xl_perf.io.folders import output_folder
 
     try:
         if not folder.is_dir():
             raise XlPerfError(f"文件夹不存在：{folder}")
         if output.suffix.lower() != ".xlsx":
             raise XlPerfError(f"汇总工作簿应以 .xlsx 结尾：{output}")
-        if not output.parent.is_dir():
-            raise XlPerfError(f"汇总工作簿所在的文件夹不存在：{output.parent}")
         if workers < 0 or workers > 64:
             raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
         batch.check_output(output)
         count = workers or min(8, os.cpu_count() or 1)
         result = _run_batch(folder, output, count)
-        batch.write_summary(result, output)
+        with output_folder(output.parent):
+            batch.write_summary(result, output)
     except XlPerfError as exc:
         _fail(exc)
         return

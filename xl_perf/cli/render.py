@@ -227,8 +227,9 @@ def print_report(report: Any) -> None:
         console.print(table)
     elif not report.bad:
         console.print("[green]未发现问题。[/]")
+    errors = _console(stderr=True)  # diagnostics go to stderr, the report to stdout
     for path, exc in report.bad:
-        console.print(f"[bold red]无法读取[/] {path}：{exc.message}")
+        errors.print(f"[bold red]无法读取[/] {escape(str(path))}：{escape(exc.message)}")
 
 
 def _summary(findings: list[Any]) -> str:
@@ -261,6 +262,7 @@ def print_batch(result: Any, output: Path, *, stderr: bool = False) -> None:
         for item in failing:
             table.add_row(escape(item.shown), escape(item.unit), str(item.errors), str(item.warnings))
         console.print(table)
+    errors = _console(stderr=True)
     for item in result.bad:
-        console.print(f"[bold red]无法读取[/] {escape(item.shown)}：{escape(item.problem)}")
+        errors.print(f"[bold red]无法读取[/] {escape(item.shown)}：{escape(item.problem)}")
     console.print(f"汇总已写入：{escape(str(output))}")
