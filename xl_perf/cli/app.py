@@ -392,7 +392,7 @@ def main() -> None:
         code = app(standalone_mode=False, prog_name="xl-perf")
     except _click.exceptions.ClickException as exc:
         sys.exit(show_usage_error(exc))
-    except _click.exceptions.Abort:
+    except typer.Abort:
         print("已中断。", file=sys.stderr)
         sys.exit(1)
     except XlPerfError as exc:  # pragma: no cover - commands catch their own; this is the last net

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,8 @@ def print_findings(console: Console, evaluation: Evaluation) -> None:
 
 
 def print_pack_list(packs: list[model.RulePack]) -> None:
+    from xl_perf.cli.rule_words import pack_source
+
     console = _console()
     table = Table(header_style="bold")
     table.add_column("编号")
@@ -102,52 +105,25 @@ def print_pack_list(packs: list[model.RulePack]) -> None:
     table.add_column("来源", max_width=70, overflow="fold")
     for pack in packs:
         words = context(2025, next(iter(pack.levels.values())))
-        table.add_row(pack.id, render(pack.title, words), str(len(pack.indicators)), pack.source)
+        table.add_row(pack.id, render(pack.title, words), str(len(pack.indicators)), pack_source(pack.source))
     console.print(table)
 
 
-def describe_rule(rule: model.Rule, words: dict[str, str]) -> str:
-    if isinstance(rule, model.TiersRule):
-        tiers = "；".join(
-            f"{t.range.text} → {t.score if isinstance(t.score, str) else format_number(t.score)}" for t in rule.tiers
-        )
-        return f"分档（{rule.value.source}）：{tiers}"
-    if isinstance(rule, model.LinearRule):
-        extra = f"；{rule.zero_note}" if rule.zero_note else ""
-        return f"线性：分值 × {rule.value.source}，封顶{extra}"
-    if isinstance(rule, model.DeductionRule):
-        return "扣分：" + "；".join(
-            f"{i.value.source} "
-            + (
-                f"每{'开始' if i.rounding != 'floor' else '满'} {format_number(i.step)} 扣 {format_number(i.per or 0)}"
-                if i.step
-                else (f"每个扣 {format_number(i.per)}" if i.per else "分档扣分")
-            )
-            for i in rule.items
-        )
-    if isinstance(rule, model.ChecklistRule):
-        return "要点：" + "；".join(f"{render(i.text, words)}（{format_number(i.points)}）" for i in rule.items)
-    if isinstance(rule, model.ChoiceRule):
-        return "选项：" + "；".join(f"{render(o, words)} → {format_number(s)}" for o, s in rule.options)
-    if isinstance(rule, model.ManualRule):
-        return "酌情评分（0 至分值）"
-    if isinstance(rule, model.RowsRule):
-        return f"按绩效指标行（{'、'.join(rule.match)}）目标值与实际值比较计分"
-    if isinstance(rule, model.BonusPenaltyRule):
-        return "加减分：" + "；".join(
-            f"{i.input} 每次 {format_number(i.per)}，最多 {format_number(i.cap)}" for i in rule.items
-        )
-    return "分项合计：" + "；".join(
-        f"{p.name}（{format_number(p.weight)}）{describe_rule(p.rule, words)}" for p in rule.parts
-    )
+def describe_rule(rule: model.Rule, words: dict[str, str], pack: model.RulePack, weight: Decimal) -> str:
+    from xl_perf.cli.rule_words import RuleWords
+
+    return RuleWords(pack, words).describe(rule, weight)
 
 
 def print_rules(pack: model.RulePack, year: int, level: str) -> None:
+    from xl_perf.cli.rule_words import RuleWords, param_text
+
     console = _console()
     if level not in pack.levels:
         level = next(iter(pack.levels))
     words = context(year, pack.level_words(level))
-    tree = Tree(f"[bold]{render(pack.title, words)}[/]（{pack.id}，合计 {format_number(pack.total)} 分）")
+    describer = RuleWords(pack, words)
+    tree = Tree(f"[bold]{escape(render(pack.title, words))}[/]（合计 {format_number(pack.total)} 分）")
     nodes: dict[tuple[str, ...], Tree] = {(): tree}
     weights = {g.path: g.weight for g in pack.groups}
     for indicator in pack.indicators:
@@ -157,19 +133,21 @@ def print_rules(pack: model.RulePack, year: int, level: str) -> None:
             if prefix not in nodes:
                 weight = weights.get(indicator.path[:depth])
                 label = prefix[-1] + ("" if weight is None else f"（{format_number(weight)}）")
-                nodes[prefix] = nodes[prefix[:-1]].add(f"[bold]{label}[/]")
-        leaf = nodes[path[:-1]].add(f"{path[-1]}（{format_number(indicator.weight)}）[dim]{indicator.id}[/]")
-        leaf.add(Text(describe_rule(indicator.rule, words), style="green"))
+                nodes[prefix] = nodes[prefix[:-1]].add(f"[bold]{escape(label)}[/]")
+        leaf = nodes[path[:-1]].add(Text(f"{path[-1]}（{format_number(indicator.weight)}）"))
+        rule = describer.describe(indicator.rule, indicator.weight)
+        rule += describer.not_applicable(indicator.na_when, indicator.na_target)
+        leaf.add(Text(rule, style="green"))
         if indicator.criteria:
             leaf.add(Text(render(indicator.criteria, words), style="dim"))
     console.print(tree)
     if pack.params:
         table = Table(title="可调参数（原文含糊之处，取默认值）", header_style="bold", title_justify="left")
-        table.add_column("参数")
+        table.add_column("序号", justify="right")
         table.add_column("默认")
-        table.add_column("说明", max_width=90, overflow="fold")
-        for param in pack.params.values():
-            table.add_row(param.id, str(param.default), param.doc)
+        table.add_column("说明", max_width=100, overflow="fold")
+        for number, param in enumerate(pack.params.values(), start=1):
+            table.add_row(str(number), describer.param_value(param), param_text(param))
         console.print(table)
 
 
