@@ -434,6 +434,15 @@ def _columns_by_label(doc: Document, spec: model.TableSpec) -> dict[str, model.C
     )
 
 
+def row_name(base: str, index: int, label: str = "") -> str:
+    """A row as people name it: its label and its 1-based position, 财政资金情况“项目2”（第12行）."""
+    label = label.strip()
+    if len(label) > 12:  # "项目2：遂溪县…综合提升项目" -> "项目2"; other long labels are cut with an ellipsis
+        head = re.split(r"[：:]", label, maxsplit=1)[0].strip()
+        label = head if head and len(head) <= 12 else label[:12] + "…"
+    return f"{base}“{label}”（第{index + 1}行）" if label else f"{base}（第{index + 1}行）"
+
+
 def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("tables", "应为对象：表名 → 行列表")
@@ -452,14 +461,14 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
         parsed_rows: list[TableRow] = []
         current_fixed: model.RowSpec | None = None
         for index, row in enumerate(rows):
-            row_key = f"{key}[{index}]"
             if not isinstance(row, dict):
-                problems.add(row_key, "应为对象")
+                problems.add(row_name(key, index), "应为对象")
                 continue
             row_label = str(row.get(spec.row_header, "")).strip()
+            row_key = row_name(key, index, row_label)
             row_spec = match_row(doc, spec, row_label, after=current_fixed)
             if row_spec is None:
-                problems.add(f"{row_key}.{spec.row_header}", f"不认识的行名 {row_label!r}")
+                problems.add(f"{row_key}.{spec.row_header}", f"不认识的行名“{row_label}”")
                 continue
             if not row_spec.repeat:
                 current_fixed = row_spec
@@ -557,10 +566,10 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
     if layout.weight:
         allowed.add(layout.weight)
     for index, row in enumerate(raw):
-        key = f"indicator_rows[{index}]"
         if not isinstance(row, dict):
-            problems.add(key, "应为对象")
+            problems.add(row_name("indicator_rows", index), "应为对象")
             continue
+        key = row_name("indicator_rows", index, str(row.get(layout.levels[-1]) or ""))
         if not allowed.issuperset(row):
             for name in row:
                 if name not in allowed:
@@ -733,10 +742,18 @@ def locator(doc: Document) -> Callable[[Ref], Location]:
         elif ref.kind == "indicator":
             key = "scores." + doc.text(doc.pack.indicator(ref.id).name)
         elif ref.kind == "row":
-            key = f"indicator_rows[{ref.row}]"
+            row = doc.rows[ref.row] if ref.row is not None and ref.row < len(doc.rows) else None
+            label = row.levels[-1] if row is not None and row.levels else ""
+            key = row_name("indicator_rows", row.index if row is not None else ref.row or 0, label)
         elif ref.kind == "cell":
             table = doc.pack.table(ref.id)
-            key = f"tables.{doc.text(table.label)}[{ref.row}]"
+            rows = doc.tables.get(table.id, [])
+            found = rows[ref.row] if ref.row is not None and ref.row < len(rows) else None
+            key = row_name(
+                f"tables.{doc.text(table.label)}",
+                found.index if found is not None else ref.row or 0,
+                found.label if found is not None else "",
+            )
             if ref.column:
                 key += "." + "/".join(doc.text(p) for p in table.column(ref.column).path)
         elif ref.kind == "document":
