@@ -163,9 +163,39 @@ class _Text:
             yield start, len(self.raw)
 
 
+# Where a quotation may begin or end: Chinese has no spaces between words, so clauses are cut at punctuation.
+_BOUNDARY = frozenset("，。；、：！？,.;:!?（）()“”\"'‘’《》【】[] \t\r\n\f\u3000")
+_WIDEN = 30  # at most this many characters are added on each side to reach a boundary
+
+
+def _is_boundary(char: str) -> bool:
+    return char in _BOUNDARY
+
+
+def _widen(raw: str, start: int, end: int, limit: int = _WIDEN) -> tuple[int, int, bool, bool]:
+    """Extend raw[start:end] to the clause boundaries around it (punctuation, spaces, line ends), by at most `limit`
+    characters each way; returns (start, end, cut before, cut after) — cut when no boundary was that near."""
+    low = start
+    while low > 0 and start - low < limit and not _is_boundary(raw[low - 1]):
+        low -= 1
+    high = end
+    while high < len(raw) and high - end < limit and not _is_boundary(raw[high]):
+        high += 1
+    return low, high, low > 0 and not _is_boundary(raw[low - 1]), high < len(raw) and not _is_boundary(raw[high])
+
+
+def _quote(raw: str, start: int, end: int, cut_before: bool, cut_after: bool) -> str:
+    return ("…" if cut_before else "") + raw[start:end] + ("…" if cut_after else "")
+
+
 def _short(text: str, limit: int = 60) -> str:
+    """At most `limit` characters, cut after a clause boundary where one is near the end, marked with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    boundary = max((i + 1 for i in range(limit // 2, cut) if _is_boundary(text[i])), default=None)
+    return text[: boundary if boundary is not None else cut].rstrip() + "…"
 
 
 # --- templates of the rule packs ----------------------------------------------------------------------------------
@@ -375,8 +405,10 @@ def level_words(doc: _Text, level: str, year: int, packs: list[RulePack]) -> Ite
             merged.append(hit)
     for hit in merged:
         _trim(doc.raw, hit)
-        snippet = doc.raw[hit.start : hit.end]
+        hit.start, hit.end, cut_before, cut_after = _widen(doc.raw, hit.start, hit.end)
+        snippet = _quote(doc.raw, hit.start, hit.end, cut_before, cut_after)
         fixed, pairs = _apply(doc.raw, hit)
+        fixed = ("…" if cut_before else "") + fixed + ("…" if cut_after else "")
         levels = "、".join(f"{name}级" for name in sorted(hit.levels))
         words = "、".join(f"“{old}”" for old, _ in pairs)
         own = "、".join(f"“{new}”" for _, new in pairs if new is not None)
@@ -550,10 +582,12 @@ def years(doc: _Text, level: str, year: int, packs: list[RulePack]) -> Iterator[
             start += 1
         while end > position + 4 and doc.raw[end - 1].isspace():
             end -= 1
-        snippet = doc.raw[start:end]
+        start, end, cut_before, cut_after = _widen(doc.raw, start, end)
+        snippet = _quote(doc.raw, start, end, cut_before, cut_after)
         wanted = "或".join(str(y) for y in expected)
         message = f"“{snippet}”中的年份{stated}与评价年度{year}年不符，规则原文应为“{wording}”"
         fixed = doc.raw[start:position] + str(expected[0]) + doc.raw[position + 4 : end]
+        fixed = ("…" if cut_before else "") + fixed + ("…" if cut_after else "")
         fix = f"改为“{fixed}”" if len(expected) == 1 else f"年份改为{wanted}"
         yield doc.finding("TEXT_YEAR", position, message, fix)
 
