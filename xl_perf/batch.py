@@ -60,6 +60,7 @@ class Item:
     self_evaluated: bool = False
     findings: list[Finding] = field(default_factory=list)
     doc: document.Document | None = None
+    kept: str = ""  # for a resubmitted older copy: the newer file of the same unit, year and form that counts
 
     @property
     def errors(self) -> int:
@@ -99,8 +100,9 @@ class UnitSummary:
 @dataclass
 class BatchResult:
     root: Path
-    items: list[Item]
+    items: list[Item]  # every file counted (a resubmitted workbook once, its newest copy)
     units: list[UnitSummary]
+    duplicates: list[Item] = field(default_factory=list)  # older copies of resubmitted workbooks (重复提交)
 
     @property
     def read(self) -> list[Item]:
@@ -322,8 +324,45 @@ def run(
             items.append(Item(path, shown, problem=MSG_CHILD_CRASH))
             progress(1)
     items.sort(key=lambda i: i.shown)
+    items, duplicates = split_resubmitted(items)
     _check_units(items)
-    return BatchResult(root, items, summarise_units(items))
+    return BatchResult(root, items, summarise_units(items), duplicates)
+
+
+def submission_key(item: Item) -> tuple[str, int | None, str, str] | None:
+    """What makes two files the same submission: unit, year and form (and the project, for a project form). None
+    for a file that cannot be told apart (unreadable, or no unit filled in): it is always counted."""
+    if item.problem or not item.unit.strip():
+        return None
+    return (item.unit.strip(), item.year, item.framework, item.project.strip() if item.kind == "xiangmu" else "")
+
+
+def _modified(item: Item) -> int:
+    try:
+        return item.path.stat().st_mtime_ns
+    except OSError:  # gone since it was read: the oldest
+        return 0
+
+
+def split_resubmitted(items: list[Item]) -> tuple[list[Item], list[Item]]:
+    """A workbook submitted twice counts once: of the files with the same submission key the newest by modification
+    time counts (equal times: the later name, as "（修改）" or "-2" copies sort after the original); the others are
+    returned as duplicates, each naming the file that counts instead."""
+    groups: dict[tuple[str, int | None, str, str], list[Item]] = defaultdict(list)
+    for item in items:
+        key = submission_key(item)
+        if key is not None:
+            groups[key].append(item)
+    older: set[int] = set()
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        newest = max(group, key=lambda i: (_modified(i), i.shown))
+        for item in group:
+            if item is not newest:
+                item.kept = newest.shown
+                older.add(id(item))
+    return [i for i in items if id(i) not in older], [i for i in items if id(i) in older]
 
 
 def _warm_up() -> None:
@@ -449,6 +488,8 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
         f"共 {len(result.items)} 个文件：已读取 {read_count} 个，无法读取 {bad_count} 个；"
         f"错误 {result.errors} 条，警告 {result.warnings} 条。"
     )
+    if result.duplicates:
+        overview += f"另有重复提交的较早版本 {len(result.duplicates)} 个，未计入（见“重复提交”表）。"
     coverage_line = (
         f"自评覆盖面 {percent_text(coverage)}（已自评项目 {result.evaluated} 个 / 应自评项目 {result.required} 个）"
         if coverage is not None
@@ -615,7 +656,49 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
         [[n, link(i), i.problem] for n, i in enumerate(result.bad, 1)],
     )
     chart = ColumnChart("等级分布", "自评等级分布", list(range(1, len(kinds) + 1)), "等级", "工作簿数")
-    return [workbooks, units, distribution, findings, bad], [chart] if kinds else []
+    sheets = [workbooks, units, distribution, findings, bad]
+    if result.duplicates:
+        sheets.append(_duplicates_table(result, link))
+    return sheets, [chart] if kinds else []
+
+
+def _duplicates_table(result: BatchResult, link: Callable[[Item], Any]) -> Any:
+    """重复提交: the older copies of resubmitted workbooks, not counted, each beside the file that counts."""
+    from xl_perf.io.summary_writer import Column, Table
+
+    by_shown = {i.shown: i for i in result.items}
+    rows = [
+        [
+            n,
+            link(item),
+            item.unit,
+            item.year,
+            KIND_NAMES.get(item.kind, ""),
+            item.project,
+            item.score,
+            link(by_shown[item.kept]) if item.kept in by_shown else item.kept,
+        ]
+        for n, item in enumerate(result.duplicates, 1)
+    ]
+    return Table(
+        "重复提交",
+        "重复提交的工作簿（未计入汇总）",
+        [
+            Column("序号", "int", 6),
+            Column("未计入的文件", "link", 36),
+            Column("单位", "text", 24),
+            Column("年度", "int", 7),
+            Column("表别", "text", 9),
+            Column("项目名称", "text", 30),
+            Column("复核得分", "score", 9),
+            Column("以此文件为准（修改时间较新）", "link", 36),
+        ],
+        rows,
+        notes=[
+            f"同一单位、同一年度、同一张表（项目表为同一项目）提交了多份，以修改时间最新的一份为准；"
+            f"以下 {len(result.duplicates)} 份较早的未计入汇总、单位汇总和等级分布。"
+        ],
+    )
 
 
 def _grade_names(result: BatchResult) -> list[str]:
@@ -664,7 +747,8 @@ def write_summary(result: BatchResult, target: Path) -> Path:
                             Location(file=str(target)),
                         )
 
-    with safe_write.atomic_output(target, verify=verify, protect=[i.path for i in result.items]) as temp:
+    protect = [i.path for i in (*result.items, *result.duplicates)]  # never over a file of the batch
+    with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
         summary_writer.write(temp, tables, charts)
     return target
 
@@ -711,5 +795,17 @@ def as_json(result: BatchResult) -> dict[str, object]:
                 "findings": [f.as_dict() for f in i.findings],
             }
             for i in result.items
+        ],
+        "duplicates": [
+            {
+                "file": i.shown,
+                "kept": i.kept,
+                "unit": i.unit or None,
+                "year": i.year,
+                "framework": i.framework or None,
+                "project": i.project or None,
+                "score": number(i.score),
+            }
+            for i in result.duplicates
         ],
     }

@@ -240,6 +240,12 @@ def print_batch(result: Any, output: Path, *, stderr: bool = False) -> None:
         for item in failing:
             table.add_row(escape(item.shown), escape(item.unit), str(item.errors), str(item.warnings))
         console.print(table)
+    if result.duplicates:
+        console.print(
+            f"重复提交 {len(result.duplicates)} 个（同一单位、年度和表，以修改时间最新的为准，较早的未计入）："
+        )
+        for item in result.duplicates:
+            console.print(f"  {escape(item.shown)}（以 {escape(item.kept)} 为准）")
     errors = _console(stderr=True)
     for item in result.bad:
         errors.print(f"[bold red]无法读取[/] {escape(item.shown)}：{escape(item.problem)}")
