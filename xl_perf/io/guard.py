@@ -1153,6 +1153,12 @@ def _receive(
 
 def apply_child_limits(memory_bytes: int) -> None:
     """Cap this process's address space (and disable core dumps); used by readers' child and worker processes."""
+    if not os.environ.get("XL_PERF_DEBUG"):
+        # Nor a Python stack dump when a reader aborts the child (faulthandler, if enabled, writes it to a copy of
+        # the terminal's stderr taken before any redirection): the parent reports the failure in Chinese.
+        import faulthandler
+
+        faulthandler.disable()
     try:
         import resource
     except ImportError:  # Windows: no rlimits; the timeout still applies
