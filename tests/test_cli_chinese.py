@@ -63,6 +63,7 @@ def test_usage_errors_are_chinese_and_actionable(args: list[str], says: list[str
         ["excel", "--help"],
         ["excel", "install", "--help"],
         ["excel", "doctor", "--help"],
+        ["check", "-h"],
     ],
 )
 def test_help_is_chinese(args: list[str]) -> None:

@@ -172,6 +172,7 @@ class ChineseTyper(typer.Typer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("cls", ChineseGroup)
+        kwargs.setdefault("context_settings", {"help_option_names": ["--help", "-h"]})  # -h is what many type
         super().__init__(*args, **kwargs)
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[Function], Function]:
