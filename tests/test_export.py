@@ -370,7 +370,7 @@ def test_errors_without_force_write_nothing(case: Case, tmp_path: Path) -> None:
     before = digest(case.source)
     result = run("export", str(case.source), "-o", str(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "未导出" in result.stdout and "--force" in result.stdout
+    assert "未导出" in result.stderr and "--force" in result.stderr  # a diagnostic: on stderr
     assert "已导出" not in result.stdout
     assert list(tmp_path.iterdir()) == []
     assert digest(case.source) == before
