@@ -439,7 +439,7 @@ def test_hostile_and_broken_files_are_refused_by_check(tmp_path: Path) -> None:
         path = tmp_path / "corpus" / name
         report = check_files([path])
         assert not report.checked, name
-        (bad_path, error), = report.bad
+        ((bad_path, error),) = report.bad
         assert bad_path == path and error.exit_code == 2, name
         assert error.location is not None and error.location.file == str(path), name
         if "读取" not in fragment:  # the reader-crash cases word their message themselves
