@@ -276,7 +276,9 @@ def batch_command(
     folder: Annotated[Path, typer.Argument(metavar="文件夹", help="存放工作簿的文件夹（含子文件夹）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="汇总工作簿（.xlsx，新文件或覆盖旧的汇总）")],
     as_json: Annotated[bool, typer.Option("--json", help="同时在标准输出打印 JSON 汇总（供程序使用）")] = False,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="并行进程数（默认：CPU 核数，最多 8）")] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="并行进程数（默认：CPU 核数，最多 8）", show_default=False)
+    ] = 0,
 ) -> None:
     """批量校验、计分文件夹中的全部工作簿，生成汇总工作簿。
 
