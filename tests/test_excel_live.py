@@ -283,3 +283,40 @@ def test_mraptor_finds_no_auto_exec_in_any_generated_template(tmp_path: Path, ad
         raptor = MacroRaptor("\n".join(modules.values()))
         raptor.scan()
         assert not raptor.autoexec and not raptor.suspicious, (path, raptor.autoexec_match)
+
+
+# --- xl-perf excel selftest ----------------------------------------------------------------------------------------
+
+
+def test_selftest_passes_through_the_standin(tmp_path: Path) -> None:
+    from xl_perf.excel import selftest
+
+    steps, versions = selftest.run(tmp_path, app_factory=xs.App)
+    assert [s.ok for s in steps] == [True] * 7, selftest.table(steps, versions)
+    assert set(versions) == {"Excel", "Windows", "Python", "xlwings", "代码页"}
+    text = selftest.table(steps, versions)
+    assert "| 校验按钮（Application.Run） | 通过 | 校验结果：错误 0 条" in text
+    assert (tmp_path / "报送").is_dir()
+
+
+def test_selftest_reports_an_excel_that_does_not_recalculate(tmp_path: Path) -> None:
+    from xl_perf.excel import selftest
+
+    class NoPython(xs.App):  # as when xlwings cannot reach Python: UDF cells keep their old values
+        def calculate(self) -> None:
+            self.tick("App.calculate")
+
+    steps, versions = selftest.run(tmp_path, app_factory=NoPython)
+    by_name = {s.name: s for s in steps}
+    assert by_name["通过 COM 输入并重算 UDF"].ok is False and "XP_RATE" in by_name["通过 COM 输入并重算 UDF"].detail
+    assert by_name["校验按钮（Application.Run）"].ok is None
+    assert "| 导出按钮（Application.Run） | 未运行 |" in selftest.table(steps, versions)
+
+
+def test_selftest_cli(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    assert "Application.Run" in (help_text := run("excel", "selftest", "--help").stdout) and "自测" in help_text
+    result = run("excel", "selftest", "--dir", str(tmp_path))  # no Excel here: the table says so, no traceback
+    assert result.returncode == 1 and "| 启动 Excel | 失败 | 需要装有 Excel 的 Windows 电脑" in result.stdout, result.stdout + result.stderr
+    assert "| 代码页 |" in result.stdout and "Traceback" not in result.stderr
