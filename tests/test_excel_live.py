@@ -318,5 +318,18 @@ def test_selftest_cli(tmp_path: Path) -> None:
 
     assert "Application.Run" in (help_text := run("excel", "selftest", "--help").stdout) and "自测" in help_text
     result = run("excel", "selftest", "--dir", str(tmp_path))  # no Excel here: the table says so, no traceback
-    assert result.returncode == 1 and "| 启动 Excel | 失败 | 需要装有 Excel 的 Windows 电脑" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 1 and "| 启动 Excel | 失败 | 需要装有 Excel 的 Windows 电脑" in result.stdout, (
+        result.stdout + result.stderr
+    )
     assert "| 代码页 |" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_new_template_button_writes_next_years_workbook(tmp_path: Path) -> None:
+    path = _macro_workbook("gangmen-2022-zhengti", tmp_path)
+    app = xs.App()
+    app.books.open(path)
+    app.api.Run("XlPerfNewTemplate")
+    assert app.alerts[-1].startswith("已生成："), app.alerts
+    created = Path(app.alerts[-1].removeprefix("已生成："))
+    assert created.name == "遂溪县港门镇人民政府_2023_整体绩效自评指标评分表.xlsx"
+    assert generate.dump(created)["year"] == 2023
