@@ -333,3 +333,16 @@ def test_new_template_button_writes_next_years_workbook(tmp_path: Path) -> None:
     created = Path(app.alerts[-1].removeprefix("已生成："))
     assert created.name == "遂溪县港门镇人民政府_2023_整体绩效自评指标评分表.xlsx"
     assert generate.dump(created)["year"] == 2023
+
+
+def test_a_result_sheet_the_user_protected_is_rewritten_and_protected_again(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    python = _runpython(addin_file, "XlPerfRibbonValidate")
+    _click(app, python)
+    book.sheets[actions.RESULT_SHEET].api.Protect(AllowFormattingColumns=True, AllowFormattingRows=True)
+    protected = xs.protection_state(book.wb[actions.RESULT_SHEET])
+    app.books.active.sheets[BASIC].range("C17").value = 0.9965
+    _click(app, python)
+    assert app.alerts == []
+    assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 3 条")
+    assert xs.protection_state(book.wb[actions.RESULT_SHEET]) == protected

@@ -79,7 +79,7 @@ def test_doctor_on_a_good_windows_machine(tmp_path: Path) -> None:
             "python.org",
         ),
         ({"executable": "C:\\用户\\python.exe"}, "Python 路径无中文", "纯英文路径"),
-        ({"home": "C:\\Users\\张三"}, "用户文件夹无中文", "INTERPRETER_WIN"),
+        ({"home": "C:\\Users\\张三", "code_page": "cp1252"}, "用户文件夹路径可用", "纯英文路径"),
         ({"pywin32": False}, "pywin32", "pip install pywin32"),
     ],
 )
@@ -309,7 +309,7 @@ def test_install_for_a_chinese_user_writes_a_config_xlwings_reads_back(
     python_side = _python_read(config, "cp936", monkeypatch)
     assert python_side["interpreter_win"] == CHINESE_PYTHON and python_side["use udf server"] == "True"
     checks = _by_name(setup.doctor(env))
-    assert checks["xlwings 配置编码"].ok
+    assert checks["xlwings 配置编码"].ok and checks["用户文件夹路径可用"].ok
 
 
 def test_install_keeps_the_users_settings_and_rewrites_an_old_utf8_config(tmp_path: Path) -> None:

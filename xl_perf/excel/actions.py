@@ -301,12 +301,13 @@ class XlwingsWorkbook:
         return None if found is None else found.fills.get((row, col))
 
     @contextmanager
-    def _writable(self, name: str, sheet: Any, need: str) -> Iterator[bool]:
+    def _writable(self, name: str, sheet: Any, need: str | None) -> Iterator[bool]:
         """Lift the sheet's protection for the writes if it forbids them (`need`: the Allow* option that would
-        permit them), and protect it again with the same options. Yields False for a password-protected sheet."""
+        permit them; None: any protection forbids them), and protect it again with the same options. Yields False
+        for a password-protected sheet."""
         found = self._formatting().get(name)
         protection = None if found is None else found.protection
-        if protection is None or protection.allows(need):
+        if protection is None or (need is not None and protection.allows(need)):
             yield True
             return
         if protection.has_password:
@@ -344,7 +345,8 @@ class XlwingsWorkbook:
         sheets = self.book.sheets
         exists = name in self.sheet_names()
         sheet = sheets[name] if exists else sheets.add(name, after=sheets[-1])
-        with self._writable(name, sheet, "AllowFormattingColumns") as writable:
+        # Clearing and writing locked cells are refused on any protected sheet, whatever its options.
+        with self._writable(name, sheet, None) as writable:
             if not writable:
                 raise XlPerfError(f"“{name}”表设有保护密码，无法写入校验结果：请先取消该表的保护")
             width = max((len(r) for r in rows), default=0)

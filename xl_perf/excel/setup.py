@@ -162,6 +162,14 @@ def _config_value(text: str, key: str) -> str | None:
     return None
 
 
+def _encodable(text: str, code_page: str) -> bool:
+    try:
+        text.encode(code_page)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _utf8_or_none(data: bytes) -> str | None:
     try:
         text = data.decode("utf-8")
@@ -219,12 +227,14 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
             "请安装到如 C:\\Python311 这样的纯英文路径",
         )
     )
+    code_page = env.code_page()
     checks.append(
         Check(
-            "用户文件夹无中文",
-            str(env.home).isascii(),
-            str(env.home),
-            "Windows 用户名为中文时，可在 xlwings.conf 中设置 INTERPRETER_WIN 为纯英文路径下的 Python，"
+            "用户文件夹路径可用",
+            _encodable(str(env.home), code_page),
+            f"{env.home}（本机代码页 {code_page}）",
+            f"用户文件夹的名称含有代码页 {code_page} 无法表示的字符，xlwings 读配置时会读成乱码："
+            "请把 Python 安装到纯英文路径（如 C:\\Python311），在该 Python 中运行 xl-perf excel install，"
             "并把工作簿放在纯英文路径",
         )
     )
@@ -256,7 +266,6 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
                 else "未发现商店版 Office 的迹象",
             )
         )
-    code_page = env.code_page()
     config = user_config(env)
     data = env.read_bytes(config) if env.exists(config) else None
     if data is not None:
