@@ -364,12 +364,11 @@ def excel_doctor_command(
     table = Table(header_style="bold")
     for title in ("检查项", "结果", "情况", "修复方法"):
         table.add_column(title, overflow="fold")
+    results = {True: "[green]正常[/]", False: "[red]有问题[/]", None: "[yellow]无法检查[/]"}
     for check in checks:
-        table.add_row(
-            check.name, "[green]正常[/]" if check.ok else "[red]有问题[/]", check.detail, "" if check.ok else check.fix
-        )
+        table.add_row(check.name, results[check.ok], check.detail, check.fix if check.ok is False else "")
     Console(width=None if sys.stdout.isatty() else 160).print(table)
-    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+    raise typer.Exit(1 if any(c.ok is False for c in checks) else 0)
 
 
 @excel_app.command("unblock")

@@ -124,7 +124,7 @@ class Environment:
 @dataclass(frozen=True)
 class Check:
     name: str
-    ok: bool
+    ok: bool | None  # None: this machine cannot tell (not a failure)
     detail: str
     fix: str = ""
 
@@ -318,7 +318,7 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
         )
     rules = env.asr_rules()
     if rules is None:
-        checks.append(Check("Defender 攻击面减少规则", True, "本系统无法检查（只在 Windows 上检查注册表）"))
+        checks.append(Check("Defender 攻击面减少规则", None, "本系统无法检查（只在 Windows 上读取注册表）"))
     else:
         active = [
             f"{ASR_RULES[rule]}（{ASR_ACTIONS.get(action, action)}）"
@@ -335,6 +335,13 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
             )
         )
     for workbook in workbooks:
+        if not windows:
+            checks.append(
+                Check(
+                    f"文件来源标记：{workbook.name}", None, "本系统无法检查（该标记是 Windows NTFS 文件的附加数据流）"
+                )
+            )
+            continue
         zone = env.zone_of(workbook)
         checks.append(
             Check(
