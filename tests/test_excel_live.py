@@ -276,6 +276,9 @@ def test_the_xlsm_opens_showing_the_engines_values(tmp_path: Path) -> None:
 
 def test_mraptor_finds_no_auto_exec_in_any_generated_template(tmp_path: Path, addin_file: Path) -> None:
     files = [_macro_workbook(name, tmp_path) for name in ("gangmen-2022-zhengti", "gangmen-2022-xiangmu")]
+    for framework in ("gd-county-zhengti", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu"):
+        (doc,) = generate.new_documents(framework, 2026, "", "县", [])
+        files.append(generate.write_workbook(doc, tmp_path / f"{framework}.xlsm", macro=True))
     files.append(addin_file)
     for path in files:
         modules = xs.vba_modules(path)
