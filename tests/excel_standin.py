@@ -22,7 +22,7 @@ What Excel does and a plain mock would not, it does too:
 - `App.api.Run(macro)` runs a macro of the workbook's own VBA project, read back from the file with oletools: the
   statements the project's button macros consist of (RunPython "...", calls of other procedures of the project,
   Application.MacroOptions, On Error) are carried out; RunPython executes the exact Python string embedded in the VBA,
-  with `xlwings.books` pointing at this stand-in and `pywintypes.com_error` being this module's com_error.
+  with `xlwings.Book.caller()` the workbook that runs the macro and `pywintypes.com_error` this module's com_error.
 """
 
 from __future__ import annotations
@@ -812,22 +812,42 @@ _RUN_PYTHON = re.compile(r'^RunPython\s+"((?:[^"]|"")*)"\s*$')
 _MACRO_OPTIONS = re.compile(r'^Application\.MacroOptions Macro:=.*?!(\w+)", Description:="((?:[^"]|"")*)"')
 
 
+class AddIn:
+    """An open add-in (.xlam) as RunPython's caller sees it: its ribbon callbacks run with ThisWorkbook = the add-in."""
+
+    def __init__(self, app: App, name: str = "xl-perf.xlam") -> None:
+        self._app = app
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        self._app.tick("Book.name")
+        return self._name
+
+    @property
+    def app(self) -> App:
+        self._app.tick("Book.app")
+        return self._app
+
+
 @contextlib.contextmanager
-def acting_as_excel(app: App) -> Iterator[None]:
-    """While Python code runs "inside" this Excel: xlwings' active-app books are the stand-in's, and
-    pywintypes.com_error is the stand-in's com_error (as on Windows, where pywin32 provides it)."""
+def acting_as_excel(caller: Book | AddIn) -> Iterator[None]:
+    """While Python code runs "inside" this Excel, as RunPython runs it: xlwings.Book.caller() is the workbook whose
+    VBA called RunPython (xlwings sets it to ThisWorkbook: for a ribbon callback, the add-in), and
+    pywintypes.com_error is this module's com_error (as pywin32 provides it). xlwings' own `xlwings.books` is left
+    alone: on this machine it reaches no Excel, so code that went around the caller would fail here."""
     import xlwings
 
     fake_pywintypes = types.ModuleType("pywintypes")
     fake_pywintypes.com_error = com_error  # type: ignore[attr-defined]
-    saved_books = xlwings.books
+    saved_caller = xlwings.Book.__dict__["caller"]
     saved_module = sys.modules.get("pywintypes")
-    xlwings.books = Books(app)  # type: ignore[assignment]
+    xlwings.Book.caller = classmethod(lambda cls: caller)  # type: ignore[assignment,method-assign]
     sys.modules["pywintypes"] = fake_pywintypes
     try:
         yield
     finally:
-        xlwings.books = saved_books
+        xlwings.Book.caller = saved_caller  # type: ignore[method-assign]
         if saved_module is None:
             sys.modules.pop("pywintypes", None)
         else:
@@ -859,7 +879,7 @@ class VbaRunner:
             python = _RUN_PYTHON.match(line)
             options = _MACRO_OPTIONS.match(line)
             if python:
-                with acting_as_excel(self.book._app):
+                with acting_as_excel(caller=self.book):
                     exec(python.group(1).replace('""', '"'), {"__name__": "__xlwings_runpython__"})
             elif options:
                 self.book._app.registered[options.group(1)] = options.group(2).replace('""', '"')

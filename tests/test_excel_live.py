@@ -69,7 +69,7 @@ def _runpython(path: Path, procedure: str) -> str:
 def _click(app: xs.App, python: str) -> int:
     """Run a RunPython string as xlwings would, against the stand-in; the object-model calls it made."""
     before = app.calls
-    with xs.acting_as_excel(app):
+    with xs.acting_as_excel(caller=xs.AddIn(app)):  # the ribbon's RunPython: ThisWorkbook is the add-in
         exec(python, {})
     return app.calls - before
 

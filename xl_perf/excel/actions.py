@@ -389,9 +389,12 @@ def com_message(exc: BaseException) -> str:
 
 
 def _active() -> XlwingsWorkbook:
+    """The workbook the user is working in, in the Excel that called: RunPython's caller is the workbook whose VBA
+    ran (a template's button: the template; a ribbon callback: the add-in), and its application's active workbook
+    is the one the button or ribbon was clicked on, even with several Excel instances open."""
     import xlwings as xw
 
-    return XlwingsWorkbook(xw.books.active)
+    return XlwingsWorkbook(xw.Book.caller().app.books.active)
 
 
 def _run(action: Callable[[XlwingsWorkbook], object]) -> None:
