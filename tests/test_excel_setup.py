@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from oletools.olevba import VBA_Parser
 from tests.conftest import SAMPLES, sample_data
 from tests.test_cli import run
 from xl_perf import document
+from xl_perf.errors import XlPerfError
 from xl_perf.excel import addin, project, setup
 from xl_perf.io import xlam
 from xl_perf.template import generate
@@ -19,12 +21,19 @@ from xl_perf.template import generate
 
 class FakeWindows(setup.Environment):
     def __init__(self, tmp: Path, **kw: object) -> None:
-        super().__init__(platform="win32", executable=str(kw.get("executable", "C:\\Python311\\python.exe")),
-                         home=Path(str(kw.get("home", tmp / "home"))), prefix="C:\\Python311",
-                         env={"APPDATA": str(tmp / "appdata")})
+        super().__init__(
+            platform="win32",
+            executable=str(kw.get("executable", "C:\\Python311\\python.exe")),
+            home=Path(str(kw.get("home", tmp / "home"))),
+            prefix="C:\\Python311",
+            env={"APPDATA": str(tmp / "appdata")},
+        )
         self.files = set(kw.get("files", ()))  # type: ignore[arg-type]
         self.version = kw.get("version", setup.PINNED_XLWINGS)
         self.pywin32 = kw.get("pywin32", True)
+        self.page = str(kw.get("code_page", "cp936"))
+        self.rules = kw.get("asr", {})
+        self.zones = dict(kw.get("zones", {}))  # type: ignore[call-overload]
 
     def exists(self, path: Path) -> bool:
         return str(path) in self.files or (path.is_absolute() and path.exists())
@@ -34,6 +43,18 @@ class FakeWindows(setup.Environment):
 
     def importable(self, module: str) -> bool:
         return bool(self.pywin32)
+
+    def code_page(self) -> str:
+        return self.page
+
+    def python_utf8_mode(self) -> bool:
+        return False
+
+    def asr_rules(self) -> dict[str, int] | None:
+        return self.rules  # type: ignore[return-value]
+
+    def zone_of(self, path: Path) -> int | None:
+        return self.zones.get(str(path))
 
 
 def _by_name(checks: list[setup.Check]) -> dict[str, setup.Check]:
@@ -52,10 +73,13 @@ def test_doctor_on_a_good_windows_machine(tmp_path: Path) -> None:
     ("kw", "failing", "fix"),
     [
         ({"version": "0.37.7"}, "xlwings 版本", "pip install xlwings==0.37.8"),
-        ({"executable": "C:\\Users\\a\\AppData\\Local\\Microsoft\\WindowsApps\\python.exe"}, "Python 来源",
-         "python.org"),
+        (
+            {"executable": "C:\\Users\\a\\AppData\\Local\\Microsoft\\WindowsApps\\python.exe"},
+            "Python 来源",
+            "python.org",
+        ),
         ({"executable": "C:\\用户\\python.exe"}, "Python 路径无中文", "纯英文路径"),
-        ({"home": "C:\\Users\\张三"}, "用户文件夹无中文", "INTERPRETER_WIN"),
+        ({"home": "C:\\Users\\张三", "code_page": "cp1252"}, "用户文件夹路径可用", "纯英文路径"),
         ({"pywin32": False}, "pywin32", "pip install pywin32"),
     ],
 )
@@ -142,8 +166,9 @@ def test_vba_project_is_built_once_per_shape() -> None:
 
 
 def test_xlsm_template_has_buttons_udfs_and_config(tmp_path: Path) -> None:
-    result = run("new", "-f", "gd-county-zhengti", "-y", "2026", "-u", "测试镇", "--level", "镇", "--macro", "-o",
-                 str(tmp_path))
+    result = run(
+        "new", "-f", "gd-county-zhengti", "-y", "2026", "-u", "测试镇", "--level", "镇", "--macro", "-o", str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     path = next(tmp_path.glob("*.xlsm"))
     with zipfile.ZipFile(path) as package:
@@ -223,12 +248,144 @@ def test_libreoffice_lists_the_modules_and_binds_the_buttons(generated_xlsm: Pat
         buttons = package.read("Basic/XlPerf/XlPerfButtons.xml").decode()
         assert "绩效自评助手" in buttons  # Chinese comment decoded from GBK
         content = package.read("content.xml").decode()
-    found = re.findall(r'form:label="([^"]+)".*?xlink:href="vnd\.sun\.star\.script:XlPerf\.XlPerfButtons\.(\w+)\?',
-                       content, re.S)
+    found = re.findall(
+        r'form:label="([^"]+)".*?xlink:href="vnd\.sun\.star\.script:XlPerf\.XlPerfButtons\.(\w+)\?', content, re.S
+    )
     assert ("校验并导出", "XlPerfValidateAndExport") in found and ("校验", "XlPerfValidate") in found
 
 
-def test_libreoffice_compiles_and_runs_the_generated_project(generated_xlsm: Path, tmp_path: Path) -> None:
+def test_libreoffice_runs_a_function_of_the_button_module(generated_xlsm: Path, tmp_path: Path) -> None:
+    # LibreOffice imports the project and runs XP_VBA_VERSION from XlPerfButtons (compiled on its own). This says
+    # nothing about Excel compiling the project: LibreOffice Basic cannot compile xlwings' modules at all.
     from tests.test_vba_project import run_probe
 
     assert run_probe(generated_xlsm, PROBE, tmp_path) == "F1=xl-perf-vba-1;0"
+
+
+# --- xlwings.conf in the code page xlwings reads it with ------------------------------------------------------------
+
+CHINESE_PYTHON = "C:\\Users\\张三\\AppData\\Local\\Programs\\Python\\Python311\\python.exe"
+
+
+def _vba_input(data: bytes, code_page: str) -> list[tuple[str, str]]:
+    """What xlwings' VBA GetConfigFromFile reads: `Open ... For Input` converts the bytes from the system ANSI code
+    page, `Input #f, name, value` takes two quoted, comma-separated fields per record; records end at CR (CRLF)."""
+    text = data.decode(code_page)
+    records = []
+    for line in text.split("\r"):
+        line = line.lstrip("\n")
+        if not line:
+            continue
+        fields = re.findall(r'"([^"]*)"', line)
+        assert len(fields) == 2 and "\n" not in line, line  # a bare LF would run two records together
+        records.append((fields[0], fields[1]))
+    return records
+
+
+def _python_read(config: Path, code_page: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """xlwings' own Python reader (xlwings.utils.read_user_config), whose open() without an encoding uses the ANSI
+    code page on Windows."""
+    import functools
+    import io
+
+    import xlwings
+    import xlwings.utils
+
+    monkeypatch.setattr(xlwings, "USER_CONFIG_FILE", str(config))
+    monkeypatch.setattr(xlwings.utils, "open", functools.partial(io.open, encoding=code_page), raising=False)
+    return xlwings.utils.read_user_config()
+
+
+def test_install_for_a_chinese_user_writes_a_config_xlwings_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = FakeWindows(tmp_path, executable=CHINESE_PYTHON, home=tmp_path / "张三", code_page="cp936")
+    written = setup.install(env)
+    config = setup.user_config(env)
+    assert config in written and (tmp_path / "appdata" / "Microsoft" / "AddIns" / addin.FILE_NAME).is_file()
+    data = config.read_bytes()
+    assert "张三".encode("gbk") in data and "张三".encode() not in data
+    assert dict(_vba_input(data, "cp936"))["INTERPRETER_WIN"] == CHINESE_PYTHON
+    python_side = _python_read(config, "cp936", monkeypatch)
+    assert python_side["interpreter_win"] == CHINESE_PYTHON and python_side["use udf server"] == "True"
+    checks = _by_name(setup.doctor(env))
+    assert checks["xlwings 配置编码"].ok and checks["用户文件夹路径可用"].ok
+
+
+def test_install_keeps_the_users_settings_and_rewrites_an_old_utf8_config(tmp_path: Path) -> None:
+    env = FakeWindows(tmp_path, executable=CHINESE_PYTHON, home=tmp_path / "home", code_page="cp936")
+    config = setup.user_config(env)
+    config.parent.mkdir(parents=True)
+    config.write_bytes(f'"INTERPRETER_WIN","{CHINESE_PYTHON}"\n"LICENSE_KEY","键-1"\n'.encode())
+    assert not _by_name(setup.doctor(env))["xlwings 配置编码"].ok  # the garbled path of the old UTF-8 file
+    assert "xl-perf excel install" in _by_name(setup.doctor(env))["xlwings 配置编码"].fix
+    setup.install(env)
+    records = dict(_vba_input(config.read_bytes(), "cp936"))
+    assert records["LICENSE_KEY"] == "键-1" and records["INTERPRETER_WIN"] == CHINESE_PYTHON
+    assert _by_name(setup.doctor(env))["xlwings 配置编码"].ok
+
+
+def test_a_path_the_code_page_cannot_hold_is_refused_with_a_fix(tmp_path: Path) -> None:
+    env = FakeWindows(tmp_path, executable=CHINESE_PYTHON, home=tmp_path / "home", code_page="cp1252")
+    with pytest.raises(XlPerfError) as raised:
+        setup.install(env)
+    message = raised.value.message
+    assert "cp1252" in message and "“张三”" in message and "纯英文路径" in message and "系统区域设置" in message
+    assert not setup.user_config(env).exists()
+
+
+def test_install_cli_with_a_chinese_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "张三的文件夹"
+    result = run("excel", "install", "--dir", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert (folder / "xlwings.conf").read_bytes().endswith(b'"USE UDF SERVER","True"\r\n')
+
+
+@pytest.mark.parametrize(
+    ("kw", "failing", "fix"),
+    [
+        ({"asr": {"d4f940ab-401b-4efc-aadc-ad5f3c50688a": 1}}, "Defender 攻击面减少规则", "信息管理员"),
+        ({"asr": {"92e97fa1-2edf-4476-bdd6-9dd0b4dddc7b": 6}}, "Defender 攻击面减少规则", "信息管理员"),
+        (
+            {"files": {"C:\\Users\\a\\AppData\\Local/Microsoft/WindowsApps/python.exe"}},
+            "微软商店 Python 别名",
+            "应用执行别名",
+        ),
+    ],
+)
+def test_doctor_finds_what_blocks_excel(tmp_path: Path, kw: dict, failing: str, fix: str) -> None:
+    env = FakeWindows(tmp_path, **kw)
+    env.env["LOCALAPPDATA"] = "C:\\Users\\a\\AppData\\Local"
+    checks = _by_name(setup.doctor(env))
+    assert not checks[failing].ok and fix in checks[failing].fix
+
+
+def test_doctor_says_it_cannot_check_defender_off_windows() -> None:
+    checks = _by_name(setup.doctor(setup.Environment(platform="linux")))
+    assert checks["Defender 攻击面减少规则"].ok is None and "无法检查" in checks["Defender 攻击面减少规则"].detail
+    assert not any(c.name == "微软商店 Python 别名" for c in checks.values())
+
+
+def test_doctor_sees_the_mark_of_the_web_and_unblock_clears_it(tmp_path: Path) -> None:
+    workbook = tmp_path / "下载的模板.xlsm"
+    workbook.write_bytes(b"PK")
+
+    class Marked(FakeWindows):
+        def remove_zone(self, path: Path) -> None:
+            del self.zones[str(path)]
+
+    env = Marked(tmp_path, zones={str(workbook): 3})
+    check = _by_name(setup.doctor(env, (workbook,)))[f"文件来源标记：{workbook.name}"]
+    assert not check.ok and "Zone 3" in check.detail and "xl-perf excel unblock" in check.fix
+    assert setup.unblock(workbook, env) is True
+    assert _by_name(setup.doctor(env, (workbook,)))[f"文件来源标记：{workbook.name}"].ok
+    assert setup.unblock(workbook, env) is False
+
+
+def test_unblock_cli(tmp_path: Path) -> None:
+    workbook = tmp_path / "模板.xlsm"
+    workbook.write_bytes(b"PK")
+    result = run("excel", "unblock", str(workbook))
+    assert result.returncode == 0 and "没有“来自网络”标记" in result.stdout, result.stderr
+    missing = run("excel", "unblock", str(tmp_path / "无.xlsm"))
+    assert missing.returncode == 2 and "找不到该文件" in missing.stderr and "Traceback" not in missing.stderr

@@ -3,13 +3,16 @@ Attribute VB_Name = "XlPerfRibbon"
 Option Explicit
 
 Public Sub XlPerfRibbonValidate(control As IRibbonControl)
+    XlPerfRegisterFunctions
     RunPython "import xl_perf.excel.actions as a; a.validate_active()"
 End Sub
 
 Public Sub XlPerfRibbonExport(control As IRibbonControl)
+    XlPerfRegisterFunctions
     RunPython "import xl_perf.excel.actions as a; a.export_active()"
 End Sub
 
 Public Sub XlPerfRibbonNewTemplate(control As IRibbonControl)
+    XlPerfRegisterFunctions
     RunPython "import xl_perf.excel.actions as a; a.new_template_active()"
 End Sub

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from xl_perf.cli.chinese import ChineseTyper, show_usage_error
-from xl_perf.errors import XlPerfError
+from xl_perf.errors import XlPerfError, describe_os_error
 
 if TYPE_CHECKING:
     from xl_perf.batch import BatchResult
@@ -367,23 +367,71 @@ def excel_install_command(
 
 
 @excel_app.command("doctor")
-def excel_doctor_command() -> None:
+def excel_doctor_command(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="同时检查这些工作簿是否带有“来自网络”标记（可省略）", show_default=False)
+    ] = None,
+) -> None:
     """诊断 Excel 调用 Python 的常见问题并给出修复方法。"""
     from rich.console import Console
     from rich.table import Table
 
     from xl_perf.excel import setup
 
-    checks = setup.doctor()
+    checks = setup.doctor(workbooks=tuple(files or ()))
     table = Table(header_style="bold")
     for title in ("检查项", "结果", "情况", "修复方法"):
         table.add_column(title, overflow="fold")
+    results = {True: "[green]正常[/]", False: "[red]有问题[/]", None: "[yellow]无法检查[/]"}
     for check in checks:
-        table.add_row(
-            check.name, "[green]正常[/]" if check.ok else "[red]有问题[/]", check.detail, "" if check.ok else check.fix
-        )
+        table.add_row(check.name, results[check.ok], check.detail, check.fix if check.ok is False else "")
     Console(width=None if sys.stdout.isatty() else 160).print(table)
-    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+    raise typer.Exit(1 if any(c.ok is False for c in checks) else 0)
+
+
+@excel_app.command("unblock")
+def excel_unblock_command(
+    files: Annotated[list[Path], typer.Argument(help="要解除锁定的工作簿", show_default=False)],
+) -> None:
+    """解除从网络或邮件得到的工作簿的锁定（清除“来自网络”标记），使 Excel 能启用其中的宏。"""
+    from xl_perf.excel import setup
+
+    for path in files:
+        try:
+            cleared = setup.unblock(path)
+        except XlPerfError as exc:
+            _fail(exc)
+        typer.echo(f"已解除锁定：{path}" if cleared else f"无需解除：{path} 没有“来自网络”标记")
+
+
+@excel_app.command(
+    "selftest",
+    help="在装有 Excel 的 Windows 电脑上自测整条链路：生成带宏的模板，用 Excel 打开，通过 COM 输入并重算 UDF，"
+    "用 Application.Run 运行“校验”和“导出”按钮的宏，读取“校验结果”，打开导出的报送版；"
+    "最后打印可粘贴到问题单的结果表（含 Excel、Windows、Python、xlwings 版本和代码页）。"
+    "全部通过时退出码为 0，否则为 1。",
+)
+def excel_selftest_command(
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="生成自测文件的文件夹（默认：新建的临时文件夹，结束后保留）")
+    ] = None,
+) -> None:
+    import tempfile
+
+    from xl_perf.excel import selftest
+
+    target = folder or Path(tempfile.mkdtemp(prefix="xl-perf-selftest-"))
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(XlPerfError(f"无法使用文件夹 {target}：{describe_os_error(exc)}"))
+    typer.echo(f"自测文件夹：{target}（Excel 弹出“已导出”等提示框时请点“确定”）")
+    try:
+        steps, versions = selftest.run(target)
+    except XlPerfError as exc:
+        _fail(exc)
+    typer.echo(selftest.table(steps, versions))
+    raise typer.Exit(0 if all(step.ok for step in steps) else 1)
 
 
 def main() -> None:

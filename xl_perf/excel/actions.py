@@ -7,7 +7,10 @@ adapts a live Excel workbook. The actions change no value the user entered: they
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import SEVERITY_LABELS, Finding
 from xl_perf.errors import XlPerfError, describe_os_error
-from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, WritableWorkbook
+from xl_perf.io.workbook import CellValue, FileWorkbook, NameTarget, SheetFormat, WorkbookData, WritableWorkbook
 from xl_perf.template import generate, read
 from xl_perf.template.layout import address
 
@@ -44,9 +47,12 @@ def check(book: WorkbookData) -> tuple[document.Document, Evaluation, list[Findi
     return doc, evaluation, [f.locate(locate) for f in evaluation.findings]
 
 
-def _restore_highlights(book: WritableWorkbook) -> None:
+def _previous_highlights(book: WritableWorkbook) -> dict[tuple[str, int, int], str | None]:
+    """The cells the previous 校验 highlighted, with the colour each had before (kept in hidden columns I..K)."""
+    previous: dict[tuple[str, int, int], str | None] = {}
     if RESULT_SHEET not in book.sheet_names():
-        return
+        return previous
+    names = set(book.sheet_names())
     row = 1
     while True:
         sheet = book.value(RESULT_SHEET, row, BOOKKEEPING_COL)
@@ -55,9 +61,10 @@ def _restore_highlights(book: WritableWorkbook) -> None:
             break
         original = book.value(RESULT_SHEET, row, BOOKKEEPING_COL + 2)
         target = _target(str(sheet), str(cell))
-        if target is not None and str(sheet) in book.sheet_names():
-            book.set_fill(target.sheet, *target.first, None if original in (None, "") else str(original))
+        if target is not None and str(sheet) in names:
+            previous[(target.sheet, *target.first)] = None if original in (None, "") else str(original)
         row += 1
+    return previous
 
 
 def _target(sheet: str, cell: str) -> NameTarget | None:
@@ -68,12 +75,17 @@ def _target(sheet: str, cell: str) -> NameTarget | None:
 
 
 def validate(book: WritableWorkbook) -> Outcome:
-    """Check the workbook; write 校验结果 (with links to the cells) and highlight the cells concerned."""
-    _restore_highlights(book)
+    """Check the workbook; write 校验结果 (with links to the cells) and highlight the cells concerned.
+
+    The colours of the previous 校验 are put back in the same batch of changes that sets the new ones, so each sheet
+    is touched (and its protection lifted and restored) once."""
+    previous = _previous_highlights(book)
     try:
         _, evaluation, findings = check(book)
     except XlPerfError as exc:
         book.replace_sheet(RESULT_SHEET, [["校验结果"], [f"无法校验：{exc.message}"]], {})
+        skipped = book.unpaintable(sorted({sheet for sheet, _, _ in previous}))
+        book.set_fills({key: color for key, color in previous.items() if key[0] not in skipped})
         book.alert(f"无法校验：{exc.message}")
         return Outcome([], None)
     order = {"error": 0, "warning": 1, "info": 2}
@@ -86,7 +98,7 @@ def validate(book: WritableWorkbook) -> Outcome:
         [*HEADER, "", "", "", "单元格所在表", "单元格", "原底色"],
     ]
     links: dict[tuple[int, int], str] = {}
-    highlighted: set[tuple[str, str]] = set()
+    highlights: dict[tuple[str, int, int], str | None] = {}
     for finding in findings:
         where = finding.location
         position = f"{where.sheet}!{where.cell}" if where.sheet and where.cell else (where.key or "")
@@ -106,16 +118,24 @@ def validate(book: WritableWorkbook) -> Outcome:
         if where.sheet and where.cell:
             links[(len(rows), 2)] = f"'{where.sheet}'!{where.cell}"
             color = HIGHLIGHT.get(finding.severity)
-            if color and (where.sheet, where.cell) not in highlighted:
-                target = _target(where.sheet, where.cell)
-                if target is not None:
-                    highlighted.add((where.sheet, where.cell))
-                    row[BOOKKEEPING_COL] = where.sheet
-                    row[BOOKKEEPING_COL + 1] = where.cell
-                    row[BOOKKEEPING_COL + 2] = book.fill_of(target.sheet, *target.first) or ""
-                    book.set_fill(target.sheet, *target.first, color)
+            target = _target(where.sheet, where.cell)
+            key = None if target is None else (target.sheet, *target.first)
+            if color and key is not None and key not in highlights:
+                highlights[key] = color
+                # A cell highlighted last time keeps the colour it had before that, not the highlight.
+                original = previous[key] if key in previous else book.fill_of(*key)
+                row[BOOKKEEPING_COL] = where.sheet
+                row[BOOKKEEPING_COL + 1] = where.cell
+                row[BOOKKEEPING_COL + 2] = original or ""
         rows.append(row)
+    changes = {key: color for key, color in previous.items() if key not in highlights}
+    changes.update(highlights)
+    skipped = book.unpaintable(sorted({sheet for sheet, _, _ in changes}))
+    if skipped:
+        rows[0].append(f"以下工作表设有保护密码，未能标色：{'、'.join(skipped)}")
+    # The result sheet first: if Excel refuses it (a locked workbook structure), no cell has changed colour either.
     book.replace_sheet(RESULT_SHEET, rows, links)
+    book.set_fills({key: color for key, color in changes.items() if key[0] not in skipped})
     return Outcome(findings, evaluation)
 
 
@@ -138,7 +158,12 @@ def export(book: WritableWorkbook, *, validated: Outcome | None = None) -> Outco
 
     with tempfile.TemporaryDirectory() as scratch:
         copy = book.save_copy(Path(scratch))  # Excel's SaveCopyAs: the open workbook is neither saved nor moved
-        doc = read.read_document(copy)
+        try:
+            doc = read.read_document(copy)
+        finally:
+            close = getattr(copy, "close", None)
+            if close is not None:
+                close()  # before the folder goes: Windows refuses to delete a file that is still open
     folder = book.folder / "报送"
     try:
         folder.mkdir(exist_ok=True)
@@ -181,68 +206,163 @@ def new_template(book: WritableWorkbook) -> Path | None:
 
 # --- live Excel ------------------------------------------------------------------------------------------------
 
+_ADDRESS_LIMIT = 255  # Excel's Range("A1,B2,...") takes an address of at most 255 characters
+
+
+def _address_chunks(cells: list[tuple[int, int]]) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for row, col in sorted(cells):
+        cell = address(row, col)
+        if current and len(current) + 1 + len(cell) > _ADDRESS_LIMIT:
+            chunks.append(current)
+            current = ""
+        current = f"{current},{cell}" if current else cell
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _cell_text(value: CellValue) -> CellValue:
+    # Excel parses a text assigned to Range.Value that starts like a formula; the apostrophe keeps it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _hyperlink(target: str, text: CellValue) -> str:
+    def quote(part: str) -> str:
+        return '"' + part.replace('"', '""') + '"'
+
+    return f"=HYPERLINK({quote('#' + target)},{quote(str(text))})"
+
 
 class XlwingsWorkbook:
-    """The live workbook in Excel, through xlwings. Only exercised inside Excel (see vba_shim/README.md)."""
+    """The live workbook in Excel, through xlwings, in few object-model calls (each is a COM round trip).
+
+    Reading: one Workbook.SaveCopyAs into a private temp folder (the in-memory state: unsaved edits, computed values,
+    names, formulas, protection, colours), read with the file reader. Writing: highlights batched per sheet and colour
+    as multi-cell ranges, the result sheet as one block of values with HYPERLINK formulas. A protected sheet is
+    unprotected around the writes and protected again with the options it had; a sheet protected with a password is
+    left alone. Close it (or use it as a context manager) to remove the copy."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
         self.source = str(book.fullname)
-        self._grids: dict[str, dict[tuple[int, int], CellValue]] = {}
+        self._scratch: str | None = None
+        self._copy: FileWorkbook | None = None
+        self._format: dict[str, SheetFormat] | None = None
+
+    def __enter__(self) -> XlwingsWorkbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._copy is not None:
+            self._copy.close()  # before the folder goes: Windows refuses to delete a file that is still open
+            self._copy = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def _copy_into(self, folder: Path) -> FileWorkbook:
+        suffix = Path(self.source).suffix.lower()
+        path = folder / ("copy" + (suffix if suffix in (".xlsx", ".xlsm") else ".xlsx"))
+        self.book.api.SaveCopyAs(str(path))
+        return FileWorkbook(path)
+
+    def _read(self) -> FileWorkbook:
+        if self._copy is None:
+            self._scratch = tempfile.mkdtemp(prefix="xl-perf-")  # private: readable by this user only
+            self._copy = self._copy_into(Path(self._scratch))
+        return self._copy
+
+    def _formatting(self) -> dict[str, SheetFormat]:
+        if self._format is None:
+            self._format = self._read().formatting()
+        return self._format
 
     def sheet_names(self) -> list[str]:
-        return [sheet.name for sheet in self.book.sheets]
+        return self._read().sheet_names()
 
     def value(self, sheet: str, row: int, col: int) -> CellValue:
-        # One COM call per sheet (about 20 ms each), not one per cell.
-        if sheet not in self._grids:
-            used = self.book.sheets[sheet].used_range
-            top, left = used.row - 1, used.column - 1
-            self._grids[sheet] = {
-                (top + r, left + c): v for r, line in enumerate(used.options(ndim=2).value) for c, v in enumerate(line)
-            }
-        return self._grids[sheet].get((row, col))
+        return self._read().value(sheet, row, col)
 
     def names(self) -> dict[str, NameTarget]:
-        from xl_perf.io.workbook import parse_reference
-
-        result = {}
-        for name in self.book.names:
-            target = parse_reference(name.refers_to)
-            if target is not None:
-                result[name.name] = target
-        return result
+        return self._read().names()
 
     def is_formula(self, sheet: str, row: int, col: int) -> bool:
-        return bool(self.book.sheets[sheet].range((row + 1, col + 1)).has_formula)
+        return self._read().is_formula(sheet, row, col)
+
+    def fill_of(self, sheet: str, row: int, col: int) -> str | None:
+        found = self._formatting().get(sheet)
+        return None if found is None else found.fills.get((row, col))
+
+    @contextmanager
+    def _writable(self, name: str, sheet: Any, need: str | None) -> Iterator[bool]:
+        """Lift the sheet's protection for the writes if it forbids them (`need`: the Allow* option that would
+        permit them; None: any protection forbids them), and protect it again with the same options. Yields False
+        for a password-protected sheet."""
+        found = self._formatting().get(name)
+        protection = None if found is None else found.protection
+        if protection is None or (need is not None and protection.allows(need)):
+            yield True
+            return
+        if protection.has_password:
+            yield False
+            return
+        sheet.api.Unprotect()
+        try:
+            yield True
+        finally:
+            sheet.api.Protect(**protection.protect_arguments())
+
+    def unpaintable(self, sheets: list[str]) -> list[str]:
+        result = []
+        for name in sheets:
+            found = self._formatting().get(name)
+            protection = None if found is None else found.protection
+            if protection is not None and protection.has_password and not protection.allows("AllowFormattingCells"):
+                result.append(name)
+        return result
+
+    def set_fills(self, fills: dict[tuple[str, int, int], str | None]) -> None:
+        by_sheet: dict[str, dict[str | None, list[tuple[int, int]]]] = {}
+        for (name, row, col), color in fills.items():
+            by_sheet.setdefault(name, {}).setdefault(color, []).append((row, col))
+        for name, groups in by_sheet.items():
+            sheet = self.book.sheets[name]
+            with self._writable(name, sheet, "AllowFormattingCells") as writable:
+                if not writable:
+                    raise XlPerfError(f"“{name}”表设有保护密码，无法标色：请先取消该表的保护")
+                for color, cells in groups.items():
+                    for chunk in _address_chunks(cells):
+                        sheet.range(chunk).color = color
 
     def replace_sheet(self, name: str, rows: list[list[CellValue]], links: dict[tuple[int, int], str]) -> None:
         sheets = self.book.sheets
-        sheet = sheets[name] if name in [s.name for s in sheets] else sheets.add(name, after=sheets[-1])
-        sheet.clear()
-        if rows:
-            width = max(len(r) for r in rows)
-            sheet.range("A1").value = [list(r) + [None] * (width - len(r)) for r in rows]
-        for (row, col), target in links.items():
-            cell = sheet.range((row + 1, col + 1))
-            cell.add_hyperlink(f"#{target}", text_to_display=str(cell.value))
-        sheet.range("I:K").api.EntireColumn.Hidden = True
-        sheet.autofit()
-        self._grids.pop(name, None)
-
-    def fill_of(self, sheet: str, row: int, col: int) -> str | None:
-        color = self.book.sheets[sheet].range((row + 1, col + 1)).color
-        return None if color is None else "#{:02X}{:02X}{:02X}".format(*color)
-
-    def set_fill(self, sheet: str, row: int, col: int, color: str | None) -> None:
-        self.book.sheets[sheet].range((row + 1, col + 1)).color = color
+        exists = name in self.sheet_names()
+        sheet = sheets[name] if exists else sheets.add(name, after=sheets[-1])
+        # Clearing and writing locked cells are refused on any protected sheet, whatever its options.
+        with self._writable(name, sheet, None) as writable:
+            if not writable:
+                raise XlPerfError(f"“{name}”表设有保护密码，无法写入校验结果：请先取消该表的保护")
+            width = max((len(r) for r in rows), default=0)
+            grid = [[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
+            for (row, col), target in links.items():
+                grid[row][col] = _hyperlink(target, rows[row][col])
+            if exists:
+                sheet.clear()
+            if grid:
+                sheet.range("A1").value = grid
+            sheet.range("I:K").api.EntireColumn.Hidden = True
+            sheet.autofit()
+        sheet.activate()
 
     def save_copy(self, folder: Path) -> WorkbookData:
-        from xl_perf.io.workbook import FileWorkbook
-
-        path = folder / ("copy" + Path(self.source).suffix)
-        self.book.api.SaveCopyAs(str(path))
-        return FileWorkbook(path)
+        return self._copy_into(folder)
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title="绩效自评助手")
@@ -252,26 +372,59 @@ class XlwingsWorkbook:
         return Path(self.source).parent
 
 
+def _com_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import pywintypes
+    except ImportError:  # not on Windows: nothing raises a COM error
+        return ()
+    return (pywintypes.com_error,)
+
+
+def com_message(exc: BaseException) -> str:
+    """Excel's own message from a COM error: (hresult, text, (code, source, description, ...), argument)."""
+    args = getattr(exc, "args", ())
+    if len(args) > 2 and isinstance(args[2], tuple) and len(args[2]) > 2 and args[2][2]:
+        return str(args[2][2])
+    return str(args[1]) if len(args) > 1 else str(exc)
+
+
 def _active() -> XlwingsWorkbook:
+    """The workbook the user is working in, in the Excel that called: RunPython's caller is the workbook whose VBA
+    ran (a template's button: the template; a ribbon callback: the add-in), and its application's active workbook
+    is the one the button or ribbon was clicked on, even with several Excel instances open."""
     import xlwings as xw
 
-    return XlwingsWorkbook(xw.books.active)
+    return XlwingsWorkbook(xw.Book.caller().app.books.active)
+
+
+def _run(action: Callable[[XlwingsWorkbook], object]) -> None:
+    """Run one button's action on the active workbook: an error Excel raises becomes a Chinese message box instead
+    of xlwings' traceback popup, and the private copy is removed whatever happens."""
+    with _active() as book:
+        try:
+            action(book)
+        except XlPerfError as exc:
+            book.alert(exc.message)
+        except _com_errors() as exc:
+            book.alert(
+                f"Excel 拒绝了这次操作：{com_message(exc)}。填写的内容没有改动；请检查工作表或工作簿的保护后重试。"
+            )
 
 
 def validate_active() -> None:
-    validate(_active())
+    _run(validate)
 
 
 def export_active() -> None:
-    export(_active())
+    _run(export)
 
 
 def validate_and_export_active() -> None:
-    validate_and_export(_active())
+    _run(validate_and_export)
 
 
 def new_template_active() -> None:
-    new_template(_active())
+    _run(new_template)
 
 
 __all__ = ["address", "check", "export", "new_template", "validate", "validate_and_export"]

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from xl_perf.errors import XlPerfError
 from xl_perf.excel import project
-from xl_perf.excel.udfs import MODULE
 from xl_perf.io import safe_write, xlam
 
-CONFIG = (("UDF Modules", MODULE), ("Use UDF Server", "False"), ("Show Console", "False"))
+CONFIG = project.XLWINGS_CONFIG
 FILE_NAME = "xl-perf.xlam"
 
 

@@ -1,8 +1,9 @@
 """The VBA project embedded in .xlsm templates and the .xlam add-in.
 
-Modules: ThisWorkbook and one document module per sheet code name, the button (or ribbon) module from vba_shim/,
-the function-description registration, the UDF wrappers, and xlwings' standalone `xlwings` module and `Dictionary`
-class read from the installed xlwings package, so the embedded VBA always matches the installed xlwings version.
+Modules: ThisWorkbook (no event handler: nothing runs when the workbook opens) and one document module per sheet
+code name, the button (or ribbon) module from vba_shim/, the function-description registration (run by the
+buttons), the UDF wrappers, and xlwings' standalone `xlwings` module and `Dictionary` class read from the installed
+xlwings package, so the embedded VBA always matches the installed xlwings version.
 Built once per process and shape, then reused: generating many workbooks does not rebuild it.
 """
 
@@ -18,6 +19,15 @@ from xl_perf.excel import wrappers
 from xl_perf.io.vba_project import Module, build
 
 SHIM_FOLDER = Path(__file__).resolve().parents[2] / "vba_shim"
+
+# xlwings' settings carried in the workbook's (or add-in's) xlwings.conf sheet.
+# USE UDF SERVER: RunPython (the buttons) runs in the Python COM server that the UDFs use anyway, instead of
+# starting a fresh python.exe per click: no interpreter start and import of xl-perf for every 校验 (seconds on an
+# office PC whose antivirus scans each extension module), and no child process of Excel, which Defender's rule
+# "Block all Office applications from creating child processes" would kill (the COM server is started by Windows'
+# COM service, not by Excel). The cost: the actions share the UDFs' process, so after updating xl-perf the server
+# must be restarted (close Excel, or the xlwings add-in's "Restart UDF Server").
+XLWINGS_CONFIG = (("UDF Modules", "xl_perf.excel.udfs"), ("Use UDF Server", "True"), ("Show Console", "False"))
 _VERSION = re.compile(r"^'Version: (\S+)", re.MULTILINE)
 
 

@@ -2,7 +2,8 @@
 
 Embedding it at build time means users never need Excel's "Trust access to the VBA project object model". The
 function-wizard descriptions, which "Import Functions" registers through Application.MacroOptions, are registered
-by `register_functions_vba()` from Workbook_Open instead.
+by `register_functions_vba()`, which the buttons and ribbon callbacks call before RunPython (never an auto-running
+Workbook_Open: mail filters and oletools' mraptor flag those as suspicious).
 """
 
 from __future__ import annotations

@@ -72,11 +72,16 @@ class WorkbookData(Protocol):
 
 
 class WritableWorkbook(WorkbookData, Protocol):
-    """A workbook the in-Excel actions may write to, only in the cells and sheets the tool owns."""
+    """A workbook the in-Excel actions may write to, only in the cells and sheets the tool owns.
+
+    `set_fills` takes every colour change of one action at once (cell -> colour, None for no fill), so a live
+    workbook can apply them in a few batched calls and lift and restore each sheet's protection once;
+    `unpaintable` names the sheets it cannot colour (protected with a password)."""
 
     def replace_sheet(self, name: str, rows: list[list[CellValue]], links: dict[tuple[int, int], str]) -> None: ...
     def fill_of(self, sheet: str, row: int, col: int) -> str | None: ...
-    def set_fill(self, sheet: str, row: int, col: int, color: str | None) -> None: ...
+    def unpaintable(self, sheets: list[str]) -> list[str]: ...
+    def set_fills(self, fills: dict[tuple[str, int, int], str | None]) -> None: ...
     def save_copy(self, folder: Path) -> WorkbookData: ...
     def alert(self, message: str) -> None: ...
 
@@ -122,8 +127,12 @@ class SnapshotWorkbook:
     def fill_of(self, sheet: str, row: int, col: int) -> str | None:
         return self.fills.get((sheet, row, col))
 
-    def set_fill(self, sheet: str, row: int, col: int, color: str | None) -> None:
-        self.fills[(sheet, row, col)] = color
+    def unpaintable(self, sheets: list[str]) -> list[str]:
+        """The sheets whose cells cannot be coloured (a snapshot knows no protection: none)."""
+        return []
+
+    def set_fills(self, fills: dict[tuple[str, int, int], str | None]) -> None:
+        self.fills.update(fills)
 
     def save_copy(self, folder: Path) -> WorkbookData:
         copy = SnapshotWorkbook.from_json(self.to_json(), source=str(folder / "copy.json"))
@@ -274,6 +283,47 @@ def _to_json_cell(value: CellValue) -> object:
     return value
 
 
+_PROTECT_OPTIONS = (
+    # (Excel's Worksheet.Protect argument, the OOXML <sheetProtection> attribute, True when the attribute allows it)
+    ("DrawingObjects", "objects", False),
+    ("Scenarios", "scenarios", False),
+    ("AllowFormattingCells", "formatCells", True),
+    ("AllowFormattingColumns", "formatColumns", True),
+    ("AllowFormattingRows", "formatRows", True),
+    ("AllowInsertingColumns", "insertColumns", True),
+    ("AllowInsertingRows", "insertRows", True),
+    ("AllowInsertingHyperlinks", "insertHyperlinks", True),
+    ("AllowDeletingColumns", "deleteColumns", True),
+    ("AllowDeletingRows", "deleteRows", True),
+    ("AllowSorting", "sort", True),
+    ("AllowFiltering", "autoFilter", True),
+    ("AllowUsingPivotTables", "pivotTables", True),
+)
+
+
+@dataclass(frozen=True)
+class SheetProtection:
+    """A protected sheet's options, as the arguments of Excel's Worksheet.Protect that put them back exactly.
+    (In the file a set attribute such as formatCells="1" means "locked"; Excel's Allow* arguments say the opposite.)"""
+
+    arguments: tuple[tuple[str, bool], ...]
+    has_password: bool
+
+    def protect_arguments(self) -> dict[str, bool]:
+        return {"Contents": True, **dict(self.arguments)}
+
+    def allows(self, argument: str) -> bool:
+        return dict(self.arguments).get(argument, False)
+
+
+@dataclass(frozen=True)
+class SheetFormat:
+    """What the in-Excel actions need to know of a sheet's formatting: its protection and its solid cell fills."""
+
+    protection: SheetProtection | None
+    fills: dict[tuple[int, int], str]
+
+
 class FileWorkbook:
     """A workbook file, opened read-only. The file is never written."""
 
@@ -350,6 +400,38 @@ class FileWorkbook:
                 del r
             self._formulas[sheet] = cells
         return (row, col) in self._formulas[sheet]
+
+    def formatting(self) -> dict[str, SheetFormat]:
+        """Each sheet's protection and solid fills (openpyxl, loading only; for the private copy the in-Excel actions
+        take of a live workbook, so they know the protection to put back and the colours to restore)."""
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(self.path, keep_links=False)
+        except Exception as exc:
+            raise BadInputError(f"无法读取工作簿的格式：{exc}", Location(file=self.source)) from None
+        try:
+            result: dict[str, SheetFormat] = {}
+            for ws in book.worksheets:
+                guard = ws.protection
+                protection = None
+                if guard.sheet:
+                    arguments = tuple(
+                        (argument, bool(getattr(guard, attribute)) != allows)
+                        for argument, attribute, allows in _PROTECT_OPTIONS
+                    )
+                    protection = SheetProtection(arguments, bool(guard.password))
+                fills = {}
+                for line in ws.iter_rows():
+                    for cell in line:
+                        fill = cell.fill
+                        rgb = fill.fgColor.rgb if fill is not None and fill.patternType == "solid" else None
+                        if isinstance(rgb, str) and len(rgb) == 8:
+                            fills[(cell.row - 1, cell.column - 1)] = "#" + rgb[2:].upper()
+                result[ws.title] = SheetFormat(protection, fills)
+            return result
+        finally:
+            book.close()
 
     def close(self) -> None:
         book = getattr(self, "_book_openpyxl", None)

@@ -43,7 +43,7 @@ RIBBON = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
     <tabs>
       <tab id="xlPerfTab" label="绩效自评">
         <group id="xlPerfGroup" label="绩效自评助手">
-          <button id="xlPerfValidate" label="校验" size="large" imageMso="ReviewAcceptChange"
+          <button id="xlPerfValidate" label="校验" size="large" imageMso="DataValidation"
                   screentip="校验当前工作簿，结果写入“校验结果”表" onAction="XlPerfRibbonValidate"/>
           <button id="xlPerfExport" label="导出" size="large" imageMso="FileSaveAs"
                   screentip="校验通过后导出报送版" onAction="XlPerfRibbonExport"/>

@@ -140,7 +140,14 @@ def write(
             config.set_vba_name(next(code_names))
             workbook.set_vba_name("ThisWorkbook")
             workbook.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)  # type: ignore[arg-type]
-        workbook.set_calc_mode("auto")
+        if macro is not None:
+            # An .xlsm opens showing the cached values written above, not #NAME? in every UDF cell before macros are
+            # enabled: no full recalculation on load, and the calculation engine id of Excel 2019/365 (191029), so
+            # Excel does not recalculate on open a file it takes for one saved by an older version.
+            workbook.set_calc_mode("auto", calc_id=191029)
+            workbook.calc_on_load = False
+        else:
+            workbook.set_calc_mode("auto")
     finally:
         workbook.close()
 

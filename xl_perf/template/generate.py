@@ -33,11 +33,9 @@ BUTTONS = (("XlPerfValidateAndExport", "校验并导出"), ("XlPerfValidate", "�
 def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
     """The VBA project, buttons and xlwings configuration of the .xlsm variant."""
     from xl_perf.excel import project
-    from xl_perf.excel.udfs import MODULE
 
     code_names = tuple(f"Sheet{i}" for i in range(1, len(plan.sheets) + 3))
-    config = (("UDF Modules", MODULE), ("Use UDF Server", "False"), ("Show Console", "False"))
-    return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, config)
+    return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, project.XLWINGS_CONFIG)
 
 
 def write_workbook(

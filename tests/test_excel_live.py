@@ -1,0 +1,351 @@
+"""The in-Excel actions against the stand-in for Excel's object model (tests/excel_standin.py), through the exact
+RunPython strings the generated VBA carries."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from oletools.mraptor import MacroRaptor
+from openpyxl.workbook.protection import WorkbookProtection
+
+from tests import excel_standin as xs
+from tests.conftest import SAMPLES
+from xl_perf import document
+from xl_perf.excel import actions, addin
+from xl_perf.io.workbook import FileWorkbook
+from xl_perf.template import generate
+
+BASIC = "整体基础数据（基本情况）"
+CALL_BUDGET = 100  # object-model calls (COM round trips) one 校验 may make on a filled template
+
+
+def _open(path: Path, tmp: Path) -> tuple[xs.App, xs.Book]:
+    copy = tmp / path.name
+    shutil.copyfile(path, copy)
+    app = xs.App()
+    return app, app.books.open(copy)
+
+
+def _user_cells(book: xs.Book) -> dict[tuple[str, int, int], object]:
+    return {
+        (ws.title, cell.row, cell.column): book.value_of(ws.title, cell.row, cell.column)
+        for ws in book.wb.worksheets
+        if ws.title != actions.RESULT_SHEET
+        for line in ws.iter_rows()
+        for cell in line
+    }
+
+
+def _protection(book: xs.Book) -> dict[str, dict[str, object]]:
+    return {ws.title: xs.protection_state(ws) for ws in book.wb.worksheets if ws.title != actions.RESULT_SHEET}
+
+
+def _fill(book: xs.Book, sheet: str, cell: str) -> str | None:
+    fill = book.wb[sheet][cell].fill
+    return "#" + fill.fgColor.rgb[2:] if fill.patternType == "solid" else None
+
+
+@pytest.fixture(scope="module")
+def addin_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return addin.write_addin(tmp_path_factory.mktemp("addin") / addin.FILE_NAME)
+
+
+def _runpython(path: Path, procedure: str) -> str:
+    """The Python string the procedure of the file's VBA project hands to RunPython (read back with oletools)."""
+    for source in xs.vba_modules(path).values():
+        match = re.search(rf"Sub {procedure}\(.*?\)(.*?)End Sub", source, re.DOTALL)
+        if match:
+            python = re.search(r'RunPython "((?:[^"]|"")*)"', match.group(1))
+            assert python is not None
+            return python.group(1).replace('""', '"')
+    raise AssertionError(f"{procedure} not in {path}")
+
+
+def _click(app: xs.App, python: str) -> int:
+    """Run a RunPython string as xlwings would, against the stand-in; the object-model calls it made."""
+    before = app.calls
+    with xs.acting_as_excel(caller=xs.AddIn(app)):  # the ribbon's RunPython: ThisWorkbook is the add-in
+        exec(python, {})
+    return app.calls - before
+
+
+def test_validate_on_the_protected_sample_through_the_ribbon_string(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    assert all(ws.protection.sheet for ws in book.wb.worksheets if ws.sheet_state == "visible")
+    values, protection = _user_cells(book), _protection(book)
+    original = _fill(book, BASIC, "C17")
+    calls = _click(app, _runpython(addin_file, "XlPerfRibbonValidate"))
+    assert app.alerts == []  # no error box, no traceback
+    assert calls <= CALL_BUDGET, app.log
+    assert book.value_of(actions.RESULT_SHEET, 1, 1) == "校验结果"
+    assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 4 条")
+    rows = {book.value_of(actions.RESULT_SHEET, r, 3): r for r in range(3, 40)}
+    row = rows[f"{BASIC}!C17"]  # the HYPERLINK formula's cached value, as Excel shows it
+    assert book.wb[actions.RESULT_SHEET].cell(row, 3).value == f'=HYPERLINK("#\'{BASIC}\'!C17","{BASIC}!C17")'
+    assert book.value_of(actions.RESULT_SHEET, row, 11) == original
+    assert _fill(book, BASIC, "C17") == actions.HIGHLIGHT["error"]
+    assert _user_cells(book) == values
+    assert _protection(book) == protection
+    # The private copy is gone (closed first: Windows would refuse to delete an open file).
+    assert book.saved_copies and not any(p.parent.exists() for p in book.saved_copies)
+
+
+def test_a_second_validate_restores_the_colours_of_fixed_cells(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    original = _fill(book, BASIC, "C17")
+    python = _runpython(addin_file, "XlPerfRibbonValidate")
+    _click(app, python)
+    highlighted = {
+        (book.value_of(actions.RESULT_SHEET, r, 9), book.value_of(actions.RESULT_SHEET, r, 10)) for r in range(3, 40)
+    } - {(None, None)}
+    assert (BASIC, "C17") in highlighted
+    app.books.active.sheets[BASIC].range("C17").value = 0.9965  # the user corrects the rate (an unlocked cell)
+    values, protection = _user_cells(book), _protection(book)
+    calls = _click(app, python)
+    assert calls <= CALL_BUDGET, app.log
+    assert _fill(book, BASIC, "C17") == original  # restored: no longer a finding
+    assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 3 条")
+    still = [cell for sheet, cell in highlighted if sheet == BASIC and cell != "C17"]
+    assert still and all(_fill(book, BASIC, cell) in actions.HIGHLIGHT.values() for cell in still)
+    assert _user_cells(book) == values and _protection(book) == protection
+    assert app.alerts == []
+
+
+def test_export_of_the_corrected_sample_writes_the_submission_copy(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "corrected" / "gangmen-2022-zhengti.xlsx", tmp_path)
+    values, protection = _user_cells(book), _protection(book)
+    calls = _click(app, _runpython(addin_file, "XlPerfRibbonExport"))
+    assert app.alerts and app.alerts[-1].startswith("已导出："), app.alerts
+    exported = Path(app.alerts[-1].removeprefix("已导出："))
+    assert exported.parent == tmp_path / "报送" and exported.is_file()
+    with FileWorkbook(exported) as copy:
+        assert BASIC in copy.sheet_names() and actions.RESULT_SHEET not in copy.sheet_names()
+    assert calls <= 10, app.log  # one SaveCopyAs, the alert
+    assert _user_cells(book) == values and _protection(book) == protection
+    assert not any(p.parent.exists() for p in book.saved_copies)
+
+
+def test_a_sheet_protected_with_a_password_is_left_alone(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    sheet = book.sheets[BASIC]
+    sheet.api.Unprotect()
+    sheet.api.Protect(Password="秘密", AllowFormattingRows=True)
+    values, protection = _user_cells(book), _protection(book)
+    original = _fill(book, BASIC, "C17")
+    _click(app, _runpython(addin_file, "XlPerfRibbonValidate"))
+    assert app.alerts == []
+    assert f"设有保护密码，未能标色：{BASIC}" in book.value_of(actions.RESULT_SHEET, 1, 4)
+    assert _fill(book, BASIC, "C17") == original
+    assert _fill(book, "整体评分表", next(iter(_highlighted(book, "整体评分表")))) in actions.HIGHLIGHT.values()
+    assert _user_cells(book) == values and _protection(book) == protection
+
+
+def _highlighted(book: xs.Book, sheet: str) -> list[str]:
+    return [
+        book.value_of(actions.RESULT_SHEET, r, 10)
+        for r in range(3, 60)
+        if book.value_of(actions.RESULT_SHEET, r, 9) == sheet
+    ]
+
+
+def test_a_locked_workbook_structure_gets_a_message_and_no_change(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    book.wb.security = WorkbookProtection(lockStructure=True)
+    values, protection = _user_cells(book), _protection(book)
+    fills = {
+        (ws.title, c.coordinate): _fill(book, ws.title, c.coordinate)
+        for ws in book.wb.worksheets
+        for line in ws.iter_rows()
+        for c in line
+    }
+    _click(app, _runpython(addin_file, "XlPerfRibbonValidate"))
+    assert len(app.alerts) == 1 and "Excel 拒绝了这次操作：Add method of Sheets class failed" in app.alerts[0]
+    assert actions.RESULT_SHEET not in book.wb.sheetnames
+    assert {
+        (ws.title, c.coordinate): _fill(book, ws.title, c.coordinate)
+        for ws in book.wb.worksheets
+        for line in ws.iter_rows()
+        for c in line
+    } == fills
+    assert _user_cells(book) == values and _protection(book) == protection
+
+
+# --- the stand-in refuses what Excel refuses ----------------------------------------------------------------------
+
+
+def test_the_standin_refuses_formatting_a_protected_sheet_as_excel_does(tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    sheet = book.sheets[BASIC]
+    cell = sheet.range("C17")  # an unlocked input cell: Excel refuses the colour all the same
+    with pytest.raises(xs.com_error) as raised:
+        cell.color = "#FFC7CE"
+    hresult, text, info, _ = raised.value.args
+    assert hresult == -2147352567 and text == "Exception occurred."
+    assert info[1] == "Microsoft Excel" and info[2] == "Unable to set the Color property of the Interior class"
+    assert info[5] == -2146827284
+    with pytest.raises(xs.com_error, match="Clear method of Range class failed"):
+        sheet.clear()
+    with pytest.raises(xs.com_error, match="Add method of Hyperlinks class failed"):
+        sheet.range("A1").add_hyperlink("#A2")
+    with pytest.raises(xs.com_error, match="protected sheet"):
+        sheet.range("A1").value = "x"  # a locked label
+    book.wb.security = WorkbookProtection(lockStructure=True)
+    with pytest.raises(xs.com_error, match="Add method of Sheets class failed"):
+        book.sheets.add("新表")
+    sheet.api.Unprotect()
+    cell.color = "#FFC7CE"
+    assert cell.color == (0xFF, 0xC7, 0xCE)
+    sheet.api.Protect(Password="p")
+    with pytest.raises(xs.com_error, match="password you supplied is not correct"):
+        sheet.api.Unprotect()
+    assert app.calls > 0
+
+
+def test_the_standins_copy_carries_the_cached_values(tmp_path: Path) -> None:
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    target = tmp_path / "copy.xlsx"
+    book.api.SaveCopyAs(str(target))
+    with FileWorkbook(target) as copy, FileWorkbook(SAMPLES / "gangmen-2022-zhengti.xlsx") as source:
+        for name in source.sheet_names():
+            assert copy.grid(name) == source.grid(name), name
+        assert copy.names() == source.names()
+
+
+# --- generated .xlsm templates -------------------------------------------------------------------------------------
+
+
+def _macro_workbook(name: str, folder: Path) -> Path:
+    doc = document.from_dict(json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8")))
+    return generate.write_workbook(doc, folder / generate.file_name(doc, ".xlsm"), macro=True)
+
+
+def test_the_template_buttons_run_through_application_run(tmp_path: Path) -> None:
+    path = _macro_workbook("gangmen-2022-zhengti", tmp_path)
+    app = xs.App()
+    book = app.books.open(path)
+    values, protection = _user_cells(book), _protection(book)
+    before = app.calls
+    app.api.Run("XlPerfValidate")
+    assert app.calls - before <= CALL_BUDGET + 2, app.log[before:]
+    assert app.alerts == []
+    assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 4 条")
+    assert _user_cells(book) == values and _protection(book) == protection
+    # Function descriptions are registered by the button (no macro runs when the workbook opens).
+    assert app.registered.get("XP_RATE")
+    app.api.Run("XlPerfExport")
+    assert "未导出" in app.alerts[-1]
+
+
+def test_validate_and_export_button_on_a_clean_template(tmp_path: Path) -> None:
+    path = _macro_workbook("ziyuan-2023-zhengti", tmp_path)
+    app = xs.App()
+    app.books.open(path)
+    app.api.Run(f"'{path.name}'!XlPerfValidateAndExport")
+    assert app.alerts[-1].startswith("已导出："), app.alerts
+    assert Path(app.alerts[-1].removeprefix("已导出：")).is_file()
+
+
+def test_the_xlsm_opens_showing_the_engines_values(tmp_path: Path) -> None:
+    path = _macro_workbook("gangmen-2022-zhengti", tmp_path)
+    with zipfile.ZipFile(path) as package:
+        workbook_xml = package.read("xl/workbook.xml").decode("utf-8")
+    assert "fullCalcOnLoad" not in workbook_xml and 'calcId="191029"' in workbook_xml
+    app = xs.App()
+    book = app.books.open(path)
+    udf_cells = {
+        (ws.title, c.row, c.column): book.value_of(ws.title, c.row, c.column)
+        for ws in book.wb.worksheets
+        for line in ws.iter_rows()
+        for c in line
+        if isinstance(c.value, str) and c.value.startswith("=XP_")
+    }
+    assert len(udf_cells) > 20
+    assert sum(isinstance(v, float) for v in udf_cells.values()) >= 20  # numbers, not #NAME?
+    assert not any(isinstance(v, str) and v.startswith("#") for v in udf_cells.values())
+    app.calculate()  # what the Python UDFs compute once macros run
+    recomputed = {key: book.value_of(*key) for key in udf_cells}
+    assert {k: v if v != "" else None for k, v in recomputed.items()} == {
+        k: v if v != "" else None for k, v in udf_cells.items()
+    }
+
+
+def test_mraptor_finds_no_auto_exec_in_any_generated_template(tmp_path: Path, addin_file: Path) -> None:
+    files = [_macro_workbook(name, tmp_path) for name in ("gangmen-2022-zhengti", "gangmen-2022-xiangmu")]
+    for framework in ("gd-county-zhengti", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu"):
+        (doc,) = generate.new_documents(framework, 2026, "", "县", [])
+        files.append(generate.write_workbook(doc, tmp_path / f"{framework}.xlsm", macro=True))
+    files.append(addin_file)
+    for path in files:
+        modules = xs.vba_modules(path)
+        assert "XlPerfButtons" in modules or "XlPerfRibbon" in modules
+        raptor = MacroRaptor("\n".join(modules.values()))
+        raptor.scan()
+        assert not raptor.autoexec and not raptor.suspicious, (path, raptor.autoexec_match)
+
+
+# --- xl-perf excel selftest ----------------------------------------------------------------------------------------
+
+
+def test_selftest_passes_through_the_standin(tmp_path: Path) -> None:
+    from xl_perf.excel import selftest
+
+    steps, versions = selftest.run(tmp_path, app_factory=xs.App)
+    assert [s.ok for s in steps] == [True] * 7, selftest.table(steps, versions)
+    assert set(versions) == {"Excel", "Windows", "Python", "xlwings", "代码页"}
+    text = selftest.table(steps, versions)
+    assert "| 校验按钮（Application.Run） | 通过 | 校验结果：错误 0 条" in text
+    assert (tmp_path / "报送").is_dir()
+
+
+def test_selftest_reports_an_excel_that_does_not_recalculate(tmp_path: Path) -> None:
+    from xl_perf.excel import selftest
+
+    class NoPython(xs.App):  # as when xlwings cannot reach Python: UDF cells keep their old values
+        def calculate(self) -> None:
+            self.tick("App.calculate")
+
+    steps, versions = selftest.run(tmp_path, app_factory=NoPython)
+    by_name = {s.name: s for s in steps}
+    assert by_name["通过 COM 输入并重算 UDF"].ok is False and "XP_RATE" in by_name["通过 COM 输入并重算 UDF"].detail
+    assert by_name["校验按钮（Application.Run）"].ok is None
+    assert "| 导出按钮（Application.Run） | 未运行 |" in selftest.table(steps, versions)
+
+
+def test_selftest_cli(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    assert "Application.Run" in (help_text := run("excel", "selftest", "--help").stdout) and "自测" in help_text
+    result = run("excel", "selftest", "--dir", str(tmp_path))  # no Excel here: the table says so, no traceback
+    assert result.returncode == 1 and "| 启动 Excel | 失败 | 需要装有 Excel 的 Windows 电脑" in result.stdout, (
+        result.stdout + result.stderr
+    )
+    assert "| 代码页 |" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_new_template_button_writes_next_years_workbook(tmp_path: Path) -> None:
+    path = _macro_workbook("gangmen-2022-zhengti", tmp_path)
+    app = xs.App()
+    app.books.open(path)
+    app.api.Run("XlPerfNewTemplate")
+    assert app.alerts[-1].startswith("已生成："), app.alerts
+    created = Path(app.alerts[-1].removeprefix("已生成："))
+    assert created.name == "遂溪县港门镇人民政府_2023_整体绩效自评指标评分表.xlsx"
+    assert generate.dump(created)["year"] == 2023
+
+
+def test_a_result_sheet_the_user_protected_is_rewritten_and_protected_again(addin_file: Path, tmp_path: Path) -> None:
+    app, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    python = _runpython(addin_file, "XlPerfRibbonValidate")
+    _click(app, python)
+    book.sheets[actions.RESULT_SHEET].api.Protect(AllowFormattingColumns=True, AllowFormattingRows=True)
+    protected = xs.protection_state(book.wb[actions.RESULT_SHEET])
+    app.books.active.sheets[BASIC].range("C17").value = 0.9965
+    _click(app, python)
+    assert app.alerts == []
+    assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 3 条")
+    assert xs.protection_state(book.wb[actions.RESULT_SHEET]) == protected
