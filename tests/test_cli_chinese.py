@@ -10,7 +10,7 @@ from tests.test_cli import run
 from xl_perf.cli import app as cli_app
 from xl_perf.cli.chinese import ChineseCommand, ChineseGroup
 
-COMMANDS = {"rules", "score", "check", "export", "new", "fill", "dump", "batch", "excel", "install", "doctor"}
+COMMANDS = {"rules", "score", "check", "export", "new", "fill", "dump", "batch", "excel", "install", "doctor", "unblock", "selftest"}
 # Names of products and formats the help mentions on purpose; nothing of typer or click.
 PRODUCTS = {"JSON", "CSV", "PDF", "Excel", "WPS", "LibreOffice", "Python", "xlwings", "UTF", "VBA", "UDF", "CPU"}
 # Option names (--year, -o), and anything with a dot or hyphen in it: file names (a.xlsx), pack ids, xl-perf.
