@@ -10,9 +10,38 @@ from tests.test_cli import run
 from xl_perf.cli import app as cli_app
 from xl_perf.cli.chinese import ChineseCommand, ChineseGroup
 
-COMMANDS = {"rules", "score", "check", "export", "new", "fill", "dump", "batch", "excel", "install", "doctor", "unblock", "selftest"}
+COMMANDS = {
+    "rules",
+    "score",
+    "check",
+    "export",
+    "new",
+    "fill",
+    "dump",
+    "batch",
+    "excel",
+    "install",
+    "doctor",
+    "unblock",
+    "selftest",
+}
 # Names of products and formats the help mentions on purpose; nothing of typer or click.
-PRODUCTS = {"JSON", "CSV", "PDF", "Excel", "WPS", "LibreOffice", "Python", "xlwings", "UTF", "VBA", "UDF", "CPU"}
+PRODUCTS = {
+    "JSON",
+    "CSV",
+    "PDF",
+    "Excel",
+    "WPS",
+    "LibreOffice",
+    "Python",
+    "xlwings",
+    "UTF",
+    "VBA",
+    "UDF",
+    "CPU",
+    "Windows",
+    "COM",
+}
 # Option names (--year, -o), and anything with a dot or hyphen in it: file names (a.xlsx), pack ids, xl-perf.
 NAMES = re.compile(r"\.[A-Za-z]\w*|(?<![\w-])--?[A-Za-z][\w-]*|\S*[A-Za-z0-9][.-][A-Za-z0-9]\S*")
 
@@ -63,6 +92,8 @@ def test_usage_errors_are_chinese_and_actionable(args: list[str], says: list[str
         ["excel", "--help"],
         ["excel", "install", "--help"],
         ["excel", "doctor", "--help"],
+        ["excel", "unblock", "--help"],
+        ["excel", "selftest", "--help"],
         ["check", "-h"],
     ],
 )

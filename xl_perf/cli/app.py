@@ -393,7 +393,10 @@ def excel_doctor_command(
 def excel_unblock_command(
     files: Annotated[list[Path], typer.Argument(help="要解除锁定的工作簿", show_default=False)],
 ) -> None:
-    """解除从网络或邮件得到的工作簿的锁定（清除“来自网络”标记），使 Excel 能启用其中的宏。"""
+    """解除工作簿的“来自网络”锁定，使 Excel 能启用其中的宏。
+
+    从网络或邮件得到的工作簿带有“来自网络”标记，Excel 会直接禁用其中的宏；本命令清除该标记。
+    """
     from xl_perf.excel import setup
 
     for path in files:
@@ -406,7 +409,7 @@ def excel_unblock_command(
 
 @excel_app.command(
     "selftest",
-    help="在装有 Excel 的 Windows 电脑上自测整条链路：生成带宏的模板，用 Excel 打开，通过 COM 输入并重算 UDF，"
+    help="在装有 Excel 的 Windows 电脑上自测整条链路。\n\n生成带宏的模板，用 Excel 打开，通过 COM 输入并重算 UDF，"
     "用 Application.Run 运行“校验”和“导出”按钮的宏，读取“校验结果”，打开导出的报送版；"
     "最后打印可粘贴到问题单的结果表（含 Excel、Windows、Python、xlwings 版本和代码页）。"
     "全部通过时退出码为 0，否则为 1。",
