@@ -22,8 +22,9 @@ from xl_perf.engine.evaluate import Evaluation
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
+from xl_perf.numbers import format_number
 from xl_perf.template import fill, generate
-from xl_perf.template.layout import STATED_TOTAL_NAME, Layout, rate_name
+from xl_perf.template.layout import STATED_TOTAL_NAME, Layout, rate_name, stated_name, weight_name
 from xl_perf.validate.run import Report, check_files
 
 BANNER = "未通过校验"
@@ -42,9 +43,10 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
     doc = evaluation.document
     cached = fill.cached_for(evaluation)
     rows = {r.row_index: r for r in evaluation.rows}
-    shown_scores = [cached.get(f"xp_stated_{r.id}") for r in evaluation.indicators if r.kind != "bonus_penalty"]
     if doc.stated_total is None:
-        cached[STATED_TOTAL_NAME] = sum((v for v in shown_scores if isinstance(v, Decimal)), Decimal(0))
+        # The form's 合计 formula adds up the shown scores; the submission prints the engine's total, which counts
+        # the 加减分 and is capped as the rules say, the number `score` and `check` report.
+        cached[STATED_TOTAL_NAME] = evaluation.total
     values: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
@@ -68,14 +70,62 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
     return values
 
 
-def _expected_grid(plan: Layout, inputs: dict, computed: dict) -> dict[tuple[str, int, int], CellValue]:
+NOT_APPLICABLE = "不适用"
+
+
+def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], CellValue]:
+    """Cells printed as the engine applied the rules rather than as the form states them: every weight as applied
+    after a redistribution, 不适用 (weight 0) for an indicator that does not apply, with the reason in its 评分说明,
+    and the receiving indicator's 评分说明 naming the points it received."""
+    by_weight = {weight_name(r.id): r for r in evaluation.indicators}
+    by_stated = {stated_name(r.id): r for r in evaluation.indicators}
+    targets: dict[str, list[str]] = {}  # indicator id -> names of the indicators its points moved to
+    sources: dict[str, list[str]] = {}  # indicator name -> names of the indicators whose points it received
+    for finding in evaluation.findings:
+        moved = re.search(r"调整至(.+)$", finding.message)
+        if finding.code == "NOT_APPLICABLE" and finding.ref.kind == "indicator" and moved:
+            source = evaluation.indicator(finding.ref.id).name
+            for names, key, name in ((targets, finding.ref.id, moved.group(1)), (sources, moved.group(1), source)):
+                if name not in names.setdefault(key, []):
+                    names[key].append(name)
+    printed: dict[tuple[str, int, int], CellValue] = {}
+    for sheet in plan.sheets:
+        for (row, col), cell in sheet.cells.items():
+            if col >= sheet.print_cols or not cell.name:
+                continue
+            if cell.name in by_weight and by_weight[cell.name].kind != "bonus_penalty":
+                printed[(sheet.key, row, col)] = by_weight[cell.name].weight
+            result = by_stated.get(cell.name)
+            if result is None or result.kind == "bonus_penalty":
+                continue
+            # 评分说明, left of 得分 on the Guangdong scoring table: a cell the form leaves empty
+            note_key = (sheet.key, row, col - 1)
+            note = sheet.cells.get((row, col - 1))
+            has_note = note is not None and note.style == "input_long" and note.binding is None and note.text is None
+            declared = format_number(result.declared_weight)
+            if result.basis == "na" or (result.weight == 0 and result.declared_weight > 0):
+                printed[(sheet.key, row, col)] = NOT_APPLICABLE
+                if has_note:
+                    to = "、".join(f"“{n}”" for n in targets.get(result.id, []))
+                    printed[note_key] = f"不适用，{declared}分调整至{to}" if to else NOT_APPLICABLE
+            elif result.weight > result.declared_weight and has_note:
+                extra = format_number(result.weight - result.declared_weight)
+                names = "、".join(f"“{n}”" for n in sources.get(result.name, [])) or "其他指标"
+                printed[note_key] = f"原分值{declared}分，含{names}不适用调入的{extra}分"
+    return printed
+
+
+def _expected_grid(plan: Layout, inputs: dict, computed: dict, printed: dict) -> dict[tuple[str, int, int], CellValue]:
     grid: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
             if col >= sheet.print_cols:
                 continue
             key = (sheet.key, row, col)
-            value = inputs.get(key) if key in inputs else computed.get(key) if cell.formula else cell.text
+            if key in printed:
+                value = printed[key]
+            else:
+                value = inputs.get(key) if key in inputs else computed.get(key) if cell.formula else cell.text
             grid[(sheet.name, row, col)] = value
     return grid
 
@@ -98,7 +148,8 @@ def write_submission(
     plan = generate.build_layout(doc)
     inputs = fill.values_for(plan, doc)
     computed = computed_values(plan, evaluation)
-    expected = _expected_grid(plan, inputs, computed)
+    printed = printed_values(plan, evaluation)
+    expected = _expected_grid(plan, inputs, computed, printed)
 
     def verify(path: Path) -> None:
         # A second, independent reader (calamine) must read back every value that was meant to be written.
@@ -113,7 +164,7 @@ def write_submission(
                     )
 
     with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
-        xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner))
+        xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner, printed))
     return target
 
 
