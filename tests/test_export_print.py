@@ -327,3 +327,28 @@ def in_order(needle: str, text: str, window: int = 400) -> bool:
         else:
             return True
     return False
+
+
+def test_empty_spare_rows_are_kept_but_not_printed(copies: dict[str, Printed]) -> None:
+    for case_id in ("gd-county-zhengti-bonus", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu"):
+        copy = copies[case_id]
+        with FileWorkbook(copy.book) as book:
+            grids = {s.name: book.grid(s.name) for s in copy.plan.sheets}
+        hidden_count = 0
+        for sheet, xml in zip(copy.plan.sheets, ordered_sheets(copy.book), strict=True):
+            hidden = [int(r.get("r", "0")) - 1 for r in xml.iter(f"{M}row") if r.get("hidden") == "1"]
+            hidden_count += len(hidden)
+            for row in hidden:
+                assert all(at(grids[sheet.name], row, c) in (None, "") for c in range(sheet.print_cols)), (case_id, row)
+                assert all(
+                    sheet.cells[(row, c)].binding is not None
+                    for (r, c) in sheet.cells
+                    if r == row and c < sheet.print_cols
+                )
+        assert hidden_count > 0, case_id
+    for case in submission_cases.BLANK:  # a list with nothing in it keeps its rows, to be filled in by hand
+        copy = copies[case.id]
+        for sheet, xml in zip(copy.plan.sheets, ordered_sheets(copy.book), strict=True):
+            hidden = {int(r.get("r", "0")) - 1 for r in xml.iter(f"{M}row") if r.get("hidden") == "1"}
+            indicator_rows = {r for (r, _), c in sheet.cells.items() if c.binding and c.binding.kind == "row"}
+            assert not hidden & indicator_rows, case.id

@@ -24,7 +24,7 @@ from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
 from xl_perf.numbers import format_number
 from xl_perf.template import fill, generate
-from xl_perf.template.layout import STATED_TOTAL_NAME, Layout, rate_name, stated_name, weight_name
+from xl_perf.template.layout import STATED_TOTAL_NAME, Cell, Layout, rate_name, stated_name, weight_name
 from xl_perf.validate.run import Report, check_files
 
 BANNER = "未通过校验"
@@ -115,6 +115,32 @@ def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int,
     return printed
 
 
+def spare_rows(plan: Layout, inputs: dict) -> dict[str, frozenset[int]]:
+    """Rows of the spare slots left empty (project rows of a money table, indicator rows), in a table or indicator
+    list that holds data: kept in the copy, not printed. A blank form keeps them, to be filled in by hand."""
+    spare: dict[str, frozenset[int]] = {}
+    for sheet in plan.sheets:
+        rows: dict[int, list[tuple[int, Cell]]] = {}
+        for (row, col), cell in sheet.cells.items():
+            if col < sheet.print_cols:
+                rows.setdefault(row, []).append((col, cell))
+        used: set[str] = set()
+        empty: dict[str, set[int]] = {}
+        for row, cells in rows.items():
+            bindings = [c.binding for _, c in cells]
+            if not all(b is not None and b.kind in ("table", "table_label", "row") for b in bindings):
+                continue  # a fixed row (its label is part of the form) or anything else is always printed
+            region = {b.id if b.kind != "row" else "rows" for b in bindings if b is not None}.pop()
+            if any((sheet.key, row, col) in inputs for col, _ in cells):
+                used.add(region)
+            else:
+                empty.setdefault(region, set()).add(row)
+        hidden = frozenset(r for region, found in empty.items() if region in used for r in found)
+        if hidden:
+            spare[sheet.key] = hidden
+    return spare
+
+
 def _expected_grid(plan: Layout, inputs: dict, computed: dict, printed: dict) -> dict[tuple[str, int, int], CellValue]:
     grid: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
@@ -164,7 +190,9 @@ def write_submission(
                     )
 
     with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
-        xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner, printed))
+        xlsx_writer.write(
+            plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner, printed, spare_rows(plan, inputs))
+        )
     return target
 
 

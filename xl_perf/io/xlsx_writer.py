@@ -80,6 +80,8 @@ class Submission:
     # Cells printed as the engine applied them, whatever the form holds there: weights after a redistribution,
     # 不适用 for an indicator that does not apply, the total.
     printed: Mapping[tuple[str, int, int], CellValue] = field(default_factory=dict)
+    # Rows kept in the copy but not printed, by sheet key: the spare slots of a table or indicator list left empty.
+    hidden_rows: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 def write(
@@ -149,8 +151,14 @@ def write(
 
 
 def _style(spec: dict[str, Any], submission: Submission | None) -> dict[str, Any]:
-    """A submission is printed and stamped: no input shading or other fill, only borders and type."""
-    return spec if submission is None else {k: v for k, v in spec.items() if k != "bg_color"}
+    """A submission is printed and stamped: no input shading or other fill, only borders and type; a number too
+    long for its column (money to the yuan in 万元: 6073.094524) is shrunk to fit rather than printed as ###."""
+    if submission is None:
+        return spec
+    plain = {k: v for k, v in spec.items() if k != "bg_color"}
+    if "num_format" in spec and spec.get("align") != "left":
+        plain.update({"shrink": True, "text_wrap": False})
+    return plain
 
 
 def _write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any) -> None:
@@ -189,13 +197,15 @@ def _write_sheet(
     for (row, col), cell in sheet.cells.items():
         value = values.get((sheet.key, row, col)) if cell.binding is not None else None
         if submission is not None:
-            # printed on paper, where a header squeezed into one line (名称 / 权重(%)) overprints the row above
-            value = submission.printed.get((sheet.key, row, col), cell.text if cell.style == "header" else value)
+            # Printed on paper, where a label squeezed into one line (名称 / 权重(%)) overprints the row above.
+            label = cell.text if cell.style in ("header", "row_label", "field_label") else value
+            value = submission.printed.get((sheet.key, row, col), label)
         if isinstance(value, str) and cell.span[0] == 1:
             width = sum(sheet.widths.get(c, 14) for c in range(col, col + cell.span[1]))
             heights[row] = max(heights.get(row, 15), text_height(value, width))
-    for row, height in heights.items():
-        ws.set_row(row, height)
+    hidden = submission.hidden_rows.get(sheet.key, frozenset()) if submission is not None else frozenset()
+    for row in sorted(set(heights) | hidden):
+        ws.set_row(row, heights.get(row, DEFAULT_ROW_HEIGHT), None, {"hidden": True} if row in hidden else None)
     for (row, col), cell in sorted(sheet.cells.items()):
         if submission is not None and col >= sheet.print_cols:
             continue  # the tool's helper columns are not part of the form
@@ -246,7 +256,7 @@ def _write_sheet(
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C第 &P 页，共 &N 页")
     else:
-        setup = submission_page_setup(sheet, heights)
+        setup = submission_page_setup(sheet, {**heights, **dict.fromkeys(hidden, 0.0)})
         ws.set_paper(setup.paper)
         if setup.landscape:
             ws.set_landscape()
@@ -306,7 +316,7 @@ def submission_page_setup(sheet: Sheet, heights: Mapping[int, float]) -> PageSet
         return min(1.0, width / content)
 
     paper, landscape = next(
-        (o for o, least in zip(options, (0.85, 0.6, 0.0), strict=True) if scale_of(*o) >= least), options[-1]
+        (o for o, least in zip(options, (0.8, 0.6, 0.0), strict=True) if scale_of(*o) >= least), options[-1]
     )
     scale = scale_of(paper, landscape)
     rows = [heights.get(r, DEFAULT_ROW_HEIGHT) for r in range(sheet.rows_used)]
