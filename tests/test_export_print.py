@@ -242,8 +242,6 @@ def test_the_copy_breaks_pages_between_sections(copies: dict[str, Printed], case
         assert xml.find(f".//{M}pageSetUpPr").get("fitToPage") == "1"  # type: ignore[union-attr]
         assert xml.findtext(f"{M}headerFooter/{M}oddFooter") == "&C第 &P 页 共 &N 页"
         heights = {int(r.get("r", "0")) - 1: float(r.get("ht", "15")) for r in xml.iter(f"{M}row")}
-        merged = [(r, r + c.span[0] - 1) for (r, _), c in sheet.cells.items() if c.span[0] > 1]
-        spans = sheet.keep_together + merged
         breaks = breaks_of(xml)
         assert breaks == sorted(set(breaks)) and all(0 < b < sheet.rows_used for b in breaks)
         # A block is split only when it is taller than a page: than the page at full size (the scale fitting the
@@ -251,7 +249,7 @@ def test_the_copy_breaks_pages_between_sections(copies: dict[str, Printed], case
         width, height = PAPERS[setup.get("paperSize", "")]
         page = (width if setup.get("orientation") == "landscape" else height) - 2 * 72 * 0.6
         titles = sum(heights.get(r, 15) for r in range(sheet.repeat_rows[1] + 1)) if sheet.repeat_rows else 0
-        for a, b in {(a, b) for a, b in spans for brk in breaks if a < brk <= b}:
+        for a, b in {(a, b) for a, b in sheet.keep_together for brk in breaks if a < brk <= b}:
             assert sum(heights.get(r, 15) for r in range(a, b + 1)) > page * 0.95 - titles, (sheet.name, a + 1, b + 1)
 
 
@@ -264,6 +262,10 @@ def test_page_breaks_keep_spans_together_that_fit() -> None:
     assert page_breaks([10, 50, 10], 35, []) == [1, 2]  # a row taller than the page has a page of its own
     assert page_breaks(heights, 35, [], first=2) == [5, 8, 11]  # rows above `first` are the repeated titles
     assert page_breaks([], 35, []) == []
+    # merged cells are kept whole when the page stays at least half full, else split
+    assert page_breaks(heights, 35, [], 0, [(2, 4)]) == [2, 5, 8, 11]
+    assert page_breaks(heights, 35, [], 0, [(1, 3)]) == [3, 6, 9]
+    assert page_breaks(heights, 35, [(5, 6)], 0, [(1, 3)]) == [3, 5, 8, 11]
 
 
 # ---------------------------------------------------------------------------------------------------- 3. the PDF

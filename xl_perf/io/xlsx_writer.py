@@ -326,7 +326,7 @@ def submission_page_setup(sheet: Sheet, heights: Mapping[int, float]) -> PageSet
     page_height = PAPERS[paper][0 if landscape else 1] - 2 * 72 * MARGINS[1]
     body = page_height * HEIGHT_SLACK / scale - sum(rows[:titles])
     merged = [(r, r + c.span[0] - 1) for (r, _), c in sheet.cells.items() if c.span[0] > 1]
-    return PageSetup(paper, landscape, scale, page_breaks(rows, body, sheet.keep_together + merged, titles))
+    return PageSetup(paper, landscape, scale, page_breaks(rows, body, sheet.keep_together, titles, merged))
 
 
 def _cached(value: CellValue) -> str | float:

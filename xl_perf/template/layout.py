@@ -191,12 +191,23 @@ def text_height(text: str, width: float, line: float = 13.5) -> float:
     return min(409.0, lines * line + 8)
 
 
-def page_breaks(heights: list[float], page: float, keep_together: list[tuple[int, int]], first: int = 0) -> list[int]:
+def page_breaks(
+    heights: list[float],
+    page: float,
+    keep_together: list[tuple[int, int]],
+    first: int = 0,
+    loosely: list[tuple[int, int]] | None = None,
+) -> list[int]:
     """Rows before which a new page starts, for rows `first`.. of `heights` (points, as printed) on pages `page`
     points tall. A page ends before the first row that does not fit, or earlier, before a span of `keep_together`
     that would otherwise be split and fits on a page of its own; spans taller than a page are split where they must.
+    Spans kept `loosely` (merged cells) are kept whole too, unless that would leave the page less than half full.
     """
-    keep = [(a, b) for a, b in keep_together if a < b and sum(heights[a : b + 1]) <= page]
+
+    def fitting(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [(a, b) for a, b in spans if a < b and sum(heights[a : b + 1]) <= page]
+
+    strict, loose = fitting(keep_together), fitting(loosely or [])
     breaks: list[int] = []
     start, used, row = first, 0.0, first
     while row < len(heights):
@@ -204,8 +215,13 @@ def page_breaks(heights: list[float], page: float, keep_together: list[tuple[int
             used += heights[row]
             row += 1
             continue
-        clean = [c for c in range(start + 1, row + 1) if not any(a < c <= b for a, b in keep)]
-        start = clean[-1] if clean else row
+        candidates = range(start + 1, row + 1)
+        keeps = [c for c in candidates if not any(a < c <= b for a, b in strict)]
+        whole = [c for c in keeps if not any(a < c <= b for a, b in loose)]
+        if whole and (whole[-1] == keeps[-1] or sum(heights[start : whole[-1]]) >= page / 2):
+            start = whole[-1]
+        else:
+            start = keeps[-1] if keeps else row
         breaks.append(start)
         used = sum(heights[start:row])  # and `row` is tried again on the new page
     return breaks
