@@ -354,3 +354,15 @@ def test_empty_spare_rows_are_kept_but_not_printed(copies: dict[str, Printed]) -
             hidden = {int(r.get("r", "0")) - 1 for r in xml.iter(f"{M}row") if r.get("hidden") == "1"}
             indicator_rows = {r for (r, _), c in sheet.cells.items() if c.binding and c.binding.kind == "row"}
             assert not hidden & indicator_rows, case.id
+
+
+def test_the_printed_total_is_capped_as_the_rules_say(tmp_path: Path) -> None:
+    """加减分 cannot take the total below 0 (nor above 100): one 问责 (-2) on a form scoring 0 prints 0, not -2."""
+    data = submission_cases.blank("gd-county-zhengti")
+    data["fields"]["加减分"] = {"被问责次数": 1}
+    case = PrintCase("gd-county-zhengti-penalty", "gd-county-zhengti", data)
+    copy = _export(case, tmp_path, pdf=False)
+    assert copy.evaluation.bonus == -2 and copy.evaluation.total == 0
+    sheet, row, col = total_cell(copy)
+    with FileWorkbook(copy.book) as book:
+        assert same_number(book.value(sheet, row, col), Decimal(0)), book.value(sheet, row, col)
