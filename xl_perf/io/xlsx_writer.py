@@ -198,7 +198,7 @@ def _write_sheet(
         value = values.get((sheet.key, row, col)) if cell.binding is not None else None
         if submission is not None:
             # Printed on paper, where a label squeezed into one line (名称 / 权重(%)) overprints the row above.
-            label = cell.text if cell.style in ("header", "row_label", "field_label") else value
+            label = cell.text if cell.style in ("header", "row_label", "field_label", "footnote") else value
             value = submission.printed.get((sheet.key, row, col), label)
         if isinstance(value, str) and cell.span[0] == 1:
             width = sum(sheet.widths.get(c, 14) for c in range(col, col + cell.span[1]))
