@@ -366,3 +366,25 @@ def test_the_printed_total_is_capped_as_the_rules_say(tmp_path: Path) -> None:
     sheet, row, col = total_cell(copy)
     with FileWorkbook(copy.book) as book:
         assert same_number(book.value(sheet, row, col), Decimal(0)), book.value(sheet, row, col)
+
+
+def test_a_part_that_does_not_apply_is_noted_where_its_points_went(tmp_path: Path) -> None:
+    """Only 转移支付部分 (2 of 资金下达合法性's 3 points) does not apply: the indicator keeps 1 point and its score."""
+    data = submission_cases.gangmen_not_applicable()
+    data["fields"]["资金下达"]["批复下属单位预算情况"] = "15日内批复"
+    data["scores"]["支出完成率"] = 6
+    copy = _export(PrintCase("partly-not-applicable", "gd-county-zhengti", data), tmp_path, pdf=False)
+    by_name = {r.name: r for r in copy.evaluation.indicators}
+    assert (by_name["支出完成率"].weight, by_name["资金下达合法性"].weight) == (6, 1)
+    sheet = copy.plan.sheet("scores")
+    with FileWorkbook(copy.book) as book:
+        grid = book.grid(sheet.name)
+    rows = {at(grid, r, c): r for (r, c), cell in sheet.cells.items() if cell.style == "ind_name"}
+    weight_col = next(c for (r, c), cell in sheet.cells.items() if cell.name == weight_name("spending_completion"))
+    score_col = weight_col + 4  # 指标说明, 评分标准, 评分说明, 得分
+    legality = rows["资金下达合法性"]
+    assert same_number(at(grid, legality, weight_col), Decimal(1))
+    assert same_number(at(grid, legality, score_col), by_name["资金下达合法性"].computed)  # type: ignore[arg-type]
+    assert at(grid, legality, score_col - 1) == "部分不适用，2分调整至“支出完成率”"
+    assert at(grid, rows["支出完成率"], score_col - 1) == "原分值4分，含“资金下达合法性”不适用调入的2分"
+    assert same_number(at(grid, rows["支出完成率"], weight_col), Decimal(6))

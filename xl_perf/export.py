@@ -23,6 +23,7 @@ from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
 from xl_perf.numbers import format_number
+from xl_perf.rules import model
 from xl_perf.template import fill, generate
 from xl_perf.template.layout import STATED_TOTAL_NAME, Cell, Layout, rate_name, stated_name, weight_name
 from xl_perf.validate.run import Report, check_files
@@ -73,21 +74,23 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
 NOT_APPLICABLE = "不适用"
 
 
+def _moved_to(evaluation: Evaluation, indicator_id: str) -> list[str]:
+    """Names of the indicators that receive the points of `indicator_id` (or of its parts) when it does not apply."""
+    indicator = evaluation.document.pack.indicator(indicator_id)
+    parts = indicator.rule.parts if isinstance(indicator.rule, model.SumRule) else ()
+    ids = [indicator.na_target, *(p.na_target for p in parts)]
+    names = [evaluation.indicator(i).name for i in ids if i and i != "siblings"]
+    return list(dict.fromkeys(names))
+
+
 def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], CellValue]:
     """Cells printed as the engine applied the rules rather than as the form states them: every weight as applied
-    after a redistribution, 不适用 (weight 0) for an indicator that does not apply, with the reason in its 评分说明,
-    and the receiving indicator's 评分说明 naming the points it received."""
+    after a redistribution, 不适用 (weight 0) for an indicator that does not apply, with where its points went in its
+    评分说明, and the receiving indicator's 评分说明 naming the points it received."""
     by_weight = {weight_name(r.id): r for r in evaluation.indicators}
     by_stated = {stated_name(r.id): r for r in evaluation.indicators}
-    targets: dict[str, list[str]] = {}  # indicator id -> names of the indicators its points moved to
-    sources: dict[str, list[str]] = {}  # indicator name -> names of the indicators whose points it received
-    for finding in evaluation.findings:
-        moved = re.search(r"调整至(.+)$", finding.message)
-        if finding.code == "NOT_APPLICABLE" and finding.ref.kind == "indicator" and moved:
-            source = evaluation.indicator(finding.ref.id).name
-            for names, key, name in ((targets, finding.ref.id, moved.group(1)), (sources, moved.group(1), source)):
-                if name not in names.setdefault(key, []):
-                    names[key].append(name)
+    scored = [r for r in evaluation.indicators if r.kind != "bonus_penalty"]
+    given = {r.id: _moved_to(evaluation, r.id) for r in scored if r.weight < r.declared_weight}
     printed: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
@@ -103,15 +106,20 @@ def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int,
             note = sheet.cells.get((row, col - 1))
             has_note = note is not None and note.style == "input_long" and note.binding is None and note.text is None
             declared = format_number(result.declared_weight)
-            if result.basis == "na" or (result.weight == 0 and result.declared_weight > 0):
+            moved = format_number(abs(result.declared_weight - result.weight))
+            not_applicable = result.basis == "na" or (result.weight == 0 and result.declared_weight > 0)
+            if not_applicable:
                 printed[(sheet.key, row, col)] = NOT_APPLICABLE
-                if has_note:
-                    to = "、".join(f"“{n}”" for n in targets.get(result.id, []))
-                    printed[note_key] = f"不适用，{declared}分调整至{to}" if to else NOT_APPLICABLE
-            elif result.weight > result.declared_weight and has_note:
-                extra = format_number(result.weight - result.declared_weight)
-                names = "、".join(f"“{n}”" for n in sources.get(result.name, [])) or "其他指标"
-                printed[note_key] = f"原分值{declared}分，含{names}不适用调入的{extra}分"
+            if not has_note or result.weight == result.declared_weight:
+                continue
+            if result.weight < result.declared_weight:
+                to = "、".join(f"“{n}”" for n in given.get(result.id, []))
+                what = "不适用" if not_applicable else "部分不适用"
+                printed[note_key] = f"{what}，{moved}分调整至{to}" if to else what
+            else:
+                sources = [r.name for r in scored if result.name in given.get(r.id, [])]
+                names = "、".join(f"“{n}”" for n in sources) or "其他指标"
+                printed[note_key] = f"原分值{declared}分，含{names}不适用调入的{moved}分"
     return printed
 
 
