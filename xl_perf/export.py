@@ -22,8 +22,10 @@ from xl_perf.engine.evaluate import Evaluation
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
+from xl_perf.numbers import format_number
+from xl_perf.rules import model
 from xl_perf.template import fill, generate
-from xl_perf.template.layout import STATED_TOTAL_NAME, Layout, rate_name
+from xl_perf.template.layout import STATED_TOTAL_NAME, Cell, Layout, rate_name, stated_name, weight_name
 from xl_perf.validate.run import Report, check_files
 
 BANNER = "未通过校验"
@@ -42,9 +44,10 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
     doc = evaluation.document
     cached = fill.cached_for(evaluation)
     rows = {r.row_index: r for r in evaluation.rows}
-    shown_scores = [cached.get(f"xp_stated_{r.id}") for r in evaluation.indicators if r.kind != "bonus_penalty"]
     if doc.stated_total is None:
-        cached[STATED_TOTAL_NAME] = sum((v for v in shown_scores if isinstance(v, Decimal)), Decimal(0))
+        # The form's 合计 formula adds up the shown scores; the submission prints the engine's total, which counts
+        # the 加减分 and is capped as the rules say, the number `score` and `check` report.
+        cached[STATED_TOTAL_NAME] = evaluation.total
     values: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
@@ -68,14 +71,95 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
     return values
 
 
-def _expected_grid(plan: Layout, inputs: dict, computed: dict) -> dict[tuple[str, int, int], CellValue]:
+NOT_APPLICABLE = "不适用"
+
+
+def _moved_to(evaluation: Evaluation, indicator_id: str) -> list[str]:
+    """Names of the indicators that receive the points of `indicator_id` (or of its parts) when it does not apply."""
+    indicator = evaluation.document.pack.indicator(indicator_id)
+    parts = indicator.rule.parts if isinstance(indicator.rule, model.SumRule) else ()
+    ids = [indicator.na_target, *(p.na_target for p in parts)]
+    names = [evaluation.indicator(i).name for i in ids if i and i != "siblings"]
+    return list(dict.fromkeys(names))
+
+
+def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], CellValue]:
+    """Cells printed as the engine applied the rules rather than as the form states them: every weight as applied
+    after a redistribution, 不适用 (weight 0) for an indicator that does not apply, with where its points went in its
+    评分说明, and the receiving indicator's 评分说明 naming the points it received."""
+    by_weight = {weight_name(r.id): r for r in evaluation.indicators}
+    by_stated = {stated_name(r.id): r for r in evaluation.indicators}
+    scored = [r for r in evaluation.indicators if r.kind != "bonus_penalty"]
+    given = {r.id: _moved_to(evaluation, r.id) for r in scored if r.weight < r.declared_weight}
+    printed: dict[tuple[str, int, int], CellValue] = {}
+    for sheet in plan.sheets:
+        for (row, col), cell in sheet.cells.items():
+            if col >= sheet.print_cols or not cell.name:
+                continue
+            if cell.name in by_weight and by_weight[cell.name].kind != "bonus_penalty":
+                printed[(sheet.key, row, col)] = by_weight[cell.name].weight
+            result = by_stated.get(cell.name)
+            if result is None or result.kind == "bonus_penalty":
+                continue
+            # 评分说明, left of 得分 on the Guangdong scoring table: a cell the form leaves empty
+            note_key = (sheet.key, row, col - 1)
+            note = sheet.cells.get((row, col - 1))
+            has_note = note is not None and note.style == "input_long" and note.binding is None and note.text is None
+            declared = format_number(result.declared_weight)
+            moved = format_number(abs(result.declared_weight - result.weight))
+            not_applicable = result.basis == "na" or (result.weight == 0 and result.declared_weight > 0)
+            if not_applicable:
+                printed[(sheet.key, row, col)] = NOT_APPLICABLE
+            if not has_note or result.weight == result.declared_weight:
+                continue
+            if result.weight < result.declared_weight:
+                to = "、".join(f"“{n}”" for n in given.get(result.id, []))
+                what = "不适用" if not_applicable else "部分不适用"
+                printed[note_key] = f"{what}，{moved}分调整至{to}" if to else what
+            else:
+                sources = [r.name for r in scored if result.name in given.get(r.id, [])]
+                names = "、".join(f"“{n}”" for n in sources) or "其他指标"
+                printed[note_key] = f"原分值{declared}分，含{names}不适用调入的{moved}分"
+    return printed
+
+
+def spare_rows(plan: Layout, inputs: dict) -> dict[str, frozenset[int]]:
+    """Rows of the spare slots left empty (project rows of a money table, indicator rows), in a table or indicator
+    list that holds data: kept in the copy, not printed. A blank form keeps them, to be filled in by hand."""
+    spare: dict[str, frozenset[int]] = {}
+    for sheet in plan.sheets:
+        rows: dict[int, list[tuple[int, Cell]]] = {}
+        for (row, col), cell in sheet.cells.items():
+            if col < sheet.print_cols:
+                rows.setdefault(row, []).append((col, cell))
+        used: set[str] = set()
+        empty: dict[str, set[int]] = {}
+        for row, cells in rows.items():
+            bindings = [c.binding for _, c in cells]
+            if not all(b is not None and b.kind in ("table", "table_label", "row") for b in bindings):
+                continue  # a fixed row (its label is part of the form) or anything else is always printed
+            region = {b.id if b.kind != "row" else "rows" for b in bindings if b is not None}.pop()
+            if any((sheet.key, row, col) in inputs for col, _ in cells):
+                used.add(region)
+            else:
+                empty.setdefault(region, set()).add(row)
+        hidden = frozenset(r for region, found in empty.items() if region in used for r in found)
+        if hidden:
+            spare[sheet.key] = hidden
+    return spare
+
+
+def _expected_grid(plan: Layout, inputs: dict, computed: dict, printed: dict) -> dict[tuple[str, int, int], CellValue]:
     grid: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
             if col >= sheet.print_cols:
                 continue
             key = (sheet.key, row, col)
-            value = inputs.get(key) if key in inputs else computed.get(key) if cell.formula else cell.text
+            if key in printed:
+                value = printed[key]
+            else:
+                value = inputs.get(key) if key in inputs else computed.get(key) if cell.formula else cell.text
             grid[(sheet.name, row, col)] = value
     return grid
 
@@ -98,7 +182,8 @@ def write_submission(
     plan = generate.build_layout(doc)
     inputs = fill.values_for(plan, doc)
     computed = computed_values(plan, evaluation)
-    expected = _expected_grid(plan, inputs, computed)
+    printed = printed_values(plan, evaluation)
+    expected = _expected_grid(plan, inputs, computed, printed)
 
     def verify(path: Path) -> None:
         # A second, independent reader (calamine) must read back every value that was meant to be written.
@@ -113,7 +198,9 @@ def write_submission(
                     )
 
     with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
-        xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner))
+        xlsx_writer.write(
+            plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner, printed, spare_rows(plan, inputs))
+        )
     return target
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from xl_perf.template.layout import META_SHEET, Layout, Sheet, text_height
+from xl_perf.template.layout import META_SHEET, Layout, Sheet, page_breaks, text_height
 
 FONT = "宋体"
 INPUT_FILL = "#FFF2CC"
@@ -77,6 +77,11 @@ class Submission:
 
     computed: Mapping[tuple[str, int, int], CellValue]
     banner: str = ""  # e.g. "未通过校验", printed in every page header
+    # Cells printed as the engine applied them, whatever the form holds there: weights after a redistribution,
+    # 不适用 for an indicator that does not apply, the total.
+    printed: Mapping[tuple[str, int, int], CellValue] = field(default_factory=dict)
+    # Rows kept in the copy but not printed, by sheet key: the spare slots of a table or indicator list left empty.
+    hidden_rows: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 def write(
@@ -108,7 +113,7 @@ def write(
                 "created": dt.datetime(layout.year, 1, 1),
             }
         )
-        formats = {name: workbook.add_format({**_BASE, **spec}) for name, spec in STYLES.items()}
+        formats = {name: workbook.add_format({**_BASE, **_style(spec, submission)}) for name, spec in STYLES.items()}
         code_names = iter(f"Sheet{i}" for i in range(1, len(layout.sheets) + 3))
         for sheet in layout.sheets:
             ws = _write_sheet(workbook, sheet, formats, values, cached, submission)
@@ -152,6 +157,17 @@ def write(
         workbook.close()
 
 
+def _style(spec: dict[str, Any], submission: Submission | None) -> dict[str, Any]:
+    """A submission is printed and stamped: no input shading or other fill, only borders and type; a number too
+    long for its column (money to the yuan in 万元: 6073.094524) is shrunk to fit rather than printed as ###."""
+    if submission is None:
+        return spec
+    plain = {k: v for k, v in spec.items() if k != "bg_color"}
+    if "num_format" in spec and spec.get("align") != "left":
+        plain.update({"shrink": True, "text_wrap": False})
+    return plain
+
+
 def _write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any) -> None:
     if value is None or value == "":
         ws.write_blank(row, col, None, fmt)
@@ -187,11 +203,16 @@ def _write_sheet(
     heights = dict(sheet.heights)
     for (row, col), cell in sheet.cells.items():
         value = values.get((sheet.key, row, col)) if cell.binding is not None else None
+        if submission is not None:
+            # Printed on paper, where a label squeezed into one line (名称 / 权重(%)) overprints the row above.
+            label = cell.text if cell.style in ("header", "row_label", "field_label", "footnote") else value
+            value = submission.printed.get((sheet.key, row, col), label)
         if isinstance(value, str) and cell.span[0] == 1:
             width = sum(sheet.widths.get(c, 14) for c in range(col, col + cell.span[1]))
             heights[row] = max(heights.get(row, 15), text_height(value, width))
-    for row, height in heights.items():
-        ws.set_row(row, height)
+    hidden = submission.hidden_rows.get(sheet.key, frozenset()) if submission is not None else frozenset()
+    for row in sorted(set(heights) | hidden):
+        ws.set_row(row, heights.get(row, DEFAULT_ROW_HEIGHT), None, {"hidden": True} if row in hidden else None)
     for (row, col), cell in sorted(sheet.cells.items()):
         if submission is not None and col >= sheet.print_cols:
             continue  # the tool's helper columns are not part of the form
@@ -200,7 +221,9 @@ def _write_sheet(
         if rows > 1 or cols > 1:
             ws.merge_range(row, col, row + rows - 1, col + cols - 1, None, fmt)
         value = values.get((sheet.key, row, col)) if cell.binding is not None else None
-        if value is not None and value != "":
+        if submission is not None and (sheet.key, row, col) in submission.printed:
+            _write_value(ws, row, col, submission.printed[(sheet.key, row, col)], fmt)
+        elif value is not None and value != "":
             _write_value(ws, row, col, value, fmt)
         elif cell.formula and submission is not None:
             _write_value(ws, row, col, submission.computed.get((sheet.key, row, col)), fmt)
@@ -233,16 +256,29 @@ def _write_sheet(
     )
     if sheet.freeze != (0, 0):
         ws.freeze_panes(*sheet.freeze)
-    ws.set_landscape()
-    # A4, except the very wide money table (财政资金情况, ~30 columns), which is unreadable on A4 and printed on A3.
-    ws.set_paper(8 if sheet.print_cols > 20 else 9)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if submission is None:
+        ws.set_landscape()
+        # A4, except the very wide money table (财政资金情况, ~30 columns), which is unreadable on A4 and printed on A3.
+        ws.set_paper(8 if sheet.print_cols > 20 else 9)
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+    else:
+        setup = submission_page_setup(sheet, {**heights, **dict.fromkeys(hidden, 0.0)})
+        ws.set_paper(setup.paper)
+        if setup.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        # Fitted to the page width by the program that prints it (column widths depend on its fonts); the breaks
+        # assume the largest scale it can choose, so a page never holds more than estimated.
+        ws.fit_to_pages(1, 0)
+        ws.set_h_pagebreaks(setup.breaks)
+        ws.set_footer(SUBMISSION_FOOTER)
+    ws.set_margins(left=MARGINS[0], right=MARGINS[0], top=MARGINS[1], bottom=MARGINS[1])
     ws.center_horizontally()
     if sheet.repeat_rows is not None:
         ws.repeat_rows(*sheet.repeat_rows)
     ws.print_area(0, 0, max(0, sheet.rows_used - 1), sheet.print_cols - 1)
-    ws.set_footer("&C第 &P 页，共 &N 页")
     if submission is not None and submission.banner:
         ws.set_header('&C&"宋体,Bold"&14&KC00000' + submission.banner)
     if sheet.helper_cols is not None and submission is None:
@@ -250,6 +286,54 @@ def _write_sheet(
         ws.set_column(first, last, None, None, {"level": 1})
         ws.write_string(0, first, "以下为工具计算列（不打印）", formats["helper_header"])
     return ws
+
+
+SUBMISSION_FOOTER = "&C第 &P 页 共 &N 页"
+MARGINS = (0.4, 0.6)  # inches: left and right, top and bottom
+PAPERS = {9: (595.28, 841.89), 8: (841.89, 1190.55)}  # A4, A3 portrait: width, height in points
+DEFAULT_ROW_HEIGHT = 15.0
+HEIGHT_SLACK = 0.95  # room for where the program puts header and footer
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    paper: int  # Excel's paper code: 9 = A4, 8 = A3
+    landscape: bool
+    scale: float  # the estimated fit-to-width scale (at most 1)
+    breaks: list[int]  # rows that start a new page
+
+
+def column_points(width: float) -> float:
+    """Printed width of a column `width` characters wide in the default font, Calibri 11 (7-pixel digits), as Excel
+    prints it. LibreOffice, with the font replacement of io.libreoffice, prints it about 5% wider: at a smaller
+    scale, so a page it prints holds at least the rows estimated here."""
+    pixels = int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+    return pixels * 0.75
+
+
+def submission_page_setup(sheet: Sheet, heights: Mapping[int, float]) -> PageSetup:
+    """Paper, orientation and scale that fit the printed columns to the page width as large as they can be read
+    (A4 upright for narrow forms, A4 across for the scoring tables, A3 across for the money table), and page breaks
+    between sections rather than through them."""
+    content = sum(column_points(sheet.widths.get(c, 8.43)) for c in range(sheet.print_cols))
+    options = [(9, False), (9, True), (8, True)]
+
+    def scale_of(paper: int, landscape: bool) -> float:
+        width = PAPERS[paper][1 if landscape else 0] - 2 * 72 * MARGINS[0]
+        return min(1.0, width / content)
+
+    paper, landscape = next(
+        (o for o, least in zip(options, (0.8, 0.6, 0.0), strict=True) if scale_of(*o) >= least), options[-1]
+    )
+    scale = scale_of(paper, landscape)
+    rows = [heights.get(r, DEFAULT_ROW_HEIGHT) for r in range(sheet.rows_used)]
+    titles = 0
+    if sheet.repeat_rows is not None:
+        titles = sheet.repeat_rows[1] + 1
+    page_height = PAPERS[paper][0 if landscape else 1] - 2 * 72 * MARGINS[1]
+    body = page_height * HEIGHT_SLACK / scale - sum(rows[:titles])
+    merged = [(r, r + c.span[0] - 1) for (r, _), c in sheet.cells.items() if c.span[0] > 1]
+    return PageSetup(paper, landscape, scale, page_breaks(rows, body, sheet.keep_together, titles, merged))
 
 
 def _cached(value: CellValue) -> str | float:

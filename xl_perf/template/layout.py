@@ -67,6 +67,9 @@ class Sheet:
     print_cols: int = 1
     rows_used: int = 0
     helper_cols: tuple[int, int] | None = None  # tool-owned helper columns outside the print area
+    # Rows (first, last) printed on one page when they fit on one: each section and table, and the sign-off line
+    # with the rows just above it; merged cells are kept whole as well (see page_breaks).
+    keep_together: list[tuple[int, int]] = field(default_factory=list)
 
     def put(self, row: int, col: int, cell: Cell) -> Cell:
         self.cells[(row, col)] = cell
@@ -186,6 +189,42 @@ def text_height(text: str, width: float, line: float = 13.5) -> float:
         units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
         lines += max(1, -(-units // int(capacity)))
     return min(409.0, lines * line + 8)
+
+
+def page_breaks(
+    heights: list[float],
+    page: float,
+    keep_together: list[tuple[int, int]],
+    first: int = 0,
+    loosely: list[tuple[int, int]] | None = None,
+) -> list[int]:
+    """Rows before which a new page starts, for rows `first`.. of `heights` (points, as printed) on pages `page`
+    points tall. A page ends before the first row that does not fit, or earlier, before a span of `keep_together`
+    that would otherwise be split and fits on a page of its own; spans taller than a page are split where they must.
+    Spans kept `loosely` (merged cells) are kept whole too, unless that would leave the page less than half full.
+    """
+
+    def fitting(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [(a, b) for a, b in spans if a < b and sum(heights[a : b + 1]) <= page]
+
+    strict, loose = fitting(keep_together), fitting(loosely or [])
+    breaks: list[int] = []
+    start, used, row = first, 0.0, first
+    while row < len(heights):
+        if used + heights[row] <= page or row == start:
+            used += heights[row]
+            row += 1
+            continue
+        candidates = range(start + 1, row + 1)
+        keeps = [c for c in candidates if not any(a < c <= b for a, b in strict)]
+        whole = [c for c in keeps if not any(a < c <= b for a, b in loose)]
+        if whole and (whole[-1] == keeps[-1] or sum(heights[start : whole[-1]]) >= page / 2):
+            start = whole[-1]
+        else:
+            start = keeps[-1] if keeps else row
+        breaks.append(start)
+        used = sum(heights[start:row])  # and `row` is tried again on the new page
+    return breaks
 
 
 # --- validation ------------------------------------------------------------------------------------------------
@@ -464,6 +503,7 @@ def _lay_sheet(ctx: _Context, layout: Layout, sheet: Sheet, spec: model.Sheet) -
         row += 1
     sheet.repeat_rows = (0, row - 1)
     for kind, block in _sheet_blocks(ctx, spec):
+        start = row
         if kind == "section":
             assert isinstance(block, model.Section)
             row = _lay_section(ctx, sheet, block, row, grid)
@@ -477,7 +517,12 @@ def _lay_sheet(ctx: _Context, layout: Layout, sheet: Sheet, spec: model.Sheet) -
             row = _lay_rates(ctx, sheet, row, grid)
         else:
             row = _lay_scores(ctx, sheet, row, grid)
+        if sheet.rows_used > start:
+            sheet.keep_together.append((start, sheet.rows_used - 1))
+    start = row
     row = _lay_footer(ctx, sheet, spec, row, grid)
+    if sheet.rows_used > start:  # the 公章 line is not printed alone on the last page
+        sheet.keep_together.append((max(0, start - 3), sheet.rows_used - 1))
     for col in range(grid):
         sheet.widths.setdefault(col, 14)
 
