@@ -131,5 +131,6 @@ def cached_for(evaluation: Evaluation) -> dict[str, CellValue]:
         if isinstance(indicator.rule, model.BonusPenaltyRule):
             cached[score_name(result.id)] = evaluation.bonus
     cached[TOTAL_NAME] = evaluation.total
-    cached[STATED_TOTAL_NAME] = evaluation.stated_total if evaluation.stated_total is not None else ""
+    # The 合计 cell: a typed total is written as the value itself; its default formula shows the form's own sum.
+    cached[STATED_TOTAL_NAME] = doc.stated_total if doc.stated_total is not None else evaluation.form_total
     return cached

@@ -482,15 +482,29 @@ def _lay_sheet(ctx: _Context, layout: Layout, sheet: Sheet, spec: model.Sheet) -
         sheet.widths.setdefault(col, 14)
 
 
+# The writer's style of an input cell of each type: the number format makes what a unit types read back as that type
+# (a date typed into a General cell is saved as a bare serial number; a text of digits, such as a 文号 or a phone
+# number with a leading 0, stays text only in a text-formatted cell).
+INPUT_STYLES = {
+    "longtext": "input_long",
+    "text": "input_text",
+    "rate": "input_rate",
+    "amount": "input_amount",
+    "date": "input_date",
+}
+
+
+def input_style(spec_type: str) -> str:
+    return INPUT_STYLES.get(spec_type, "input")
+
+
 def _input_cell(ctx: _Context, spec: model.FieldSpec, span: tuple[int, int]) -> Cell:
     label = ctx.text(spec.label)
     options = tuple(ctx.text(o) for o in spec.options)
     formula = None
     if spec.stated_of is not None:
         formula = ctx.builder.rate(ctx.pack.rates[spec.stated_of])
-    style = {"longtext": "input_long", "rate": "input_rate", "amount": "input_amount", "date": "input_date"}.get(
-        spec.type, "input"
-    )
+    style = input_style(spec.type)
     return Cell(
         None,
         style,
@@ -593,7 +607,7 @@ def _lay_table(ctx: _Context, layout: Layout, sheet: Sheet, table: model.TableSp
             label_cell = Cell(slot.label, "row_label")
         sheet.put(row, 0, label_cell)
         for col_index, column in enumerate(table.columns):
-            style = "input_amount" if column.type == "amount" else "input"
+            style = input_style(column.type)
             sheet.put(
                 row,
                 1 + col_index,
