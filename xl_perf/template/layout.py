@@ -686,7 +686,8 @@ def _lay_rows(ctx: _Context, layout: Layout, sheet: Sheet, rows: model.RowLayout
         for col, key in enumerate(keys):
             span = (1, grid - col) if key == "reason" else (1, 1)
             value_type = "score" if key in ("weight", "score") else "text"
-            style = "input_score" if value_type == "score" else ("input_long" if key == "reason" else "input")
+            # Names, targets and actuals are text ("≥95%", "100%"): a General cell would turn a typed "100%" into 1.
+            style = "input_score" if value_type == "score" else ("input_long" if key == "reason" else "input_text")
             cell = Cell(
                 None,
                 style,
