@@ -97,7 +97,7 @@ class Book:
             cell.setFormula(text)
 
     def _is_text_format(self, key: int) -> bool:
-        text_type = 100  # com.sun.star.util.NumberFormat.TEXT
+        text_type = 256  # com.sun.star.util.NumberFormat.TEXT
         return bool(self.doc.NumberFormats.getByKey(key).Type & text_type == text_type)
 
     def shown(self, place: Place) -> str:

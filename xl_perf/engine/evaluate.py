@@ -868,6 +868,7 @@ class _Evaluator:
         results: list[IndicatorResult] = []
         row_results: list[IndicatorResult] = []
         bonus = ZERO
+        group_shown: dict[str, Decimal] = {}  # the 得分 the form shows for a group of indicator rows
         for indicator in self.pack.indicators:
             ref = _ref("indicator", indicator.id, None)
             stated = doc.stated_scores.get(indicator.id)
@@ -891,9 +892,10 @@ class _Evaluator:
                 row_results.extend(rows)
                 if rows and self.pack.rows is not None and self.pack.rows.score:
                     # Rows carry their own 得分: each row was settled on its own; the group counts their sum.
+                    # The group's 得分 as the form shows it: each row's typed score, else its default formula's.
+                    group_shown[indicator.id] = sum((_shown(r) for r in rows), ZERO)
                     if stated is None and any(r.stated_score is not None for r in rows):
-                        # The group's 得分 as the form shows it: each row's typed score, else its default formula's.
-                        stated = sum((_shown(r) for r in rows), ZERO)
+                        stated = group_shown[indicator.id]
                     counted = min(sum((r.score for r in rows), ZERO), weight)
                     basis = "rule" if all(r.basis == "rule" for r in rows) else "entered"
                     results.append(self.result(indicator, weight, outcome, stated, counted, basis))
@@ -913,7 +915,7 @@ class _Evaluator:
         total = self.cap_by_execution(clamp(total, ZERO, self.pack.total))
         stated_total = doc.stated_total
         stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
-        form_total = sum((_shown(r) for r in scored), ZERO)
+        form_total = sum((group_shown.get(r.id, _shown(r)) for r in scored), ZERO)
         if adjustment is not None:
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
             form_total += doc.stated_scores.get(adjustment.id, bonus)
