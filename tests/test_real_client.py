@@ -13,8 +13,14 @@ Calc's own xlsx writer. Then the tool must agree with what Calc shows:
 * the submission copy of `export` holds Calc's numbers; its PDF prints the same total;
 * `fill` of the read document writes the same 合计 as its cached value.
 
-Random fills come from hypothesis (derandomized: the same fills on every run); hand-made cases cover a 表彰 bonus,
-dates in 财政资金情况 and judgement scores typed beside formulas.
+Random fills come from hypothesis (derandomized: the same fills on every run; `XL_PERF_LO_FILLS` sets how many per
+framework, 20 by default); hand-made cases cover a 表彰 bonus, dates in 财政资金情况 and judgement scores typed beside
+formulas.
+
+Found by the random fills and kept as strict xfails (`ROW_DISAGREEMENTS`), for the owners of the row rules: an
+实际完成值 with a comparison sign ("≥95%"), and a target and actual in different units. The random indicator rows
+use (target, actual) pairs of one kind and unit (`ROW_PAIRS`) so the other comparisons stay meaningful. The export's
+合计 leaves out the 加减分 and MoF row groups (issue 13 item 3, another helper's): strict xfails too.
 """
 
 from __future__ import annotations
@@ -705,3 +711,39 @@ def test_dates_in_the_funds_table_survive_calc_fill_and_export(
         cells = [book.value(s, r, c) for s in book.sheet_names() for r in range(60) for c in range(40)]
     assert any(isinstance(v, dt.date) and v.isoformat()[:10] == "2026-04-27" for v in cells), "date lost"
     assert "2026年10月" in cells
+
+
+# ---------------------------------------------------------------- disagreements found by the random fills
+
+ROW_DISAGREEMENTS = {
+    # an 实际完成值 with a comparison sign: the engine scores "≥95%" as 95%, the row formula leaves the row blank
+    "actual-with-sign": ("mof-xiangmu", ("满意度指标", "满意度指标", "服务对象满意度"), "98%", "≥95%", "10"),
+    # target and actual in different units: the engine asks for judgement, the row formula counts 0 and the group
+    # score sums the other rows, so the form shows a score where the tool shows none
+    "unit-mismatch": ("gd-county-xiangmu", ("产出指标", "数量指标", "新建村道长度"), "≥3000万元", "100%", ""),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="engine and workbook row formulas disagree (found by the Calc harness)")
+@pytest.mark.parametrize("case", sorted(ROW_DISAGREEMENTS))
+def test_row_disagreements_found_by_the_harness(lo_office: Office, work: Path, case: str) -> None:
+    framework, levels, target, actual, weight = ROW_DISAGREEMENTS[case]
+    blank = document.empty(framework, YEAR, "县", "")
+    layout = build_layout(blank)
+    plan = Fill(framework, layout)
+    assert blank.pack.rows is not None
+    keys = _row_keys(blank.pack.rows)
+    texts = {f"level{i}": name for i, name in enumerate(levels)} | {"target": target, "actual": actual}
+    if weight:
+        texts["weight"] = weight
+    for index, sheet in enumerate(layout.sheets):
+        for (row, col), cell in sheet.cells.items():
+            binding = cell.binding
+            if binding is not None and binding.kind == "row" and binding.slot == 0 and binding.column in texts:
+                plan.type(index, row, col, texts[binding.column])
+    assert len(plan.keys) == len(texts) and set(texts) <= set(keys)
+    folder = work / f"row-{case}"
+    folder.mkdir()
+    saved = play(lo_office, plan, folder)
+    doc, _ = generate.load_any(saved)
+    assert not calc_disagreements(evaluate(doc), saved)
