@@ -893,7 +893,7 @@ class _Evaluator:
                 if rows and self.pack.rows is not None and self.pack.rows.score:
                     # Rows carry their own 得分: each row was settled on its own; the group counts their sum.
                     # The group's 得分 as the form shows it: each row's typed score, else its default formula's.
-                    group_shown[indicator.id] = sum((_shown(r) for r in rows), ZERO)
+                    group_shown[indicator.id] = sum((shown_score(r) for r in rows), ZERO)
                     if stated is None and any(r.stated_score is not None for r in rows):
                         stated = group_shown[indicator.id]
                     counted = min(sum((r.score for r in rows), ZERO), weight)
@@ -915,7 +915,7 @@ class _Evaluator:
         total = self.cap_by_execution(clamp(total, ZERO, self.pack.total))
         stated_total = doc.stated_total
         stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
-        form_total = sum((group_shown.get(r.id, _shown(r)) for r in scored), ZERO)
+        form_total = sum((group_shown.get(r.id, shown_score(r)) for r in scored), ZERO)
         if adjustment is not None:
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
             form_total += doc.stated_scores.get(adjustment.id, bonus)
@@ -1019,7 +1019,7 @@ class _Evaluator:
                 )
 
 
-def _shown(result: IndicatorResult) -> Decimal:
+def shown_score(result: IndicatorResult) -> Decimal:
     """The 得分 a form shows for an indicator or row: the typed score, else what its default formula computes (the
     rule's own score; blank, counted 0, when the score needs judgement or an input)."""
     if result.stated_score is not None:

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from xl_perf.document import Document, TableRow
-from xl_perf.engine.evaluate import Evaluation, IndicatorResult
+from xl_perf.engine.evaluate import Evaluation, shown_score
 from xl_perf.io.xlsx_writer import CellValue
 from xl_perf.rules import model
 from xl_perf.template.layout import (
@@ -109,12 +109,6 @@ def _row_value(doc: Document, slot: int, key: str) -> CellValue:
     }[key]
 
 
-def _shown(result: IndicatorResult) -> Decimal:
-    if result.stated_score is not None:
-        return result.stated_score
-    return result.computed if result.computed is not None else Decimal(0)
-
-
 def cached_for(evaluation: Evaluation) -> dict[str, CellValue]:
     """The engine's value for every named computed cell, so a reader that does not recalculate still sees them."""
     cached: dict[str, CellValue] = {}
@@ -137,7 +131,7 @@ def cached_for(evaluation: Evaluation) -> dict[str, CellValue]:
         if isinstance(indicator.rule, model.RowsRule) and doc.pack.rows is not None and doc.pack.rows.score:
             # The group's hidden 得分 cell adds up its rows' 得分 as shown (typed, else the row formula's; blank is 0).
             cached[stated_name(result.id)] = sum(
-                (_shown(r) for r in evaluation.rows if r.parent == result.id), Decimal(0)
+                (shown_score(r) for r in evaluation.rows if r.parent == result.id), Decimal(0)
             )
         if isinstance(indicator.rule, model.BonusPenaltyRule):
             cached[score_name(result.id)] = evaluation.bonus
