@@ -49,7 +49,7 @@ from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template import generate
 from xl_perf.template.generate import build_layout
-from xl_perf.template.layout import STATED_TOTAL_NAME, TOTAL_NAME, Layout, stated_name
+from xl_perf.template.layout import ROWS_NAME, STATED_TOTAL_NAME, TOTAL_NAME, Layout, stated_name
 from xl_perf.template.native import UNDEFINED
 from xl_perf.validate.run import check_files
 
@@ -150,6 +150,7 @@ class Fill:
     keys: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)  # (sheet index, row, col), text
     data: dict[str, Any] = field(default_factory=dict)
     extra: Callable[[Book], None] | None = None  # inserts and types the extra row, after the other keystrokes
+    before: Callable[[Book], None] | None = None  # inserts rows before the keystrokes (which count them in)
 
     def type(self, sheet: int, row: int, col: int, text: str) -> None:
         self.keys.append(((sheet, row, col), text))
@@ -346,6 +347,8 @@ def play(office: Office, plan: Fill, folder: Path, name: str = "filled") -> Path
     template = blank_template(plan.framework, folder)
     book = office.open(template)
     try:
+        if plan.before is not None:
+            plan.before(book)
         for (sheet, row, col), text in plan.keys:
             book.type(Place(sheet, row, col), text)
         if plan.extra is not None:
@@ -541,6 +544,11 @@ def consistent_gd_zhengti_fill() -> tuple[Fill, dict[str, Any]]:
             "预算支出情况/上级补助资金支出/上级转移支付时间": "2026年10月",
         }
     )
+    return judgement_only(data)
+
+
+def judgement_only(data: dict[str, Any]) -> tuple[Fill, dict[str, Any]]:
+    """`data` as a unit types it: no 合计, only the scores the rules leave to judgement (the rest to the formulas)."""
     data.pop("stated_total", None)
     doc = document.from_dict({**data, "scores": {}})
     evaluation = evaluate(doc)
@@ -580,14 +588,34 @@ def _fill_from_document(doc: document.Document) -> Fill:
         for (row, col), cell in sheet.cells.items()
         if cell.binding is not None
     }
+    # More indicator rows than the blank form's spare rows: the user inserts copies of the last spare row first
+    # (workbooks/README.md); row n is then the n-th row of the region, and what lies below moves down.
+    inserted, rows_sheet, first_row, last_row = 0, -1, 0, 0
+    for index, sheet in enumerate(layout.sheets):
+        if ROWS_NAME in sheet.ranges:
+            rows_sheet, first_row, _, last_row, _ = index, *sheet.ranges[ROWS_NAME]
+    if rows_sheet >= 0 and len(doc.rows) > layout.row_slots - 1:
+        inserted = len(doc.rows) - (layout.row_slots - 1)
+
+        def insert_rows(book: Book) -> None:
+            for _ in range(inserted):
+                book.insert_copied_row_above(rows_sheet, last_row)
+
+        plan.before = insert_rows
     for sheet in full.sheets:
         for (row, col), cell in sorted(sheet.cells.items()):
             value = values.get((sheet.key, row, col))
             if value is None or cell.binding is None:
                 continue
-            if cell.formula and cell.binding.kind != "score":
-                continue  # a stated rate or a weight: left to its formula (a judgement score is typed over it)
-            index, blank_row, blank_col, blank_cell = places[key(full, cell.binding)]
+            if cell.formula and cell.binding.kind not in ("score", "weight"):
+                continue  # a stated rate: left to its formula (scores and adjusted weights are typed over theirs)
+            if cell.binding.kind == "row":
+                index, _, blank_col, blank_cell = places[("row", "", 0, cell.binding.column)]
+                blank_row = first_row + cell.binding.slot
+            else:
+                index, blank_row, blank_col, blank_cell = places[key(full, cell.binding)]
+                if index == rows_sheet and blank_row >= last_row:
+                    blank_row += inserted
             plan.type(index, blank_row, blank_col, _keystrokes(value, blank_cell.value_type))
     return plan
 
@@ -747,3 +775,23 @@ def test_row_disagreements_found_by_the_harness(lo_office: Office, work: Path, c
     saved = play(lo_office, plan, folder)
     doc, _ = generate.load_any(saved)
     assert not calc_disagreements(evaluate(doc), saved)
+
+
+def test_consistent_project_fill_checks_clean(lo_office: Office, work: Path) -> None:
+    """The corrected Gangmen project filing (gd-county-xiangmu) typed with its judgement scores only: no error,
+    and Calc's 合计 is the tool's total."""
+    data = sample_data("corrected/gangmen-2022-xiangmu.json")
+    data["year"] = YEAR
+    data["level"] = "县"
+    plan, data = judgement_only(data)
+    folder = work / "consistent-xiangmu"
+    folder.mkdir()
+    saved = play(lo_office, plan, folder)
+    found = differences(normalized(data), normalized(generate.dump(saved)))
+    assert not found, found
+    report = check_files([saved])
+    errors = [f"{f.code} {f.message}" for f in report.findings if f.severity == "error"]
+    assert not errors, errors
+    evaluation = report.checked[0].evaluation
+    assert not calc_disagreements(evaluation, saved)
+    assert _decimal(calc_value(saved, STATED_TOTAL_NAME)) == evaluation.stated_total == evaluation.total
