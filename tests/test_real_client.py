@@ -419,6 +419,38 @@ def calc_disagreements(evaluation: Evaluation, saved: Path) -> list[str]:
         for name, expected in ((TOTAL_NAME, evaluation.total), (STATED_TOTAL_NAME, stated)):
             if not _agrees(expected, shown(name)):
                 found.append(f"{name}: tool {expected}, Calc {shown(name)!r}")
+        found += _row_disagreements(evaluation, book)
+    return found
+
+
+def _row_disagreements(evaluation: Evaluation, book: FileWorkbook) -> list[str]:
+    """Each indicator row's 计算得分 (and, where the form has one, its 得分 as shown) against the engine. The n-th
+    filled row of the region is the document's n-th row (blank spare rows in between are skipped, as when read)."""
+    pack = evaluation.document.pack
+    region = book.names().get(ROWS_NAME)
+    if region is None or pack.rows is None:
+        return []
+    width = len(pack.rows.levels) + 3 + bool(pack.rows.weight) + bool(pack.rows.score)
+    header_row = region.first[0] - 1
+    headers = {book.value(region.sheet, header_row, c): c for c in range(region.first[1], region.last[1] + 1)}
+    computed_col = headers["计算得分"]
+    score_col = headers.get(pack.rows.score) if pack.rows.score else None
+    filled = [
+        row
+        for row in range(region.first[0], region.last[0] + 1)
+        if any(book.value(region.sheet, row, c) not in (None, "") for c in range(region.first[1], width))
+    ]
+    found = []
+    for result in evaluation.rows:
+        assert result.row_index is not None
+        row = filled[result.row_index]
+        checks = [("计算得分", computed_col, result.computed)]
+        if score_col is not None:
+            checks.append((pack.rows.score, score_col, shown_score_of(result)))
+        for title, col, expected in checks:
+            actual = book.value(region.sheet, row, col)
+            if not _agrees(expected, actual):
+                found.append(f"{title} of indicator row {result.row_index + 1}: tool {expected}, Calc {actual!r}")
     return found
 
 
