@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.lo_user import Office
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "workbooks" / "samples"
@@ -22,6 +27,34 @@ def require_tool(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def require_uno() -> None:
+    """python3-uno (Debian's, for the system Python; `tests.lo_user` finds it): skip locally, fail under CI."""
+    from tests.lo_user import import_uno
+
+    try:
+        import_uno()
+    except ImportError as exc:
+        message = f"python3-uno is not importable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def lo_office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    """ONE LibreOffice Calc for the whole test session, driven through UNO (`tests/lo_user.py`), on a private
+    profile; started on first use and stopped when the session ends."""
+    soffice = require_tool("soffice")
+    require_uno()
+    from tests.lo_user import Office
+
+    office = Office(soffice, tmp_path_factory.mktemp("lo-user"))
+    try:
+        yield office
+    finally:
+        office.stop()
 
 
 def sample_data(name: str) -> dict:

@@ -122,6 +122,9 @@ class Evaluation:
     grade: str
     stated_grade: str | None
     findings: list[Finding]
+    # What the form's 合计 formula shows: every 得分 cell as shown (the unit's score where typed, the form's own
+    # computed score where the default formula was kept) plus the 加减分 as shown. Not clamped, not capped.
+    form_total: Decimal = ZERO
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
         for result in (*self.indicators, *self.rows):
@@ -865,6 +868,7 @@ class _Evaluator:
         results: list[IndicatorResult] = []
         row_results: list[IndicatorResult] = []
         bonus = ZERO
+        group_shown: dict[str, Decimal] = {}  # the 得分 the form shows for a group of indicator rows
         for indicator in self.pack.indicators:
             ref = _ref("indicator", indicator.id, None)
             stated = doc.stated_scores.get(indicator.id)
@@ -888,8 +892,10 @@ class _Evaluator:
                 row_results.extend(rows)
                 if rows and self.pack.rows is not None and self.pack.rows.score:
                     # Rows carry their own 得分: each row was settled on its own; the group counts their sum.
+                    # The group's 得分 as the form shows it: each row's typed score, else its default formula's.
+                    group_shown[indicator.id] = sum((shown_score(r) for r in rows), ZERO)
                     if stated is None and any(r.stated_score is not None for r in rows):
-                        stated = sum((r.stated_score or ZERO for r in rows), ZERO)
+                        stated = group_shown[indicator.id]
                     counted = min(sum((r.score for r in rows), ZERO), weight)
                     basis = "rule" if all(r.basis == "rule" for r in rows) else "entered"
                     results.append(self.result(indicator, weight, outcome, stated, counted, basis))
@@ -909,10 +915,14 @@ class _Evaluator:
         total = self.cap_by_execution(clamp(total, ZERO, self.pack.total))
         stated_total = doc.stated_total
         stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
+        form_total = sum((group_shown.get(r.id, shown_score(r)) for r in scored), ZERO)
         if adjustment is not None:
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
-        if stated_total is None and doc.stated_scores:
-            stated_total = stated_sum
+            form_total += doc.stated_scores.get(adjustment.id, bonus)
+        if stated_total is None and (doc.stated_scores or doc.rows_have_scores):
+            # No 合计 typed: the unit submits what the form's 合计 shows, its typed scores beside the scores the
+            # form computed itself (never the typed scores alone, which would make every kept formula count 0).
+            stated_total = form_total
         elif (
             stated_total is not None and all(r.stated_score is not None for r in scored) and stated_sum != stated_total
         ):
@@ -935,7 +945,17 @@ class _Evaluator:
                 "逐项核对上列得分问题",
             )
         return Evaluation(
-            doc, self.rates, results, row_results, bonus, total, stated_total, grade, stated_grade, self.findings
+            doc,
+            self.rates,
+            results,
+            row_results,
+            bonus,
+            total,
+            stated_total,
+            grade,
+            stated_grade,
+            self.findings,
+            form_total,
         )
 
     def apply_bonus(self, rule: model.BonusPenaltyRule) -> tuple[Outcome, Decimal]:
@@ -997,6 +1017,14 @@ class _Evaluator:
                     Ref("document", "weights"),
                     "调整分值",
                 )
+
+
+def shown_score(result: IndicatorResult) -> Decimal:
+    """The 得分 a form shows for an indicator or row: the typed score, else what its default formula computes (the
+    rule's own score; blank, counted 0, when the score needs judgement or an input)."""
+    if result.stated_score is not None:
+        return result.stated_score
+    return result.computed if result.computed is not None else ZERO
 
 
 def _group_children(pack: model.RulePack) -> list[list[model.Indicator]]:

@@ -46,6 +46,7 @@ STYLES: dict[str, dict[str, Any]] = {
     "input": {**_BORDER, "bg_color": INPUT_FILL, "locked": False},
     "input_label": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "align": "left"},
     "input_long": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "align": "left", "valign": "top"},
+    "input_text": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "@"},
     "input_amount": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00####"},
     "input_rate": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "0.00%"},
     "input_date": {**_BORDER, "bg_color": INPUT_FILL, "locked": False, "num_format": "yyyy年m月d日"},

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from xl_perf.document import Document, TableRow
-from xl_perf.engine.evaluate import Evaluation
+from xl_perf.engine.evaluate import Evaluation, shown_score
 from xl_perf.io.xlsx_writer import CellValue
 from xl_perf.rules import model
 from xl_perf.template.layout import (
@@ -128,8 +128,14 @@ def cached_for(evaluation: Evaluation) -> dict[str, CellValue]:
         for part_id, value in result.parts.items():
             cached[f"xp_part_{result.id}_{part_id}"] = value if value is not None else ""
         indicator = doc.pack.indicator(result.id)
+        if isinstance(indicator.rule, model.RowsRule) and doc.pack.rows is not None and doc.pack.rows.score:
+            # The group's hidden 得分 cell adds up its rows' 得分 as shown (typed, else the row formula's; blank is 0).
+            cached[stated_name(result.id)] = sum(
+                (shown_score(r) for r in evaluation.rows if r.parent == result.id), Decimal(0)
+            )
         if isinstance(indicator.rule, model.BonusPenaltyRule):
             cached[score_name(result.id)] = evaluation.bonus
     cached[TOTAL_NAME] = evaluation.total
-    cached[STATED_TOTAL_NAME] = evaluation.stated_total if evaluation.stated_total is not None else ""
+    # The 合计 cell: a typed total is written as the value itself; its default formula shows the form's own sum.
+    cached[STATED_TOTAL_NAME] = doc.stated_total if doc.stated_total is not None else evaluation.form_total
     return cached

@@ -527,15 +527,29 @@ def _lay_sheet(ctx: _Context, layout: Layout, sheet: Sheet, spec: model.Sheet) -
         sheet.widths.setdefault(col, 14)
 
 
+# The writer's style of an input cell of each type: the number format makes what a unit types read back as that type
+# (a date typed into a General cell is saved as a bare serial number; a text of digits, such as a 文号 or a phone
+# number with a leading 0, stays text only in a text-formatted cell).
+INPUT_STYLES = {
+    "longtext": "input_long",
+    "text": "input_text",
+    "rate": "input_rate",
+    "amount": "input_amount",
+    "date": "input_date",
+}
+
+
+def input_style(spec_type: str) -> str:
+    return INPUT_STYLES.get(spec_type, "input")
+
+
 def _input_cell(ctx: _Context, spec: model.FieldSpec, span: tuple[int, int]) -> Cell:
     label = ctx.text(spec.label)
     options = tuple(ctx.text(o) for o in spec.options)
     formula = None
     if spec.stated_of is not None:
         formula = ctx.builder.rate(ctx.pack.rates[spec.stated_of])
-    style = {"longtext": "input_long", "rate": "input_rate", "amount": "input_amount", "date": "input_date"}.get(
-        spec.type, "input"
-    )
+    style = input_style(spec.type)
     return Cell(
         None,
         style,
@@ -638,7 +652,7 @@ def _lay_table(ctx: _Context, layout: Layout, sheet: Sheet, table: model.TableSp
             label_cell = Cell(slot.label, "row_label")
         sheet.put(row, 0, label_cell)
         for col_index, column in enumerate(table.columns):
-            style = "input_amount" if column.type == "amount" else "input"
+            style = input_style(column.type)
             sheet.put(
                 row,
                 1 + col_index,
@@ -717,7 +731,8 @@ def _lay_rows(ctx: _Context, layout: Layout, sheet: Sheet, rows: model.RowLayout
         for col, key in enumerate(keys):
             span = (1, grid - col) if key == "reason" else (1, 1)
             value_type = "score" if key in ("weight", "score") else "text"
-            style = "input_score" if value_type == "score" else ("input_long" if key == "reason" else "input")
+            # Names, targets and actuals are text ("≥95%", "100%"): a General cell would turn a typed "100%" into 1.
+            style = "input_score" if value_type == "score" else ("input_long" if key == "reason" else "input_text")
             cell = Cell(
                 None,
                 style,

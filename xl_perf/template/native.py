@@ -268,7 +268,11 @@ class NativeFormulas:
         return "+".join(f'--({self._norm(column_range)}="{n}")' for n in names)
 
     def _range(self, refs: RowRefs, column: str, first: int | None = None) -> str:
-        return f"${column}${first or refs.first_row}:${column}${refs.last_row}"
+        """The indicator rows of `column`, or (with `first`) the rows from `first` down: that start is relative,
+        so a row copied and inserted as workbooks/README.md says counts from its own row, not the row it came from."""
+        if first is not None:
+            return f"${column}{first}:${column}${refs.last_row}"
+        return f"${column}${refs.first_row}:${column}${refs.last_row}"
 
     def row_weight(self, slot: int, refs: RowRefs) -> str | None:
         if self.pack.rows is None or self.pack.rows.weight:

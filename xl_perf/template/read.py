@@ -2,7 +2,10 @@
 
 Names move with their cells when users insert rows (Excel, WPS and LibreOffice all do this), so reading does not
 depend on fixed addresses. Input cells that still hold their default formula (a computed rate or score the unit
-accepted) are not "stated" values and are left out.
+accepted) are not "stated" values and are left out; so is a 合计 that still holds its formula: the total the unit
+submits is then the one the form shows, which the engine derives from the same rules (`Evaluation.form_total`).
+A formula's cached value is never read as a claim: files written by the tool, or saved by a script, carry
+placeholders there (workbooks/README.md, “表上显示什么，就报送什么”).
 """
 
 from __future__ import annotations
