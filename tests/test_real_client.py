@@ -19,8 +19,7 @@ formulas.
 
 Found by the random fills and kept as strict xfails (`ROW_DISAGREEMENTS`), for the owners of the row rules: an
 实际完成值 with a comparison sign ("≥95%"), and a target and actual in different units. The random indicator rows
-use (target, actual) pairs of one kind and unit (`ROW_PAIRS`) so the other comparisons stay meaningful. The export's
-合计 leaves out the 加减分 and MoF row groups (issue 13 item 3, another helper's): strict xfails too.
+use (target, actual) pairs of one kind and unit (`ROW_PAIRS`) so the other comparisons stay meaningful.
 """
 
 from __future__ import annotations
@@ -518,9 +517,6 @@ def _verify_random_fill(office: Office, plan: Fill, folder: Path) -> None:
     assert not codes & DISAGREEMENT_CODES, [f.message for f in report.findings if f.code in DISAGREEMENT_CODES]
     copy = export.write_submission(doc, evaluation, folder / "submission.xlsx")
     found = submission_disagreements(evaluation, saved, copy)
-    # The export's 合计 is its own sum of the shown scores, which leaves out the 加减分 and the MoF row groups: the
-    # export helper's part of issue 13 (see the strict xfail below); every other printed number is compared.
-    found = [f for f in found if not f.startswith(STATED_TOTAL_NAME + ":")]
     assert not found, "\n".join(found)
 
 
@@ -703,10 +699,6 @@ def test_consistent_fill_one_total_everywhere(consistent: tuple[Path, dict[str, 
     assert _decimal(calc_value(filled, TOTAL_NAME)) == shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export.computed_values sums the shown scores without the 加减分 (issue 13 item 3, the export helper's)",
-)
 def test_consistent_fill_pdf_prints_the_same_total(consistent: tuple[Path, dict[str, Any]], work: Path) -> None:
     saved, _ = consistent
     doc, _ = generate.load_any(saved)
@@ -722,10 +714,6 @@ def test_consistent_fill_pdf_prints_the_same_total(consistent: tuple[Path, dict[
     assert format_number(evaluation.total) in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export.computed_values sums the shown scores without the 加减分 (issue 13 item 3, the export helper's)",
-)
 def test_consistent_fill_submission_copy_holds_calcs_numbers(
     consistent: tuple[Path, dict[str, Any]], work: Path
 ) -> None:

@@ -4,10 +4,13 @@ workbooks: tests/test_real_client.py.)"""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
 from tests.conftest import sample_data
+from tests.lo_user import Office
+from tests.test_real_client import blank_template, calc_value
 from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import FileWorkbook
@@ -70,3 +73,26 @@ def test_fill_caches_the_total_the_form_shows(tmp_path: Path) -> None:
         assert book.is_formula(target.sheet, *target.first)
     assert Decimal(repr(cached)) == evaluation.form_total
     assert generate.load_any(written)[0].stated_total is None  # read back: the form's computation, not a claim
+
+
+def test_the_forms_total_keeps_within_the_bounds_of_the_adjustment_rule(lo_office: Office, tmp_path: Path) -> None:
+    """A 问责 (-2) on a form showing 0 points: the form's 合计, the tool's form total and the engine's total are all 0
+    (the 加减分 rule holds the total within 0–100), in LibreOffice as in the tool."""
+    data = {"schema": document.SCHEMA, "framework": "gd-county-zhengti", "unit": "某单位", "year": 2026, "level": "县"}
+    data["fields"] = {"加减分": {"被问责次数": 1}}
+    doc = document.from_dict(data)
+    doc.stated_scores = {i.id: Decimal(0) for i in doc.pack.indicators if i.rule.kind != "bonus_penalty"}
+    evaluation = evaluate(doc)
+    assert evaluation.bonus == -2
+    assert evaluation.form_total == evaluation.total == evaluation.stated_total == 0
+    source = tmp_path / "data.json"
+    source.write_text(json.dumps(document.to_dict(doc), ensure_ascii=False), encoding="utf-8")
+    filled = generate.fill_template(blank_template("gd-county-zhengti", tmp_path), source, tmp_path / "filled.xlsx")
+    assert calc_value(filled, STATED_TOTAL_NAME) == 0  # the cached value fill wrote
+    book = lo_office.open(filled)
+    try:
+        book.recalculate()
+        first, _ = book.named(STATED_TOTAL_NAME)
+        assert book.value(first) == 0  # what LibreOffice shows
+    finally:
+        book.close()

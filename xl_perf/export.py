@@ -25,7 +25,7 @@ from xl_perf.io.workbook import CellValue, FileWorkbook
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template import fill, generate
-from xl_perf.template.layout import STATED_TOTAL_NAME, Cell, Layout, rate_name, stated_name, weight_name
+from xl_perf.template.layout import Cell, Layout, rate_name, stated_name, weight_name
 from xl_perf.validate.run import Report, check_files
 
 BANNER = "未通过校验"
@@ -44,10 +44,6 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
     doc = evaluation.document
     cached = fill.cached_for(evaluation)
     rows = {r.row_index: r for r in evaluation.rows}
-    if doc.stated_total is None:
-        # The form's 合计 formula adds up the shown scores; the submission prints the engine's total, which counts
-        # the 加减分 and is capped as the rules say, the number `score` and `check` report.
-        cached[STATED_TOTAL_NAME] = evaluation.total
     values: dict[tuple[str, int, int], CellValue] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():

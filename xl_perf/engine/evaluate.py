@@ -919,6 +919,7 @@ class _Evaluator:
         if adjustment is not None:
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
             form_total += doc.stated_scores.get(adjustment.id, bonus)
+            form_total = clamp(form_total, adjustment.rule.total_min, adjustment.rule.total_max)
         if stated_total is None and (doc.stated_scores or doc.rows_have_scores):
             # No 合计 typed: the unit submits what the form's 合计 shows, its typed scores beside the scores the
             # form computed itself (never the typed scores alone, which would make every kept formula count 0).

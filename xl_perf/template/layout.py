@@ -794,7 +794,7 @@ def _lay_mof_totals(ctx: _Context, sheet: Sheet, row: int, grid: int, keys: list
                 ctx.builder.counted(score_name(indicator.id), stated_name(indicator.id), weight_name(indicator.id))
             )
     sheet.put(row, 0, Cell("总分", "field_label", span=(1, 2)))
-    stated_sum = "=" + "+".join(f"N({stated_name(i.id)})" for i in ctx.pack.indicators)
+    stated_sum = _stated_sum(ctx.pack)
     sheet.put(
         row,
         2,
@@ -815,6 +815,15 @@ def _lay_mof_totals(ctx: _Context, sheet: Sheet, row: int, grid: int, keys: list
             r, helper + 3, Cell(None, "helper", formula=_row_stated_sum(ctx, indicator), name=stated_name(indicator.id))
         )
     return row + 1
+
+
+def _stated_sum(pack: model.RulePack) -> str:
+    """The form's 合计: the scores it shows, held within the bounds the 加减分 rule sets (as `Evaluation.form_total`)."""
+    shown = "+".join(f"N({stated_name(i.id)})" for i in pack.indicators)
+    adjustment = next((i.rule for i in pack.indicators if isinstance(i.rule, model.BonusPenaltyRule)), None)
+    if adjustment is None:
+        return "=" + shown
+    return f"=MIN(MAX({shown},{adjustment.total_min}),{adjustment.total_max})"
 
 
 def _row_stated_sum(ctx: _Context, indicator: model.Indicator) -> str | None:
@@ -941,7 +950,7 @@ def _lay_scores(ctx: _Context, sheet: Sheet, row: int, grid: int) -> int:
             # Stored as the formula's cached value, for readers that do not recalculate.
             weight = float(sum((ctx.doc.weights.get(c.id, c.weight) for c in children), Decimal(0)))
         sheet.put(start, 2 * level + 1, Cell(weight, "number", formula=formula, span=span))
-    stated_sum = "=" + "+".join(f"N({stated_name(i.id)})" for i in pack.indicators)
+    stated_sum = _stated_sum(pack)
     sheet.put(
         total_row,
         2 * depth + 3,
