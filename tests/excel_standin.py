@@ -8,7 +8,8 @@ What Excel does and a plain mock would not, it does too:
   `range.color`) is refused unless formatting cells is allowed, clearing is refused, adding a hyperlink is refused,
   autofit and hiding columns are refused unless formatting columns is allowed, writing a locked cell is refused.
   Unprotect with a wrong or missing password is refused. Protect takes Excel's arguments; omitted ones take Excel's
-  defaults (DrawingObjects, Contents, Scenarios True; every Allow* False); EnableSelection is left as it was.
+  defaults (DrawingObjects, Contents, Scenarios True; every Allow* False); EnableSelection is left as it was. A
+  password is kept as Excel 2013 and later keep it: a salted SHA-512 hash (hashValue), no legacy password attribute.
 - A locked workbook structure refuses Sheets.Add.
 - Refusals are raised as pywintypes.com_error does: (hresult, text, excepinfo, argerror), DISP_E_EXCEPTION with
   Excel's own description and scode 0x800A03EC.
@@ -27,8 +28,11 @@ What Excel does and a plain mock would not, it does too:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
+import hashlib
+import os
 import re
 import shutil
 import sys
@@ -92,12 +96,28 @@ _PROTECT = {  # Excel's Protect argument -> (openpyxl SheetProtection attribute,
 PROTECTION_FIELDS = (
     "sheet",
     "password",
+    "algorithmName",
+    "hashValue",
+    "saltValue",
+    "spinCount",
     *(a for a, _ in _PROTECT.values()),
     "selectLockedCells",
     "selectUnlockedCells",
 )
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _COLUMNS = re.compile(r"^\$?([A-Z]{1,3}):\$?([A-Z]{1,3})$")
+
+
+SPIN_COUNT = 100_000  # what Excel uses
+
+
+def _sha512_hash(password: str, salt: str, spin_count: int) -> str:
+    """A sheet password's hash as ECMA-376 (Part 4, 2.4.2.4x) and Excel compute it: SHA-512 over salt and the UTF-16LE
+    password, then spin_count rounds over the previous hash and the round's number (4 bytes, little-endian)."""
+    digest = hashlib.sha512(base64.b64decode(salt) + password.encode("utf-16-le")).digest()
+    for round_number in range(spin_count):
+        digest = hashlib.sha512(digest + round_number.to_bytes(4, "little")).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
 def protection_state(ws: Any) -> dict[str, object]:
@@ -425,15 +445,20 @@ class SheetApi:
     def Unprotect(self, Password: str | None = None) -> None:
         self._sheet._book._app.tick("Worksheet.Unprotect")
         protection = self._sheet._ws.protection
-        if protection.password and not Password:
-            raise excel_error(WRONG_PASSWORD)
-        if protection.password:
+        if protection.hashValue:  # what Excel 2013 and later write: a salted SHA-512 hash
+            if (
+                not Password
+                or _sha512_hash(Password, protection.saltValue, protection.spinCount) != protection.hashValue
+            ):
+                raise excel_error(WRONG_PASSWORD)
+        elif protection.password:  # the legacy 16-bit hash of older files
             probe = type(protection)()
-            probe.password = Password
-            if probe.password != protection.password:
+            probe.password = Password or ""
+            if not Password or probe.password != protection.password:
                 raise excel_error(WRONG_PASSWORD)
         protection.sheet = False
         protection._password = None  # openpyxl keeps the hash there; its setter would hash None
+        protection.algorithmName = protection.hashValue = protection.saltValue = protection.spinCount = None
 
     def Protect(
         self,
@@ -454,8 +479,10 @@ class SheetApi:
             value = bool(options.get(argument, default))
             setattr(protection, attribute, (not value) if allows else value)
         protection.sheet = bool(Contents)
-        if Password:
-            protection.password = Password
+        if Password:  # as Excel 2013 and later keep it: a salted SHA-512 hash, no legacy password attribute
+            salt = base64.b64encode(os.urandom(16)).decode("ascii")
+            protection.algorithmName, protection.saltValue, protection.spinCount = "SHA-512", salt, SPIN_COUNT
+            protection.hashValue = _sha512_hash(Password, salt, SPIN_COUNT)
 
 
 class Range:

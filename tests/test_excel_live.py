@@ -349,3 +349,26 @@ def test_a_result_sheet_the_user_protected_is_rewritten_and_protected_again(addi
     assert app.alerts == []
     assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 3 条")
     assert xs.protection_state(book.wb[actions.RESULT_SHEET]) == protected
+
+
+def test_a_password_kept_as_excel_2013_keeps_it_is_seen(tmp_path: Path) -> None:
+    """Excel 2013 and later write a sheet password as algorithmName/hashValue/saltValue/spinCount, without the
+    legacy password attribute: the copy's reader must still see that the sheet has a password (Unprotect without it
+    would prompt or fail, and protecting again without it would drop the user's password)."""
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    sheet = book.sheets[BASIC]
+    sheet.api.Unprotect()
+    sheet.api.Protect(Password="秘密")
+    guard = book.wb[BASIC].protection
+    assert guard.algorithmName == "SHA-512" and guard.hashValue and not guard.password
+    with pytest.raises(xs.com_error, match="password you supplied is not correct"):
+        sheet.api.Unprotect()
+    with pytest.raises(xs.com_error, match="password you supplied is not correct"):
+        sheet.api.Unprotect(Password="错误")
+    copy = tmp_path / "copy.xlsx"
+    book.api.SaveCopyAs(str(copy))
+    with FileWorkbook(copy) as saved:
+        protection = saved.formatting()[BASIC].protection
+    assert protection is not None and protection.has_password
+    sheet.api.Unprotect(Password="秘密")
+    assert not book.wb[BASIC].protection.sheet and not book.wb[BASIC].protection.hashValue
