@@ -369,7 +369,8 @@ def excel_install_command(
 @excel_app.command("doctor")
 def excel_doctor_command(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="同时检查这些工作簿是否带有“来自网络”标记（可省略）", show_default=False)
+        list[Path] | None,
+        typer.Argument(metavar="工作簿", help="同时检查这些工作簿是否带有“来自网络”标记（可省略）", show_default=False),
     ] = None,
 ) -> None:
     """诊断 Excel 调用 Python 的常见问题并给出修复方法。"""
@@ -391,7 +392,10 @@ def excel_doctor_command(
 
 @excel_app.command("unblock")
 def excel_unblock_command(
-    files: Annotated[list[Path], typer.Argument(help="要解除锁定的工作簿", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="工作簿", help="要解除锁定的工作簿（.xlsx/.xlsm），可多个", show_default=False),
+    ],
 ) -> None:
     """解除工作簿的“来自网络”锁定，使 Excel 能启用其中的宏。
 
