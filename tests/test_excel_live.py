@@ -372,3 +372,14 @@ def test_a_password_kept_as_excel_2013_keeps_it_is_seen(tmp_path: Path) -> None:
     assert protection is not None and protection.has_password
     sheet.api.Unprotect(Password="秘密")
     assert not book.wb[BASIC].protection.sheet and not book.wb[BASIC].protection.hashValue
+
+
+def test_the_new_template_button_never_replaces_next_years_workbook(tmp_path: Path) -> None:
+    path = _macro_workbook("gangmen-2022-zhengti", tmp_path)
+    app = xs.App()
+    app.books.open(path)
+    app.api.Run("XlPerfNewTemplate")
+    created = Path(app.alerts[-1].removeprefix("已生成："))
+    created.write_bytes(b"filled in since")  # the user has filled next year's workbook
+    app.api.Run("XlPerfNewTemplate")
+    assert "已存在，未覆盖" in app.alerts[-1] and created.read_bytes() == b"filled in since"
