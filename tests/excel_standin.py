@@ -50,6 +50,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 DISP_E_EXCEPTION = -2147352567
 XL_ERROR = -2146827284  # 0x800A03EC, the scode of Excel's object-model errors
+ADDRESS_LIMIT = 255  # the longest address Worksheet.Range takes ("A1,B2,..." included)
 
 
 class com_error(Exception):
@@ -403,6 +404,8 @@ class Sheet:
 
     def range(self, cell1: str | tuple[int, int], cell2: object = None) -> Range:
         self._book._app.tick("Sheet.range")
+        if isinstance(cell1, str) and len(cell1) > ADDRESS_LIMIT:
+            raise excel_error("Method 'Range' of object '_Worksheet' failed")  # Excel takes at most 255 characters
         return Range(self, _cells_of(cell1))
 
     def clear(self) -> None:

@@ -383,3 +383,14 @@ def test_the_new_template_button_never_replaces_next_years_workbook(tmp_path: Pa
     created.write_bytes(b"filled in since")  # the user has filled next year's workbook
     app.api.Run("XlPerfNewTemplate")
     assert "已存在，未覆盖" in app.alerts[-1] and created.read_bytes() == b"filled in since"
+
+
+def test_many_highlights_go_in_addresses_excel_accepts(tmp_path: Path) -> None:
+    """Excel's Range() refuses an address longer than 255 characters: a colour for many cells is set in chunks."""
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    with pytest.raises(xs.com_error, match="Method 'Range'"):
+        book.sheets[BASIC].range(",".join(f"C{row}" for row in range(1, 80)))
+    cells = {(BASIC, row, col): "#FFC7CE" for row in range(10, 60) for col in range(2, 6)}
+    with actions.XlwingsWorkbook(book) as live:
+        live.set_fills(cells)
+    assert all(_fill(book, BASIC, actions.address(row, col)) == "#FFC7CE" for _, row, col in cells)  # 0-based
