@@ -49,6 +49,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 DISP_E_EXCEPTION = -2147352567
+DISP_E_BADINDEX = -2147352565
 XL_ERROR = -2146827284  # 0x800A03EC, the scode of Excel's object-model errors
 ADDRESS_LIMIT = 255  # the longest address Worksheet.Range takes ("A1,B2,..." included)
 
@@ -68,6 +69,11 @@ def excel_error(description: str) -> com_error:
     return com_error(
         DISP_E_EXCEPTION, "Exception occurred.", (0, "Microsoft Excel", description, "xlmain11.chm", 0, XL_ERROR), None
     )
+
+
+def bad_index() -> com_error:
+    """A collection's Item with a name it lacks: DISP_E_BADINDEX from the dispatch layer, without Excel's excepinfo."""
+    return com_error(DISP_E_BADINDEX, "Invalid index.", None, None)
 
 
 PROTECTED_CELL = (
@@ -351,7 +357,7 @@ class Sheets:
         for sheet in sheets:
             if sheet._name.lower() == key.lower():
                 return sheet
-        raise excel_error("Invalid index.")  # what Excel's Sheets.Item says for a name it lacks
+        raise bad_index()  # what Excel's Sheets.Item says for a name it lacks
 
     def __iter__(self) -> Iterator[Sheet]:
         self._book._app.tick("Sheets.__iter__")
@@ -654,7 +660,7 @@ class Names:
     def __getitem__(self, name: str) -> Name:
         self._book._app.tick("Names.__getitem__")
         if name not in self._book._names():
-            raise excel_error("Invalid index.")
+            raise bad_index()
         return Name(self._book, name)
 
 

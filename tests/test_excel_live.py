@@ -394,3 +394,14 @@ def test_many_highlights_go_in_addresses_excel_accepts(tmp_path: Path) -> None:
     with actions.XlwingsWorkbook(book) as live:
         live.set_fills(cells)
     assert all(_fill(book, BASIC, actions.address(row, col)) == "#FFC7CE" for _, row, col in cells)  # 0-based
+
+
+def test_a_missing_sheet_fails_as_com_does_and_reads_as_a_message(tmp_path: Path) -> None:
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    with pytest.raises(xs.com_error) as raised:
+        book.sheets["没有这张表"]
+    assert raised.value.args == (xs.DISP_E_BADINDEX, "Invalid index.", None, None)
+    assert actions.com_message(raised.value) == "Invalid index."
+    with pytest.raises(xs.com_error) as raised:
+        book.sheets[BASIC].range("C17").color = "#FFC7CE"
+    assert actions.com_message(raised.value) == "Unable to set the Color property of the Interior class"
