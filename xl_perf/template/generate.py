@@ -38,13 +38,11 @@ def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
     return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, project.XLWINGS_CONFIG)
 
 
-def refuse_existing(targets: list[Path]) -> None:
-    """A new blank workbook never replaces a file already there: it may have been filled in since it was made."""
+def refuse_existing(targets: list[Path], instead: str = "换一个输出文件夹") -> None:
+    """A new workbook never replaces a file already there: it may have been filled in since it was made."""
     for target in targets:
         if target.exists() or target.is_symlink():
-            raise XlPerfError(
-                f"{target} 已存在，未覆盖（其中可能已有填写的内容）：请先把它移走或改名，或换一个输出文件夹"
-            )
+            raise XlPerfError(f"{target} 已存在，未覆盖（其中可能已有填写的内容）：请先把它移走或改名，或{instead}")
 
 
 def write_workbook(
@@ -151,7 +149,10 @@ def fill_template(template: Path, data: Path, target: Path) -> Path:
         )
     if str(doc.year) != meta.get("year"):
         raise BadInputError(f"数据文档的年度 {doc.year} 与模板的年度 {meta.get('year')} 不符", Location(file=str(data)))
-    return write_workbook(doc, target, protect=(template, data))
+    inputs = (template, data)
+    if not any(target.resolve() == source.resolve() for source in inputs):  # an input: refused as such below
+        refuse_existing([target], "用 -o 指定一个新文件")
+    return write_workbook(doc, target, protect=inputs, overwrite=False)
 
 
 def dump(path: Path) -> dict[str, object]:
