@@ -8,7 +8,8 @@ What Excel does and a plain mock would not, it does too:
   `range.color`) is refused unless formatting cells is allowed, clearing is refused, adding a hyperlink is refused,
   autofit and hiding columns are refused unless formatting columns is allowed, writing a locked cell is refused.
   Unprotect with a wrong or missing password is refused. Protect takes Excel's arguments; omitted ones take Excel's
-  defaults (DrawingObjects, Contents, Scenarios True; every Allow* False); EnableSelection is left as it was.
+  defaults (DrawingObjects, Contents, Scenarios True; every Allow* False); EnableSelection is left as it was. A
+  password is kept as Excel 2013 and later keep it: a salted SHA-512 hash (hashValue), no legacy password attribute.
 - A locked workbook structure refuses Sheets.Add.
 - Refusals are raised as pywintypes.com_error does: (hresult, text, excepinfo, argerror), DISP_E_EXCEPTION with
   Excel's own description and scode 0x800A03EC.
@@ -27,8 +28,11 @@ What Excel does and a plain mock would not, it does too:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
+import hashlib
+import os
 import re
 import shutil
 import sys
@@ -45,7 +49,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 DISP_E_EXCEPTION = -2147352567
+DISP_E_BADINDEX = -2147352565
 XL_ERROR = -2146827284  # 0x800A03EC, the scode of Excel's object-model errors
+ADDRESS_LIMIT = 255  # the longest address Worksheet.Range takes ("A1,B2,..." included)
 
 
 class com_error(Exception):
@@ -63,6 +69,11 @@ def excel_error(description: str) -> com_error:
     return com_error(
         DISP_E_EXCEPTION, "Exception occurred.", (0, "Microsoft Excel", description, "xlmain11.chm", 0, XL_ERROR), None
     )
+
+
+def bad_index() -> com_error:
+    """A collection's Item with a name it lacks: DISP_E_BADINDEX from the dispatch layer, without Excel's excepinfo."""
+    return com_error(DISP_E_BADINDEX, "Invalid index.", None, None)
 
 
 PROTECTED_CELL = (
@@ -92,12 +103,28 @@ _PROTECT = {  # Excel's Protect argument -> (openpyxl SheetProtection attribute,
 PROTECTION_FIELDS = (
     "sheet",
     "password",
+    "algorithmName",
+    "hashValue",
+    "saltValue",
+    "spinCount",
     *(a for a, _ in _PROTECT.values()),
     "selectLockedCells",
     "selectUnlockedCells",
 )
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _COLUMNS = re.compile(r"^\$?([A-Z]{1,3}):\$?([A-Z]{1,3})$")
+
+
+SPIN_COUNT = 100_000  # what Excel uses
+
+
+def _sha512_hash(password: str, salt: str, spin_count: int) -> str:
+    """A sheet password's hash as ECMA-376 (Part 4, 2.4.2.4x) and Excel compute it: SHA-512 over salt and the UTF-16LE
+    password, then spin_count rounds over the previous hash and the round's number (4 bytes, little-endian)."""
+    digest = hashlib.sha512(base64.b64decode(salt) + password.encode("utf-16-le")).digest()
+    for round_number in range(spin_count):
+        digest = hashlib.sha512(digest + round_number.to_bytes(4, "little")).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
 def protection_state(ws: Any) -> dict[str, object]:
@@ -330,7 +357,7 @@ class Sheets:
         for sheet in sheets:
             if sheet._name.lower() == key.lower():
                 return sheet
-        raise excel_error("Invalid index.")  # what Excel's Sheets.Item says for a name it lacks
+        raise bad_index()  # what Excel's Sheets.Item says for a name it lacks
 
     def __iter__(self) -> Iterator[Sheet]:
         self._book._app.tick("Sheets.__iter__")
@@ -383,6 +410,8 @@ class Sheet:
 
     def range(self, cell1: str | tuple[int, int], cell2: object = None) -> Range:
         self._book._app.tick("Sheet.range")
+        if isinstance(cell1, str) and len(cell1) > ADDRESS_LIMIT:
+            raise excel_error("Method 'Range' of object '_Worksheet' failed")  # Excel takes at most 255 characters
         return Range(self, _cells_of(cell1))
 
     def clear(self) -> None:
@@ -425,15 +454,20 @@ class SheetApi:
     def Unprotect(self, Password: str | None = None) -> None:
         self._sheet._book._app.tick("Worksheet.Unprotect")
         protection = self._sheet._ws.protection
-        if protection.password and not Password:
-            raise excel_error(WRONG_PASSWORD)
-        if protection.password:
+        if protection.hashValue:  # what Excel 2013 and later write: a salted SHA-512 hash
+            if (
+                not Password
+                or _sha512_hash(Password, protection.saltValue, protection.spinCount) != protection.hashValue
+            ):
+                raise excel_error(WRONG_PASSWORD)
+        elif protection.password:  # the legacy 16-bit hash of older files
             probe = type(protection)()
-            probe.password = Password
-            if probe.password != protection.password:
+            probe.password = Password or ""
+            if not Password or probe.password != protection.password:
                 raise excel_error(WRONG_PASSWORD)
         protection.sheet = False
         protection._password = None  # openpyxl keeps the hash there; its setter would hash None
+        protection.algorithmName = protection.hashValue = protection.saltValue = protection.spinCount = None
 
     def Protect(
         self,
@@ -454,8 +488,10 @@ class SheetApi:
             value = bool(options.get(argument, default))
             setattr(protection, attribute, (not value) if allows else value)
         protection.sheet = bool(Contents)
-        if Password:
-            protection.password = Password
+        if Password:  # as Excel 2013 and later keep it: a salted SHA-512 hash, no legacy password attribute
+            salt = base64.b64encode(os.urandom(16)).decode("ascii")
+            protection.algorithmName, protection.saltValue, protection.spinCount = "SHA-512", salt, SPIN_COUNT
+            protection.hashValue = _sha512_hash(Password, salt, SPIN_COUNT)
 
 
 class Range:
@@ -624,7 +660,7 @@ class Names:
     def __getitem__(self, name: str) -> Name:
         self._book._app.tick("Names.__getitem__")
         if name not in self._book._names():
-            raise excel_error("Invalid index.")
+            raise bad_index()
         return Name(self._book, name)
 
 

@@ -85,3 +85,18 @@ def test_no_duplicates_no_extra_sheet(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["duplicates"] == []
     with FileWorkbook(summary) as book:
         assert "重复提交" not in book.sheet_names()
+
+
+def test_project_forms_without_a_project_name_are_all_counted(tmp_path: Path) -> None:
+    from xl_perf.batch import Item, split_resubmitted
+
+    def project_form(name: str, project: str) -> Item:
+        path = tmp_path / name
+        path.write_bytes(b"")
+        return Item(path, name, framework="gd-county-xiangmu", kind="xiangmu", unit="某局", year=2024, project=project)
+
+    unnamed = [project_form("项目一.xlsx", ""), project_form("项目二.xlsx", "  ")]
+    named = [project_form("道路.xlsx", "道路维修"), project_form("道路（修改）.xlsx", "道路维修")]
+    counted, duplicates = split_resubmitted([*unnamed, *named])
+    assert [i.shown for i in counted] == ["项目一.xlsx", "项目二.xlsx", "道路（修改）.xlsx"]
+    assert [(i.shown, i.kept) for i in duplicates] == [("道路.xlsx", "道路（修改）.xlsx")]

@@ -69,6 +69,7 @@ def test_the_scan_catches_click_english() -> None:
         (["new", "-y"], ["选项 -y 后面应写上一个值"], 2),
         (["score", "--json=1", "x.json"], ["选项 --json 不带值"], 2),
         (["excel", "nope"], ["没有名为“nope”的命令", "install"], 2),
+        (["excel", "unblock"], ["缺少工作簿", "请在 xl-perf excel unblock 后面写上工作簿的路径"], 2),
     ],
 )
 def test_usage_errors_are_chinese_and_actionable(args: list[str], says: list[str], exit_code: int) -> None:

@@ -97,3 +97,21 @@ def test_unreadable_files_are_reported_on_stderr(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "无法读取 坏.xlsx" in result.stderr and "无法读取 坏.xlsx" not in result.stdout
     assert os.path.exists(tmp_path / "汇总.xlsx")
+
+
+def test_new_never_replaces_a_workbook_already_there(tmp_path: Path) -> None:
+    """Running `new` again (or for one more project) must not blank a workbook the user has filled in since."""
+    filled = tmp_path / "遂溪县港门镇人民政府_2022_整体绩效自评指标评分表.xlsx"
+    shutil.copyfile(SAMPLES / "corrected" / "gangmen-2022-zhengti.xlsx", filled)
+    before = filled.read_bytes()
+    args = ("-y", "2022", "-u", "遂溪县港门镇人民政府", "-o", str(tmp_path))
+    result = run("new", "-f", "gd-county-zhengti", *args)
+    assert result.returncode == 2 and "已存在，未覆盖" in result.stderr and filled.name in result.stderr
+    assert result.stdout == "" and filled.read_bytes() == before
+    # Several projects: nothing is written when one of them is already there.
+    project = tmp_path / "遂溪县港门镇人民政府_2022_乙_项目支出绩效自评指标评分表.xlsx"
+    project.write_bytes(b"filled")
+    result = run("new", "-f", "gd-county-xiangmu", "-p", "甲", "-p", "乙", *args)
+    assert result.returncode == 2 and project.name in result.stderr
+    assert project.read_bytes() == b"filled"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([filled.name, project.name])

@@ -349,3 +349,59 @@ def test_a_result_sheet_the_user_protected_is_rewritten_and_protected_again(addi
     assert app.alerts == []
     assert book.value_of(actions.RESULT_SHEET, 1, 2).startswith("错误 3 条")
     assert xs.protection_state(book.wb[actions.RESULT_SHEET]) == protected
+
+
+def test_a_password_kept_as_excel_2013_keeps_it_is_seen(tmp_path: Path) -> None:
+    """Excel 2013 and later write a sheet password as algorithmName/hashValue/saltValue/spinCount, without the
+    legacy password attribute: the copy's reader must still see that the sheet has a password (Unprotect without it
+    would prompt or fail, and protecting again without it would drop the user's password)."""
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    sheet = book.sheets[BASIC]
+    sheet.api.Unprotect()
+    sheet.api.Protect(Password="秘密")
+    guard = book.wb[BASIC].protection
+    assert guard.algorithmName == "SHA-512" and guard.hashValue and not guard.password
+    with pytest.raises(xs.com_error, match="password you supplied is not correct"):
+        sheet.api.Unprotect()
+    with pytest.raises(xs.com_error, match="password you supplied is not correct"):
+        sheet.api.Unprotect(Password="错误")
+    copy = tmp_path / "copy.xlsx"
+    book.api.SaveCopyAs(str(copy))
+    with FileWorkbook(copy) as saved:
+        protection = saved.formatting()[BASIC].protection
+    assert protection is not None and protection.has_password
+    sheet.api.Unprotect(Password="秘密")
+    assert not book.wb[BASIC].protection.sheet and not book.wb[BASIC].protection.hashValue
+
+
+def test_the_new_template_button_never_replaces_next_years_workbook(tmp_path: Path) -> None:
+    path = _macro_workbook("gangmen-2022-zhengti", tmp_path)
+    app = xs.App()
+    app.books.open(path)
+    app.api.Run("XlPerfNewTemplate")
+    created = Path(app.alerts[-1].removeprefix("已生成："))
+    created.write_bytes(b"filled in since")  # the user has filled next year's workbook
+    app.api.Run("XlPerfNewTemplate")
+    assert "已存在，未覆盖" in app.alerts[-1] and created.read_bytes() == b"filled in since"
+
+
+def test_many_highlights_go_in_addresses_excel_accepts(tmp_path: Path) -> None:
+    """Excel's Range() refuses an address longer than 255 characters: a colour for many cells is set in chunks."""
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    with pytest.raises(xs.com_error, match="Method 'Range'"):
+        book.sheets[BASIC].range(",".join(f"C{row}" for row in range(1, 80)))
+    cells = {(BASIC, row, col): "#FFC7CE" for row in range(10, 60) for col in range(2, 6)}
+    with actions.XlwingsWorkbook(book) as live:
+        live.set_fills(cells)
+    assert all(_fill(book, BASIC, actions.address(row, col)) == "#FFC7CE" for _, row, col in cells)  # 0-based
+
+
+def test_a_missing_sheet_fails_as_com_does_and_reads_as_a_message(tmp_path: Path) -> None:
+    _, book = _open(SAMPLES / "gangmen-2022-zhengti.xlsx", tmp_path)
+    with pytest.raises(xs.com_error) as raised:
+        book.sheets["没有这张表"]
+    assert raised.value.args == (xs.DISP_E_BADINDEX, "Invalid index.", None, None)
+    assert actions.com_message(raised.value) == "Invalid index."
+    with pytest.raises(xs.com_error) as raised:
+        book.sheets[BASIC].range("C17").color = "#FFC7CE"
+    assert actions.com_message(raised.value) == "Unable to set the Color property of the Interior class"

@@ -389,3 +389,11 @@ def test_unblock_cli(tmp_path: Path) -> None:
     assert result.returncode == 0 and "没有“来自网络”标记" in result.stdout, result.stderr
     missing = run("excel", "unblock", str(tmp_path / "无.xlsm"))
     assert missing.returncode == 2 and "找不到该文件" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_doctor_does_not_pass_a_workbook_that_is_not_there(tmp_path: Path) -> None:
+    missing = tmp_path / "打错的名字.xlsm"
+    check = _by_name(setup.doctor(FakeWindows(tmp_path), (missing,)))[f"文件来源标记：{missing.name}"]
+    assert check.ok is False and "找不到该文件" in check.detail
+    result = run("excel", "doctor", str(missing))
+    assert result.returncode == 1 and "找不到该文件" in result.stdout and "Traceback" not in result.stderr

@@ -331,8 +331,9 @@ def run(
 
 def submission_key(item: Item) -> tuple[str, int | None, str, str] | None:
     """What makes two files the same submission: unit, year and form (and the project, for a project form). None
-    for a file that cannot be told apart (unreadable, or no unit filled in): it is always counted."""
-    if item.problem or not item.unit.strip():
+    for a file that cannot be told apart (unreadable, no unit filled in, or a project form without its project's
+    name: two projects of one unit must not be taken for one resubmitted form): it is always counted."""
+    if item.problem or not item.unit.strip() or (item.kind == "xiangmu" and not item.project.strip()):
         return None
     return (item.unit.strip(), item.year, item.framework, item.project.strip() if item.kind == "xiangmu" else "")
 

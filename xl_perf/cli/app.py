@@ -204,9 +204,10 @@ def new_command(
             twice = next((t for i, t in enumerate(targets) if t in targets[:i]), None)
             if twice is not None:
                 raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
+            generate.refuse_existing(targets)
             with output_folder(output):
                 for (source, doc, items), target in zip(rolled, targets, strict=True):
-                    generate.write_workbook(doc, target, protect=(source,), macro=macro)
+                    generate.write_workbook(doc, target, protect=(source,), macro=macro, overwrite=False)
                     typer.echo(f"上年材料：{source}")
                     for item in items:
                         typer.echo(f"  {item.describe()}")
@@ -215,10 +216,12 @@ def new_command(
         if framework is None:
             raise XlPerfError("请用 --framework 指定规则包（如 gd-county-zhengti），或用 --from 给出上年的工作簿")
         documents = generate.new_documents(framework, year, unit, level or "县", list(project or []))
+        suffix = ".xlsm" if macro else ".xlsx"
+        generate.refuse_existing([output / generate.file_name(doc, suffix) for doc in documents])
         with output_folder(output):
             for doc in documents:
-                target = output / generate.file_name(doc, ".xlsm" if macro else ".xlsx")
-                generate.write_workbook(doc, target, macro=macro)
+                target = output / generate.file_name(doc, suffix)
+                generate.write_workbook(doc, target, macro=macro, overwrite=False)
                 typer.echo(f"已生成：{target}")
     except XlPerfError as exc:
         _fail(exc)
@@ -369,7 +372,8 @@ def excel_install_command(
 @excel_app.command("doctor")
 def excel_doctor_command(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="同时检查这些工作簿是否带有“来自网络”标记（可省略）", show_default=False)
+        list[Path] | None,
+        typer.Argument(metavar="工作簿", help="同时检查这些工作簿是否带有“来自网络”标记（可省略）", show_default=False),
     ] = None,
 ) -> None:
     """诊断 Excel 调用 Python 的常见问题并给出修复方法。"""
@@ -391,7 +395,10 @@ def excel_doctor_command(
 
 @excel_app.command("unblock")
 def excel_unblock_command(
-    files: Annotated[list[Path], typer.Argument(help="要解除锁定的工作簿", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="工作簿", help="要解除锁定的工作簿（.xlsx/.xlsm），可多个", show_default=False),
+    ],
 ) -> None:
     """解除工作簿的“来自网络”锁定，使 Excel 能启用其中的宏。
 

@@ -232,7 +232,7 @@ def explain(exc: _click.exceptions.ClickException) -> str:
             example = _example(param)
             return f"缺少选项 {_option_names(param)}{_help_of(param)}。请加上“{param.opts[0]} {example}”再运行。"
         name = param.metavar or type_word(param)
-        what = f"{name}的路径" if type_word(param) == "路径" else name
+        what = f"{name}的路径" if type_word(param) == "路径" and name != "路径" else name
         return f"缺少{name}{_help_of(param)}。请在 {path} 后面写上{what}。"
     if isinstance(exc, exceptions.BadParameter) and exc.param is not None:
         param = exc.param

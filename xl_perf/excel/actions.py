@@ -199,7 +199,12 @@ def new_template(book: WritableWorkbook) -> Path | None:
         return None
     doc = document.empty(meta["framework"], int(meta["year"]) + 1, meta.get("level", "县"), meta.get("unit", ""))
     target = book.folder / generate.file_name(doc)
-    generate.write_workbook(doc, target)
+    try:
+        generate.refuse_existing([target])  # next year's workbook may already be made and filled in
+        generate.write_workbook(doc, target, overwrite=False)
+    except XlPerfError as exc:
+        book.alert(exc.message)
+        return None
     book.alert(f"已生成：{target}")
     return target
 

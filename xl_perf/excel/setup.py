@@ -335,6 +335,11 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
             )
         )
     for workbook in workbooks:
+        if not workbook.is_file():  # a mistyped name must not read as "no mark"
+            checks.append(
+                Check(f"文件来源标记：{workbook.name}", False, f"找不到该文件：{workbook}", "检查文件名和路径后重试")
+            )
+            continue
         if not windows:
             checks.append(
                 Check(

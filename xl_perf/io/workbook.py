@@ -420,7 +420,9 @@ class FileWorkbook:
                         (argument, bool(getattr(guard, attribute)) != allows)
                         for argument, attribute, allows in _PROTECT_OPTIONS
                     )
-                    protection = SheetProtection(arguments, bool(guard.password))
+                    # Excel 2013 and later keep a password as a salted SHA-512 hash (hashValue), older ones as a
+                    # 16-bit legacy hash (password): either means Unprotect without it is refused.
+                    protection = SheetProtection(arguments, bool(guard.password or guard.hashValue))
                 fills = {}
                 for line in ws.iter_rows():
                     for cell in line:

@@ -14,7 +14,7 @@ from pathlib import Path
 from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.engine.findings import Ref
-from xl_perf.errors import BadInputError, Location
+from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import safe_write, xlsx_writer
 from xl_perf.io.workbook import FileWorkbook, open_untrusted
 from xl_perf.rules import loader
@@ -38,11 +38,24 @@ def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
     return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, project.XLWINGS_CONFIG)
 
 
+def refuse_existing(targets: list[Path], instead: str = "换一个输出文件夹") -> None:
+    """A new workbook never replaces a file already there: it may have been filled in since it was made."""
+    for target in targets:
+        if target.exists() or target.is_symlink():
+            raise XlPerfError(f"{target} 已存在，未覆盖（其中可能已有填写的内容）：请先把它移走或改名，或{instead}")
+
+
 def write_workbook(
-    doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (), macro: bool = False
+    doc: document.Document,
+    target: Path,
+    *,
+    protect: tuple[Path, ...] = (),
+    macro: bool = False,
+    overwrite: bool = True,
 ) -> Path:
     """Write `doc` as a workbook at `target` (.xlsx with native formulas, or .xlsm with UDFs, buttons and VBA);
-    verified by reading it back into the same data document before it replaces the target."""
+    verified by reading it back into the same data document before it replaces the target (with `overwrite`
+    False, an existing target is refused, also when one appears while writing)."""
     if macro:
         from xl_perf.excel.formulas import UdfFormulas
 
@@ -60,7 +73,7 @@ def write_workbook(
         if written != expected:
             raise BadInputError("写入后回读的数据与原数据不一致，已放弃写入", Location(file=str(target)))
 
-    with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
+    with safe_write.atomic_output(target, verify=verify, protect=protect, overwrite=overwrite) as temp:
         xlsx_writer.write(plan, temp, values, cached, macro=macro_parts(plan) if macro else None)
     return target
 
@@ -136,7 +149,10 @@ def fill_template(template: Path, data: Path, target: Path) -> Path:
         )
     if str(doc.year) != meta.get("year"):
         raise BadInputError(f"数据文档的年度 {doc.year} 与模板的年度 {meta.get('year')} 不符", Location(file=str(data)))
-    return write_workbook(doc, target, protect=(template, data))
+    inputs = (template, data)
+    if not any(target.resolve() == source.resolve() for source in inputs):  # an input: refused as such below
+        refuse_existing([target], "用 -o 指定一个新文件")
+    return write_workbook(doc, target, protect=inputs, overwrite=False)
 
 
 def dump(path: Path) -> dict[str, object]:
