@@ -37,8 +37,10 @@ def temps(folder: Path) -> list[Path]:
 
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
+    """An earlier output of the tool (recorded as its own), which later writes may replace."""
     path = tmp_path / "book.xlsx"
     path.write_bytes(OLD)
+    safe_write.claim(path)
     return path
 
 
@@ -138,15 +140,120 @@ def test_new_file_gets_umask_permissions(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
-def test_symlink_target_is_written_through(tmp_path: Path) -> None:
+def test_symlink_target_is_refused_and_left_alone(tmp_path: Path) -> None:
     real = tmp_path / "real.xlsx"
     real.write_bytes(OLD)
+    safe_write.claim(real)  # even a file of the tool's own is not written through a link
     link = tmp_path / "link.xlsx"
     link.symlink_to(real)
-    write_bytes(link, NEW)
-    assert link.is_symlink()
-    assert real.read_bytes() == NEW
+    with pytest.raises(WriteRefused, match="符号链接") as info:
+        write_bytes(link, NEW, foreign=True)
+    assert str(link) in info.value.message
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == OLD
     assert temps(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_dangling_symlink_target_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere" / "new.xlsx"
+    elsewhere.parent.mkdir()
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(elsewhere)
+    with pytest.raises(WriteRefused, match="符号链接"):
+        write_bytes(link, NEW)
+    assert not elsewhere.exists()
+    assert link.is_symlink()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_symlink_appearing_before_the_move_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real.xlsx"
+    real.write_bytes(OLD)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(WriteRefused, match="符号链接"), atomic_output(target) as temp:
+        temp.write_bytes(NEW)
+        target.symlink_to(real)  # planted while the tool was writing
+    assert real.read_bytes() == OLD and target.is_symlink()
+    assert temps(tmp_path) == []
+
+
+def test_foreign_file_is_refused_unless_allowed(tmp_path: Path) -> None:
+    theirs = tmp_path / "out.xlsx"
+    theirs.write_bytes(OLD)
+    with pytest.raises(WriteRefused, match="不是本工具生成") as info:
+        write_bytes(theirs, NEW)
+    assert "--overwrite" in info.value.message and str(theirs) in info.value.message
+    assert theirs.read_bytes() == OLD
+    write_bytes(theirs, NEW, foreign=True)  # the user said --overwrite
+    assert theirs.read_bytes() == NEW
+    assert safe_write.is_own(theirs)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_read_only_foreign_file_is_refused(tmp_path: Path) -> None:
+    theirs = tmp_path / "out.json"
+    theirs.write_bytes(OLD)
+    os.chmod(theirs, 0o444)
+    with pytest.raises(WriteRefused, match="不是本工具生成"):
+        write_bytes(theirs, NEW)
+    assert theirs.read_bytes() == OLD
+
+
+def test_own_output_edited_by_the_user_becomes_theirs(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    write_bytes(target, NEW)
+    assert safe_write.is_own(target)
+    write_bytes(target, OLD)  # still ours: replaced freely
+    target.write_bytes(OLD + b"edited")
+    assert not safe_write.is_own(target)
+    with pytest.raises(WriteRefused, match="不是本工具生成"):
+        write_bytes(target, NEW)
+
+
+def test_damaged_or_linked_manifest_counts_nothing_as_own(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    write_bytes(target, NEW)
+    manifest = tmp_path / safe_write.MANIFEST_NAME
+    manifest.write_text("{not json", encoding="utf-8")
+    assert not safe_write.is_own(target)
+    if hasattr(os, "symlink"):
+        manifest.unlink()
+        real = tmp_path / "elsewhere.json"
+        real.write_text("{}", encoding="utf-8")
+        manifest.symlink_to(real)
+        write_bytes(tmp_path / "other.csv", NEW)  # the manifest link is not written through
+        assert real.read_text(encoding="utf-8") == "{}"
+
+
+def test_stale_temp_files_of_dead_process_are_removed(tmp_path: Path) -> None:
+    import subprocess
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    stale = tmp_path / f"{TEMP_PREFIX}{pid}-0123456789abcdef.xlsx"
+    stale.write_bytes(b"workbook data of a killed run")
+    scratch = tmp_path / f"{TEMP_PREFIX}{pid}-0123456789abcdef.d"
+    scratch.mkdir()
+    (scratch / "copy.xlsx").write_bytes(b"data")
+    mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-0123456789abcdef.xlsx"  # a live process's: kept
+    mine.write_bytes(b"in use")
+    write_bytes(tmp_path / "out.xlsx", NEW)
+    assert not stale.exists() and not scratch.exists()
+    assert mine.exists()
+
+
+def test_safe_stem_caps_bytes_and_removes_dangerous_characters() -> None:
+    long_unit = "港门镇" * 30  # 90 Chinese characters, 270 bytes
+    stem = safe_write.safe_stem(long_unit)
+    assert len(stem.encode()) <= 150
+    assert stem.startswith("港门镇")
+    assert safe_write.safe_stem(long_unit + "甲") != safe_write.safe_stem(long_unit + "乙")
+    assert safe_write.safe_stem("a\x00b\u202ec\u200bd/e\\f:g\x1fh") == "abcdefgh"
+    assert safe_write.safe_stem("~$book") == "book"
+    assert safe_write.safe_stem("..hidden") == "hidden"
+    assert safe_write.safe_stem("CON") == "_CON"
+    assert safe_write.safe_stem("\x00\u202e") == "未命名"
 
 
 # --- failures while writing leave the old file byte-identical ----------------------------------------------------

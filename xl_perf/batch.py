@@ -639,14 +639,15 @@ def check_output(target: Path) -> None:
         )
 
 
-def write_summary(result: BatchResult, target: Path) -> Path:
+def write_summary(result: BatchResult, target: Path, *, overwrite: bool = False) -> Path:
     """The summary workbook, written to a temp file, read back cell by cell, then moved into place. Never over any
     of the batch's own files."""
     from xl_perf.errors import BadInputError
     from xl_perf.io import safe_write, summary_writer
     from xl_perf.io.workbook import FileWorkbook
 
-    check_output(target)
+    if not overwrite:
+        check_output(target)
     tables, charts = summary_tables(result, target)
 
     def verify(path: Path) -> None:
@@ -664,7 +665,10 @@ def write_summary(result: BatchResult, target: Path) -> Path:
                             Location(file=str(target)),
                         )
 
-    with safe_write.atomic_output(target, verify=verify, protect=[i.path for i in result.items]) as temp:
+    protect = [i.path for i in result.items]
+    with safe_write.atomic_output(
+        target, verify=verify, protect=protect, foreign=overwrite, owned=summary_writer.is_summary
+    ) as temp:
         summary_writer.write(temp, tables, charts)
     return target
 

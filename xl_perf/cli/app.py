@@ -126,6 +126,9 @@ def export_command(
     as_json: Annotated[bool, typer.Option("--json", help="同时导出 JSON（数据、得分、校验结果）")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="同时导出各表 CSV（UTF-8，Excel 可直接打开）")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也导出，每页页眉标注“未通过校验”")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """导出报送材料：先校验，有错误则不导出（除非 --force）；报送版 .xlsx 只有数值、没有公式和宏。
 
@@ -135,7 +138,9 @@ def export_command(
     from xl_perf.cli import render
 
     try:
-        result = exporter.export(source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force)
+        result = exporter.export(
+            source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force, overwrite=overwrite
+        )
     except XlPerfError as exc:
         _fail(exc)
         return
@@ -171,6 +176,9 @@ def new_command(
     macro: Annotated[
         bool, typer.Option("--macro", help="生成 .xlsm：得分由 Python 函数（xlwings）计算，带“校验并导出”等按钮")
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """生成空白自评工作簿（.xlsx）：官方表样、输入单元格着色、比率和得分由公式自动计算。
 
@@ -197,7 +205,7 @@ def new_command(
             if twice is not None:
                 raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
             for (source, doc, items), target in zip(rolled, targets, strict=True):
-                generate.write_workbook(doc, target, protect=(source,), macro=macro)
+                generate.write_workbook(doc, target, protect=(source,), macro=macro, overwrite=overwrite)
                 typer.echo(f"上年材料：{source}")
                 for item in items:
                     typer.echo(f"  {item.describe()}")
@@ -207,7 +215,7 @@ def new_command(
             raise XlPerfError("请用 --framework 指定规则包（如 gd-county-zhengti），或用 --from 给出上年的工作簿")
         for doc in generate.new_documents(framework, year, unit, level or "县", list(project or [])):
             target = output / generate.file_name(doc, ".xlsm" if macro else ".xlsx")
-            generate.write_workbook(doc, target, macro=macro)
+            generate.write_workbook(doc, target, macro=macro, overwrite=overwrite)
             typer.echo(f"已生成：{target}")
     except XlPerfError as exc:
         _fail(exc)
@@ -218,6 +226,9 @@ def fill_command(
     template: Annotated[Path, typer.Argument(help="xl-perf 生成的模板（.xlsx）")],
     data: Annotated[Path, typer.Argument(help="数据文档（.json）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的工作簿（新文件）")],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """把数据文档填入模板，另存为新的工作簿；模板和数据文档都不会被修改。"""
     from xl_perf.template import generate
@@ -225,7 +236,7 @@ def fill_command(
     if output.suffix.lower() != ".xlsx":
         _fail(XlPerfError(f"输出文件应以 .xlsx 结尾：{output}"))
     try:
-        generate.fill_template(template, data, output)
+        generate.fill_template(template, data, output, overwrite=overwrite)
     except XlPerfError as exc:
         _fail(exc)
     typer.echo(f"已生成：{output}")
@@ -261,6 +272,9 @@ def batch_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="汇总工作簿（.xlsx，新文件或覆盖旧的汇总）")],
     as_json: Annotated[bool, typer.Option("--json", help="同时在标准输出打印 JSON 汇总（供程序使用）")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", help="并行进程数（默认：CPU 核数，最多 8）")] = 0,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """批量校验、计分文件夹中的全部工作簿，生成汇总工作簿。
 
@@ -279,10 +293,11 @@ def batch_command(
             raise XlPerfError(f"汇总工作簿所在的文件夹不存在：{output.parent}")
         if workers < 0 or workers > 64:
             raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
-        batch.check_output(output)
+        if not overwrite:
+            batch.check_output(output)
         count = workers or min(8, os.cpu_count() or 1)
         result = _run_batch(folder, output, count)
-        batch.write_summary(result, output)
+        batch.write_summary(result, output, overwrite=overwrite)
     except XlPerfError as exc:
         _fail(exc)
         return

@@ -49,6 +49,9 @@ class Limits:
     max_entries: int = 10_000
     max_rows: int = 100_000  # per sheet, from <dimension ref> and from the largest cell reference present
     max_cols: int = 1_000
+    # per sheet, rows x columns of the area from A1 to its farthest cell: readers hold that whole rectangle in
+    # memory (python-calamine ~40 bytes a cell), so one cell at ALL20000 costs as much as 20 million filled ones
+    max_cells: int = 4_000_000
     memory_bytes: int = 1024 * MIB  # address-space cap of the child process
     timeout_s: float = 60.0
 
@@ -598,6 +601,11 @@ _OPEN_CELL_AT_END_RE = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,7})"[^>]*(?<!/)>
 _FORMULA_START_RE = re.compile(rb"\s*<f[\s/>]")
 _NAME_ATTR_RE = re.compile(r'^\s+name="([^"]*)"')
 _DEFINED_NAME_RE = re.compile(r"<definedName(?=[\s>])([^>]*)>([^<]*)</definedName>")
+_FAR_ROW_RE = re.compile(rb'<(?:c|row) r="\$?[A-Za-z]*\$?(\d{4,})')
+_WIDE_COL_RE = re.compile(rb'<c r="\$?([A-Za-z]{2,})')
+_DECLARED_ENCODING_RE = re.compile(rb'(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']*)["\']')
+_ACCEPTED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii", "ascii", "iso-8859-1"}
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"\x00<", b"\x00\x00")
 _MAX_WORKBOOK_XML = 8 * MIB  # larger workbook parts (thousands of names) go to the full parser
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
@@ -665,6 +673,8 @@ class _PartScan:
         self.cur_col = 0  # 1-based column of the last cell in the current row
         self.open_cell: tuple[int, int] | None = None  # a <c> start tag ending the previous block (0-based)
         self.is_whole = False  # the part came in one block (`whole`): nothing to carry to a next block
+        self.max_row = 0  # farthest row and column of any cell seen (1-based), for the area limit
+        self.max_col = 0
 
     # -- feeding
 
@@ -712,13 +722,34 @@ class _PartScan:
             self.carry = b""
 
     def _utf16(self, first: bytes) -> str | None:
-        """The UTF-16 codec a part starting with `first` is written in, if it is (refused for strict parts)."""
+        """The UTF-16 codec a part starting with `first` is written in, if it is (refused for strict parts).
+        UTF-32 (its BOM starts like UTF-16's) and XML declaring any other encoding are refused in every part: no
+        spreadsheet program writes them, and markup the byte scan cannot see could hide in them."""
+        if first[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, b"<\x00\x00\x00", b"\x00\x00\x00<"):
+            raise self.owner.bad(f"工作簿内部 XML（{self.part}）使用了 UTF-32 编码，可能是恶意构造的文件，已拒绝读取")
+        self._declared_encoding(first)
         bom16 = first[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         if bom16 or first[:2] in (b"<\x00", b"\x00<"):
             if self.strict:
                 raise self._encoding_error()
             return "utf-16" if bom16 else ("utf-16-le" if first[:1] == b"<" else "utf-16-be")
         return None
+
+    def _declared_encoding(self, first: bytes) -> None:
+        head = first[:400]
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or head[:2] in (b"<\x00", b"\x00<"):
+            head = head.decode(
+                "utf-16"
+                if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+                else ("utf-16-le" if head[:1] == b"<" else "utf-16-be"),
+                "replace",
+            ).encode("utf-8", "replace")
+        m = _DECLARED_ENCODING_RE.match(head)
+        if m and m.group(1).decode("ascii", "replace").lower() not in _ACCEPTED_ENCODINGS:
+            shown = m.group(1)[:20].decode("ascii", "replace")
+            raise self.owner.bad(
+                f"工作簿内部 XML（{self.part}）声明了不支持的字符编码“{shown}”，可能是恶意构造的文件，已拒绝读取"
+            )
 
     def _start(self, first: bytes) -> None:
         encoding = self._utf16(first)
@@ -808,8 +839,13 @@ class _PartScan:
             return False
         formulas: list[tuple[int, int]] = []
         rows = 0
+        max_row, widest = self.max_row, b""
         for letters, digits, formula, row, dimension in screen.findall(block):
             if letters:
+                if len(digits) >= 3 and int(digits) > max_row:
+                    max_row = int(digits)
+                if len(letters) > len(widest) or (len(letters) == len(widest) and letters.upper() > widest.upper()):
+                    widest = letters
                 if formula:
                     formulas.append((int(digits) - 1, _col_number(letters) - 1))
             elif row:
@@ -819,6 +855,9 @@ class _PartScan:
         limits = self.owner.limits
         if rows > limits.max_rows:
             self._too_large(f"行元素多于 {limits.max_rows} 个")
+        self.max_row = max(max_row, rows)  # rows without a wider cell still count (calamine counts from A1)
+        if widest:
+            self.max_col = max(self.max_col, _col_number(widest))
         if self.sheet is None:
             self.owner.formulas_exact = False
         elif self.owner.formulas_exact:
@@ -855,6 +894,7 @@ class _PartScan:
             for letters in owner.big_cell_col_re.findall(block):
                 self._extent(0, _col_number(letters))
         self.rows_seen += block.count(b'<row r="')
+        self._area_refs(block)
         if self.rows_seen > owner.limits.max_rows:
             self._too_large(f"行元素多于 {owner.limits.max_rows} 个")
         # Where the block leaves off, for a following block whose rows or cells carry no reference.
@@ -892,7 +932,38 @@ class _PartScan:
         if self.rows_seen > self.owner.limits.max_rows:
             self._too_large(f"行元素多于 {self.owner.limits.max_rows} 个")
 
+    def _area_refs(self, block: bytes) -> None:
+        """Farthest row and column of the cells in a block of the usual form (only references of 2+ letters or 4+
+        digits can move them far)."""
+        for digits in _FAR_ROW_RE.findall(block):
+            row = _number(digits)
+            if row > self.max_row:
+                self.max_row = row
+        for letters in _WIDE_COL_RE.findall(block):
+            col = _col_number(letters)
+            if col > self.max_col:
+                self.max_col = col
+        if self.rows_seen > self.max_row:
+            self.max_row = self.rows_seen
+        if self.max_col == 0 and b'<c r="' in block:
+            self.max_col = 26  # single letters only: at most Z
+
+    def check_area(self) -> None:
+        """Refuse a sheet whose rectangle from A1 to its farthest cell passes `Limits.max_cells`."""
+        limits = self.owner.limits
+        if self.kind != "sheet" or self.max_row * max(self.max_col, 1) <= limits.max_cells:
+            return
+        far = f"{_col_letters(self.max_col)}{self.max_row}"
+        cells = self.max_row * self.max_col
+        self._too_large(
+            f"数据从 A1 延伸到 {far}（约 {cells:,} 个单元格，读取时须全部放入内存，上限 {limits.max_cells:,} 个）"
+        )
+
     def _extent(self, row: int, col: int) -> None:
+        if row > self.max_row:
+            self.max_row = row
+        if col > self.max_col:
+            self.max_col = col
         """Refuse if row (1-based, 0 = unknown) or column (1-based, 0 = unknown) is beyond the limits."""
         limits = self.owner.limits
         if row > limits.max_rows or col > limits.max_cols:
@@ -1006,10 +1077,12 @@ class _ZipScan:
         scanner = _PartScan(self, info.filename, kind, strict, sheet)
         if info.file_size <= _CHUNK:  # nearly every part: one read, one pass of each check
             scanner.whole(_entry_whole(self.path, self.f, info, self.size, self.budget))
+            scanner.check_area()
             return
         for chunk in _entry_bytes(self.path, self.f, info, self.size, self.budget):
             scanner.feed(chunk)
         scanner.finish()
+        scanner.check_area()
 
     def run(self) -> None:
         done: set[str] = set()
@@ -1042,11 +1115,27 @@ class _ZipScan:
                 self.scan(key, "sheet", strict=True, sheet=name)
                 done.add(key)
         for key in self.by_name:
-            if key in done or not key.endswith((".xml", ".rels", ".vml")):
+            if key in done:
                 continue
+            named_xml = key.endswith((".xml", ".rels", ".vml"))
+            if not named_xml and key not in strict_parts and not self._looks_like_xml(key):
+                continue  # images, the VBA project and other binary parts
             strict = key in strict_parts or key.endswith(".rels") or key in ("xl/sharedstrings.xml", "xl/styles.xml")
             self.scan(key, "plain", strict=strict)
             done.add(key)
+
+    def _looks_like_xml(self, key: str) -> bool:
+        """Whether a part with another extension holds XML (a reader may be pointed at it by a relationship or a
+        content type): judged by its first bytes, of which only the first block is inflated."""
+        info = self.by_name[key]
+        if info.file_size == 0:
+            return False
+        chunks = _entry_bytes(self.path, self.f, info, self.size, None)
+        try:
+            first = next(chunks, b"")
+        finally:
+            chunks.close()
+        return first.lstrip(b" \t\r\n").startswith(_XML_STARTS)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ temp file that is re-read and compared with what was meant to be written before 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,7 +40,12 @@ def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
 
 
 def write_workbook(
-    doc: document.Document, target: Path, *, protect: tuple[Path, ...] = (), macro: bool = False
+    doc: document.Document,
+    target: Path,
+    *,
+    protect: tuple[Path, ...] = (),
+    macro: bool = False,
+    overwrite: bool = False,
 ) -> Path:
     """Write `doc` as a workbook at `target` (.xlsx with native formulas, or .xlsm with UDFs, buttons and VBA);
     verified by reading it back into the same data document before it replaces the target."""
@@ -62,13 +66,16 @@ def write_workbook(
         if written != expected:
             raise BadInputError("写入后回读的数据与原数据不一致，已放弃写入", Location(file=str(target)))
 
-    with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
+    # `overwrite`: the user allows replacing a file of that name xl-perf did not make (or they have edited since).
+    with safe_write.atomic_output(target, verify=verify, protect=protect, foreign=overwrite) as temp:
         xlsx_writer.write(plan, temp, values, cached, macro=macro_parts(plan) if macro else None)
     return target
 
 
-def safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "", text) or "未命名"
+def safe_name(text: str, max_bytes: int = 150) -> str:
+    """`text` as part of a file name: see `safe_write.safe_stem` (no separators, control or bidi characters, no
+    leading dot or "~$", at most `max_bytes` bytes with a short hash keeping long names apart)."""
+    return safe_write.safe_stem(text, max_bytes)
 
 
 def file_name(doc: document.Document, suffix: str = ".xlsx") -> str:
@@ -129,7 +136,7 @@ def load_any(path: Path, *, lenient: bool = False) -> tuple[document.Document, C
     return doc, read.locator(book, doc)
 
 
-def fill_template(template: Path, data: Path, target: Path) -> Path:
+def fill_template(template: Path, data: Path, target: Path, *, overwrite: bool = False) -> Path:
     meta = read.read_meta(open_untrusted(template))
     doc = document.load_path(data)
     if doc.pack.id != meta.get("framework"):
@@ -138,7 +145,7 @@ def fill_template(template: Path, data: Path, target: Path) -> Path:
         )
     if str(doc.year) != meta.get("year"):
         raise BadInputError(f"数据文档的年度 {doc.year} 与模板的年度 {meta.get('year')} 不符", Location(file=str(data)))
-    return write_workbook(doc, target, protect=(template, data))
+    return write_workbook(doc, target, protect=(template, data), overwrite=overwrite)
 
 
 def dump(path: Path) -> dict[str, object]:
