@@ -245,13 +245,82 @@ def _land(item: Item) -> Item:
     return item
 
 
-def _check_chunk(paths: list[tuple[Path, str]], isolated: bool) -> list[Item]:
-    return [_ship(check_file(path, shown, isolated=isolated)) for path, shown in paths]
+class _FileTimedOut(BaseException):
+    """Raised in a worker by the per-file alarm. A BaseException, so no `except Exception` of the checking code
+    swallows it."""
+
+
+MSG_FILE_TIMEOUT = "校验超时（超过 {seconds:g} 秒），已跳过；文件可能过大或被恶意构造"
+MSG_FILE_MEMORY = "读取时内存不足，文件可能过大或被恶意构造"
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What one file may cost a batch: seconds of checking, and bytes of address space of the worker reading it."""
+
+    seconds: float
+    memory_bytes: int
+
+
+MIN_WORKER_BYTES = 384 * 1024 * 1024
+
+
+def memory_budget() -> int:
+    """Bytes all workers together may use: 60% of the physical memory, at most 8 GiB (the machine is also used
+    for other things while a county's batch runs)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 4 * 1024**3
+    return max(MIN_WORKER_BYTES, min(int(total * 0.6), 8 * 1024**3))
+
+
+def plan_workers(workers: int, budget: int | None = None) -> tuple[int, FileLimits]:
+    """The number of workers and each one's limits such that workers x memory limit <= budget: fewer workers
+    rather than workers too small to read an ordinary workbook."""
+    from xl_perf.io.guard import Limits
+
+    limits = Limits()
+    budget = memory_budget() if budget is None else budget
+    workers = max(1, min(workers, budget // MIN_WORKER_BYTES))
+    share = min(limits.memory_bytes, budget // workers)
+    return workers, FileLimits(limits.timeout_s, share)
+
+
+def _check_chunk(paths: list[tuple[Path, str]], isolated: bool, seconds: float = 0.0) -> list[Item]:
+    return [_ship(_check_with_alarm(path, shown, isolated, seconds)) for path, shown in paths]
+
+
+def _check_with_alarm(path: Path, shown: str, isolated: bool, seconds: float) -> Item:
+    """`check_file` under a per-file time limit (POSIX: an interval timer in this worker; the pool's watchdog
+    catches a worker stuck where the alarm cannot reach)."""
+    import signal
+
+    if seconds <= 0 or not hasattr(signal, "setitimer"):
+        return check_file(path, shown, isolated=isolated)
+
+    def expire(signum: int, frame: object) -> None:
+        raise _FileTimedOut
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return check_file(path, shown, isolated=isolated)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _FileTimedOut:
+        return Item(path, shown, problem=MSG_FILE_TIMEOUT.format(seconds=seconds))
+    except MemoryError:
+        return Item(path, shown, problem=MSG_FILE_MEMORY)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _init_worker(memory_bytes: int) -> None:
     from xl_perf.io import guard
 
+    guard.quiet_child_output()
     guard.apply_child_limits(memory_bytes)
 
 
@@ -275,23 +344,38 @@ def _chunks(items: list[tuple[Path, str]], workers: int) -> list[list[tuple[Path
 
 
 def _run_pool(
-    jobs: list[tuple[Path, str]], workers: int, isolated: bool, progress: Progress
+    jobs: list[tuple[Path, str]],
+    workers: int,
+    isolated: bool,
+    progress: Progress,
+    limits: FileLimits | None = None,
 ) -> tuple[list[Item], list[tuple[Path, str]]]:
-    """Items of the files done, and the files whose results were lost when a worker died."""
-    from xl_perf.io.guard import Limits
-
+    """Items of the files done, and the files whose results were lost when a worker died or hung."""
+    if limits is None:
+        workers, limits = plan_workers(workers)
     done: list[Item] = []
     lost: list[tuple[Path, str]] = []
     if not jobs:
         return done, lost
+    chunks = _chunks(jobs, workers)
+    # A watchdog for workers stuck where their alarm cannot reach (inside a C library): when no task has finished
+    # for this long, every worker is stopped and the unfinished files are read again, each on its own.
+    patience = limits.seconds * max(len(c) for c in chunks) + 30
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(Limits().memory_bytes,)
+        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(limits.memory_bytes,)
     ) as pool:
         pending: dict[Future[list[Item]], list[tuple[Path, str]]] = {
-            pool.submit(_check_chunk, chunk, isolated): chunk for chunk in _chunks(jobs, workers)
+            pool.submit(_check_chunk, chunk, isolated, limits.seconds): chunk for chunk in chunks
         }
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=patience, return_when=FIRST_COMPLETED)
+            if not finished:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()
+                for chunk in pending.values():
+                    lost += chunk
+                pending = {}
+                break
             for future in finished:
                 chunk = pending.pop(future)
                 try:
@@ -312,9 +396,10 @@ def run(
     paths = discover(root, exclude)
     jobs = [(p, p.relative_to(root).as_posix()) for p in paths]
     _warm_up()
-    items, lost = _run_pool(jobs, workers, False, progress)
+    workers, limits = plan_workers(workers)
+    items, lost = _run_pool(jobs, workers, False, progress, limits)
     if lost:
-        retried, still_lost = _run_pool(lost, workers, True, progress)
+        retried, still_lost = _run_pool(lost, workers, True, progress, limits)
         items += retried
         for path, shown in still_lost:
             from xl_perf.io.guard import MSG_CHILD_CRASH

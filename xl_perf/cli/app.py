@@ -392,6 +392,18 @@ def main() -> None:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         sys.exit(130)
+    except (OSError, MemoryError, RecursionError) as exc:  # the machine, not xl-perf: disk full, no memory, ...
+        if os.environ.get("XL_PERF_DEBUG"):
+            raise
+        from xl_perf.errors import describe_os_error
+
+        if isinstance(exc, OSError):
+            reason = describe_os_error(exc)
+            where = f"（{exc.filename}）" if exc.filename else ""
+        else:
+            reason, where = "内存不足或输入嵌套过深，已中止", ""
+        print(f"错误：{reason}{where}", file=sys.stderr)
+        sys.exit(2)
     except Exception as exc:  # a defect of xl-perf, not of the input: say so plainly instead of a traceback
         if os.environ.get("XL_PERF_DEBUG"):
             raise

@@ -14,6 +14,7 @@ Every refusal is a `BadInputError` with a Chinese message and the file (and shee
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import html
 import io
@@ -606,6 +607,7 @@ _WIDE_COL_RE = re.compile(rb'<c r="\$?([A-Za-z]{2,})')
 _DECLARED_ENCODING_RE = re.compile(rb'(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']*)["\']')
 _ACCEPTED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii", "ascii", "iso-8859-1"}
 _XML_STARTS = (b"<", b"\xef\xbb\xbf", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"\x00<", b"\x00\x00")
+_STRING_INDEX_RE = re.compile(rb't="s"[^>]*>\s*<v>\s*(\d+)\s*</v>')
 _MAX_WORKBOOK_XML = 8 * MIB  # larger workbook parts (thousands of names) go to the full parser
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
@@ -673,6 +675,8 @@ class _PartScan:
         self.cur_col = 0  # 1-based column of the last cell in the current row
         self.open_cell: tuple[int, int] | None = None  # a <c> start tag ending the previous block (0-based)
         self.is_whole = False  # the part came in one block (`whole`): nothing to carry to a next block
+        self.counts_strings = False  # this is the shared-strings part: count its items
+        self.strings = 0
         self.max_row = 0  # farthest row and column of any cell seen (1-based), for the area limit
         self.max_col = 0
 
@@ -780,6 +784,15 @@ class _PartScan:
     # -- checks on complete markup
 
     def _process(self, block: bytes) -> None:
+        if self.kind == "sheet" and b't="s"' in block:
+            indexes = _STRING_INDEX_RE.findall(block)
+            if indexes:
+                self.owner.max_string_index = max(self.owner.max_string_index, max(map(_number, indexes)))
+        elif self.counts_strings:
+            self.strings += block.count(b"<si>") + block.count(b"<si ")
+            if b":si" in block:
+                self.counts_strings = False
+                self.strings = -1
         if self.kind == "sheet" and self.is_whole and self._screened_whole(block):
             return
         if b"<!" in block and _ENTITY_RE.search(block):
@@ -1040,6 +1053,9 @@ class _ZipScan:
             rb'<(?:row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,}))' % (digits, letters, digits)
         )
         self.sheet_screen_re = _sheet_screen(limits)
+        self.max_string_index = -1  # the largest shared-string index any cell refers to
+        self.shared_strings_key: str | None = None
+        self.shared_strings_count: int | None = None  # <si> items, when the part is in the usual (unprefixed) form
 
     def bad(self, message: str, sheet: str | None = None) -> BadInputError:
         return _bad(self.path, message, sheet)
@@ -1075,6 +1091,9 @@ class _ZipScan:
     def scan(self, key: str, kind: str, strict: bool, sheet: str | None = None) -> None:
         info = self.by_name[key]
         scanner = _PartScan(self, info.filename, kind, strict, sheet)
+        if key == self.shared_strings_key:
+            scanner.counts_strings = True
+            self.shared_strings_scan = scanner
         if info.file_size <= _CHUNK:  # nearly every part: one read, one pass of each check
             scanner.whole(_entry_whole(self.path, self.f, info, self.size, self.budget))
             scanner.check_area()
@@ -1084,7 +1103,25 @@ class _ZipScan:
         scanner.finish()
         scanner.check_area()
 
+    def check_string_indexes(self) -> None:
+        """Refuse cells that refer to a shared string that does not exist: readers would show another text (or
+        none) in their place, a silent substitution."""
+        if self.max_string_index < 0:
+            return
+        scan = getattr(self, "shared_strings_scan", None)
+        count = 0 if self.shared_strings_key is None else (scan.strings if scan is not None else -1)
+        if count < 0 or self.max_string_index < count:
+            return  # an unusual form of the part the count does not follow: the reader decides
+        raise self.bad(
+            f"工作簿内部数据不一致：有单元格引用了第 {self.max_string_index + 1} 个共享字符串，"
+            f"但工作簿只有 {count} 个；文件可能已损坏或被改动，请在 Excel/WPS 中打开后另存再试"
+        )
+
     def run(self) -> None:
+        self._run_parts()
+        self.check_string_indexes()
+
+    def _run_parts(self) -> None:
         done: set[str] = set()
         first = (
             ("[content_types].xml", "plain"),
@@ -1107,6 +1144,8 @@ class _ZipScan:
                 sheets[target_key] = self.sheet_names_by_rid.get(rid)
             elif rel_type.endswith(_STRICT_XML_TYPES):
                 strict_parts.add(target_key)
+                if rel_type.endswith("/sharedstrings"):
+                    self.shared_strings_key = target_key
         for key in self.by_name:
             if key.startswith(("xl/worksheets/", "xl/macrosheets/", "xl/dialogsheets/")) and "/_rels/" not in key:
                 sheets.setdefault(key, None)
@@ -1258,8 +1297,27 @@ def apply_child_limits(memory_bytes: int) -> None:
             pass
 
 
+def quiet_child_output() -> None:
+    """Send this (child) process's stdout and stderr to nowhere: a reader that aborts prints its Rust panic or a
+    Python fatal-error dump there, which must never reach the user's terminal (the parent reports the failure in
+    Chinese). With XL_PERF_DEBUG set the output is kept, for developers."""
+    if os.environ.get("XL_PERF_DEBUG"):
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        for fd in (1, 2):
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
 def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes: int) -> None:
     sender.send(("started",))  # tells a crash while reading from a child that could not even start
+    quiet_child_output()
     apply_child_limits(memory_bytes)
     message: tuple[Any, ...]
     try:
@@ -1284,4 +1342,4 @@ def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes
         sender.close()
 
 
-__all__ = ["Limits", "PackageFacts", "inspect", "read_in_child", "run_in_child"]
+__all__ = ["Limits", "PackageFacts", "inspect", "quiet_child_output", "read_in_child", "run_in_child"]

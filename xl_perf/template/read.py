@@ -189,7 +189,9 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         plan = _plan(document.empty(pack.id, year, level, unit))
     names = book.names()
     sheets = set(book.sheet_names())
-    broken = [n for n in plan.expected if n not in names or names[n].sheet not in sheets]
+    # The entered scores too: a score sheet renamed or removed behind the names' back must not silently drop them.
+    expected = (*plan.expected, *(i.stated for i in plan.indicators))
+    broken = [n for n in expected if n not in names or names[n].sheet not in sheets]
     if broken:
         raise BadInputError(
             f"工作簿缺少 {len(broken)} 个填写项（如 {broken[0]}）：模板的工作表可能被删除、改名或另存时丢失了定义名称；"
