@@ -665,3 +665,138 @@ def test_write_text_then_read_back(text: str) -> None:
         target = Path(folder) / "out.txt"
         write_text(target, text, newline="")
         assert target.read_bytes() == text.encode("utf-8")
+
+
+# --- exports as a set: symlinks, foreign files, kills ------------------------------------------------------------
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
+WITH_ERRORS = SAMPLE_DIR / "gangmen-2022-zhengti.xlsx"  # exported with --force: banner, findings
+CORRECTED = SAMPLE_DIR / "corrected" / "gangmen-2022-zhengti.xlsx"
+STEM = "遂溪县港门镇人民政府_2022_整体绩效自评指标评分表"
+
+KILL_AT = """
+import os, signal, sys
+from pathlib import Path
+from xl_perf import export
+from xl_perf.io import safe_write
+
+point, count = sys.argv[3], int(sys.argv[4])
+seen = []
+
+def hook(where):
+    if where == point:
+        seen.append(where)
+        if len(seen) == count:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+safe_write.fault_hook = hook
+export.export(Path(sys.argv[1]), Path(sys.argv[2]), as_json=True, as_csv=True)
+"""
+
+
+def _export_set(source: Path, folder: Path) -> dict[str, bytes]:
+    from xl_perf import export
+
+    folder.mkdir(exist_ok=True)
+    result = export.export(source, folder, as_json=True, as_csv=True, force=True)
+    assert len(result.files) >= 4
+    return {p.name: p.read_bytes() for p in result.files}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+
+@pytest.fixture(scope="module")
+def two_sets(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """An export of the sample with errors (the earlier set) and of the corrected one (the new set): same names."""
+    base = tmp_path_factory.mktemp("sets")
+    old, new = _export_set(WITH_ERRORS, base / "old"), _export_set(CORRECTED, base / "new")
+    assert old.keys() == new.keys() and all(old[k] != new[k] for k in old if k.endswith((".xlsx", ".json")))
+    assert _export_set(CORRECTED, base / "again") == new  # exports are reproducible byte for byte
+    return old, new
+
+
+def _killed_export(folder: Path, point: str, count: int) -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", KILL_AT, str(CORRECTED), str(folder), point, str(count)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == -9, result.stderr  # SIGKILL: no cleanup code of ours ran
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+@pytest.mark.parametrize(("point", "count"), [("staged", 1), ("staged", 3)])
+def test_export_killed_before_the_moves_leaves_the_previous_set_whole(
+    point: str, count: int, two_sets: tuple[dict[str, bytes], dict[str, bytes]], tmp_path: Path
+) -> None:
+    old, new = two_sets
+    assert _export_set(WITH_ERRORS, tmp_path) == old
+    _killed_export(tmp_path, point, count)
+    assert _files(tmp_path) == old  # not one file of the new set
+    assert temps(tmp_path)  # what the killed run left...
+    safe_write.sweep(tmp_path)  # ...is removed by the next run in this folder (a dead process's files)
+    assert temps(tmp_path) == []
+    assert _files(tmp_path) == old
+    assert _export_set(CORRECTED, tmp_path) == new and _files(tmp_path) == new and temps(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+@pytest.mark.parametrize(("point", "count"), [("journal", 1), ("moved", 1), ("moved", 3)])
+def test_export_killed_between_the_moves_is_completed_by_the_next_run(
+    point: str, count: int, two_sets: tuple[dict[str, bytes], dict[str, bytes]], tmp_path: Path
+) -> None:
+    old, new = two_sets
+    _export_set(WITH_ERRORS, tmp_path)
+    _killed_export(tmp_path, point, count)
+    mixed = _files(tmp_path)
+    assert mixed == old if point == "journal" else mixed not in (old, new)  # the journal knows the rest
+    safe_write.sweep(tmp_path)
+    assert _files(tmp_path) == new
+    assert temps(tmp_path) == []
+    assert all(safe_write.is_own(tmp_path / name) for name in new)  # and they are recorded as the tool's
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+@pytest.mark.parametrize("suffix", [".xlsx", ".json", "_得分.csv"])
+def test_symlink_at_any_export_name_is_left_untouched(suffix: str, tmp_path: Path) -> None:
+    from xl_perf import export
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "passwd"
+    victim.write_bytes(OLD)
+    out = tmp_path / "out"
+    out.mkdir()
+    link = out / f"{STEM}{suffix}"
+    link.symlink_to(victim)
+    dangling = out / f"{STEM}.pdf"
+    dangling.symlink_to(elsewhere / "new-file")
+    with pytest.raises(WriteRefused, match="符号链接") as info:
+        export.export(CORRECTED, out, as_json=True, as_csv=True)
+    assert str(link) in info.value.message
+    assert link.is_symlink() and victim.read_bytes() == OLD
+    assert sorted(p.name for p in out.iterdir()) == sorted([link.name, dangling.name])  # none of the set written
+    assert not (elsewhere / "new-file").exists()
+
+
+def test_foreign_file_at_an_export_name_needs_overwrite(tmp_path: Path) -> None:
+    import subprocess
+
+    theirs = tmp_path / f"{STEM}.json"
+    theirs.write_bytes(OLD)
+    main = "from xl_perf.cli.app import main; main()"
+    cli = [sys.executable, "-c", main, "export", str(CORRECTED), "-o", str(tmp_path), "--json"]
+    refused = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    assert "不是本工具生成" in refused.stderr and "--overwrite" in refused.stderr and "Traceback" not in refused.stderr
+    assert theirs.read_bytes() == OLD and not (tmp_path / f"{STEM}.xlsx").exists()
+    allowed = subprocess.run([*cli, "--overwrite"], capture_output=True, text=True, timeout=120)
+    assert allowed.returncode == 0, allowed.stderr
+    assert theirs.read_bytes() != OLD and (tmp_path / f"{STEM}.xlsx").exists()
+    again = subprocess.run(cli, capture_output=True, text=True, timeout=120)  # now the tool's own: replaced freely
+    assert again.returncode == 0, again.stderr

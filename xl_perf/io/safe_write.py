@@ -336,24 +336,25 @@ def sweep(folder: Path) -> None:
 
 
 def _roll_forward(folder: Path, journal: Path) -> None:
+    """Complete the moves of a commit journal: each staged file still there is moved onto its target. Every target
+    that now holds the staged content (moved by the killed run or here) is recorded as the tool's own."""
     try:
         moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         moves = []
-    done: list[Path] = []
+    files = _read_manifest(folder)
     for move in moves if isinstance(moves, list) else []:
-        if not (isinstance(move, list) and len(move) == 2 and all(isinstance(m, str) for m in move)):
+        if not (isinstance(move, list) and len(move) == 3 and all(isinstance(m, str) for m in move)):
             continue
-        temp, final = folder / Path(move[0]).name, folder / Path(move[1]).name
-        if not temp.name.startswith(TEMP_PREFIX) or not os.path.lexists(temp):
-            continue
-        try:
-            os.replace(temp, final)  # replaces a link at `final` itself, never what it points to
-            done.append(final)
-        except OSError:
-            _remove_quietly(temp)
-    if done:
-        claim(*done)
+        temp, final, digest = folder / Path(move[0]).name, folder / Path(move[1]).name, move[2]
+        if temp.name.startswith(TEMP_PREFIX) and os.path.lexists(temp):
+            try:
+                os.replace(temp, final)  # replaces a link at `final` itself, never what it points to
+            except OSError:
+                _remove_quietly(temp)
+        if digest and _digest(final) == digest:
+            files[final.name] = digest
+    _write_manifest(folder, files)
     _remove_quietly(journal)
 
 
@@ -727,7 +728,7 @@ def _write_journal(entries: list[_Staged]) -> Path | None:
         return None  # the moves of a set spanning folders are not journalled (no command writes such a set)
     folder = folders.pop()
     journal = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{_JOURNAL_SUFFIX}"
-    text = json.dumps({"moves": [[e.temp.name, e.target.name] for e in entries]}, ensure_ascii=False)
+    text = json.dumps({"moves": [[e.temp.name, e.target.name, e.digest] for e in entries]}, ensure_ascii=False)
     try:
         fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:

@@ -79,13 +79,16 @@ def safe_name(text: str, max_bytes: int = 150) -> str:
 
 
 def file_name(doc: document.Document, suffix: str = ".xlsx") -> str:
+    """ "单位_年度_[项目_]表名" + suffix, safe on every system. A long unit or project name is shortened (with a
+    short hash, so different long names stay apart) and the year and the form's title are always kept: the name
+    stays under 200 bytes, room left for "_表名.csv" under the 255 bytes file systems allow."""
     title = doc.text(doc.pack.title)
     project = doc.fields.get("project_name")
-    parts = [doc.unit or "空白", str(doc.year)]
+    parts = [safe_name(doc.unit or "空白", 60), str(doc.year)]
     if isinstance(project, str) and project:
-        parts.append(project)
-    parts.append(title)
-    return safe_name("_".join(parts)) + suffix
+        parts.append(safe_name(project, 60))
+    parts.append(safe_name(title, 60))
+    return safe_name("_".join(parts), 190) + suffix
 
 
 def new_documents(framework: str, year: int, unit: str, level: str, projects: list[str]) -> list[document.Document]:
