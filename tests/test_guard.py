@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import sys
 import time
 import types
@@ -464,3 +465,79 @@ def test_formula_cells_are_found_wherever_the_stream_is_cut(tmp_path: Path, betw
         with mock.patch.object(guard, "_CHUNK", chunk):
             facts = inspect(path, SMALL)
         assert facts.formulas is not None and facts.formulas["预算表"] == {(9, 3)}, chunk
+
+
+# --- the tool's own structure tampered with: every command ends quickly, refusing in Chinese or reading right ------
+
+# Refused by every reading command (check, dump, score, export, batch lists it as unreadable), with this fragment.
+TAMPERED_REFUSALS = {
+    "year_abc": "年度",
+    "year_5000_digits": "过长",
+    "params_bad_json": "JSON",
+    "params_deeply_nested": "params",
+    "params_nested_object": "嵌套过深",
+    "params_not_object": "对象",
+    "not_applicable_unknown": "no_such_indicator",
+    "not_applicable_not_list": "列表",
+    "framework_unknown": "规则包",
+    "table_name_narrowed": "xp_table_funds",
+    "score_sheet_renamed": "xp_stated",
+    "unit_nul": "控制字符",
+}
+
+
+@pytest.fixture(scope="module")
+def driver():  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz
+
+    if sys.platform == "win32":
+        pytest.skip("the driver forks its commands")
+    running = fuzz.Driver()
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize("name", sorted(__import__("tests.hostile.tampered", fromlist=["x"]).TAMPERINGS))
+def test_tampered_workbook_through_every_command(name: str, driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz, tampered
+
+    data = tampered.TAMPERINGS[name](tmp_path / f"{name}.xlsx").read_bytes()
+    problems, outcomes = fuzz.run_commands(driver, data, tmp_path / "run")
+    assert not problems, problems
+    for label, outcome in outcomes.items():
+        assert outcome.seconds < 20, (label, outcome.seconds)
+    fragment = TAMPERED_REFUSALS.get(name)
+    if fragment is None:
+        return  # read as a valid workbook (a year written as 2022.0, a bidi mark, far-reaching table names, ...)
+    for label in ("check", "dump", "score", "export", "batch"):
+        outcome = outcomes[label]
+        text = outcome.stdout + outcome.stderr
+        assert outcome.code == 2, (label, text[-400:])
+        assert fragment in re.sub(r"\s+", "", text), (label, text[-400:])
+        assert re.search(r"[\u4e00-\u9fff]", text)
+
+
+def test_a_table_name_over_100m_rows_reads_within_seconds(tmp_path: Path) -> None:
+    from tests.hostile import tampered
+    from xl_perf.io.workbook import open_untrusted
+    from xl_perf.template import read
+
+    path = tampered.TAMPERINGS["table_name_100m_rows"](tmp_path / "far.xlsx")
+    started = time.monotonic()
+    book = open_untrusted(path)
+    data = read.read_dict(book)
+    assert time.monotonic() - started < 10
+    original = read.read_dict(open_untrusted(tampered.ZHENGTI))
+    # the same projects, plus the notes under the table the wider name now also covers
+    assert (
+        data["tables"]["财政资金情况"][: len(original["tables"]["财政资金情况"])] == original["tables"]["财政资金情况"]
+    )
+
+
+def test_meta_year_written_as_number_reads_as_that_year(tmp_path: Path) -> None:
+    from tests.hostile import tampered
+    from xl_perf.io.workbook import open_untrusted
+    from xl_perf.template import read
+
+    path = tampered.TAMPERINGS["year_float_text"](tmp_path / "y.xlsx")
+    assert read.read_dict(open_untrusted(path))["year"] == 2022

@@ -349,18 +349,20 @@ def _run_pool(
     isolated: bool,
     progress: Progress,
     limits: FileLimits | None = None,
-) -> tuple[list[Item], list[tuple[Path, str]]]:
-    """Items of the files done, and the files whose results were lost when a worker died or hung."""
+) -> tuple[list[Item], list[tuple[Path, str]], set[tuple[Path, str]]]:
+    """Items of the files done; the files whose results were lost when a worker died or hung; of those, the ones
+    still running when the watchdog stopped the workers."""
     if limits is None:
         workers, limits = plan_workers(workers)
     done: list[Item] = []
     lost: list[tuple[Path, str]] = []
+    hung: set[tuple[Path, str]] = set()
     if not jobs:
-        return done, lost
+        return done, lost, hung
     chunks = _chunks(jobs, workers)
     # A watchdog for workers stuck where their alarm cannot reach (inside a C library): when no task has finished
     # for this long, every worker is stopped and the unfinished files are read again, each on its own.
-    patience = limits.seconds * max(len(c) for c in chunks) + 30
+    patience = limits.seconds * max(len(c) for c in chunks) * 1.5 + 5
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(limits.memory_bytes,)
     ) as pool:
@@ -374,6 +376,7 @@ def _run_pool(
                     process.kill()
                 for chunk in pending.values():
                     lost += chunk
+                    hung.update(chunk)
                 pending = {}
                 break
             for future in finished:
@@ -385,26 +388,35 @@ def _run_pool(
                     continue
                 done += [_land(i) for i in items]
                 progress(len(chunk))
-    return done, lost
+    return done, lost, hung
 
 
 def run(
-    root: Path, *, workers: int = 2, exclude: Iterable[Path] = (), progress: Progress = lambda n: None
+    root: Path,
+    *,
+    workers: int = 2,
+    exclude: Iterable[Path] = (),
+    progress: Progress = lambda n: None,
+    file_seconds: float | None = None,
 ) -> BatchResult:
-    """Check every workbook under `root`; never stops at a bad file."""
+    """Check every workbook under `root`; never stops at a bad file. Each file has `file_seconds` (default: the
+    reader's timeout) and a share of the memory budget; one over either is reported, and the batch goes on."""
     root = Path(root)
     paths = discover(root, exclude)
     jobs = [(p, p.relative_to(root).as_posix()) for p in paths]
     _warm_up()
     workers, limits = plan_workers(workers)
-    items, lost = _run_pool(jobs, workers, False, progress, limits)
+    if file_seconds is not None:
+        limits = FileLimits(file_seconds, limits.memory_bytes)
+    items, lost, _ = _run_pool(jobs, workers, False, progress, limits)
     if lost:
-        retried, still_lost = _run_pool(lost, workers, True, progress, limits)
+        retried, still_lost, hung = _run_pool(lost, workers, True, progress, limits)
         items += retried
         for path, shown in still_lost:
             from xl_perf.io.guard import MSG_CHILD_CRASH
 
-            items.append(Item(path, shown, problem=MSG_CHILD_CRASH))
+            timed_out = MSG_FILE_TIMEOUT.format(seconds=limits.seconds)
+            items.append(Item(path, shown, problem=timed_out if (path, shown) in hung else MSG_CHILD_CRASH))
             progress(1)
     items.sort(key=lambda i: i.shown)
     _check_units(items)

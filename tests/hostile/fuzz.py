@@ -389,6 +389,14 @@ def _listing(folder: Path) -> list[str]:
 
 def run_case(driver: Driver, data: bytes, workdir: Path, name: str = "自评.xlsx") -> list[str]:
     """Every command on one file; the problems found (empty: all rules held)."""
+    return run_commands(driver, data, workdir, name)[0]
+
+
+def run_commands(
+    driver: Driver, data: bytes, workdir: Path, name: str = "自评.xlsx"
+) -> tuple[list[str], dict[str, Outcome]]:
+    """Every command on one file: the problems found, and each command's outcome."""
+    outcomes: dict[str, Outcome] = {}
     inputs, out, cwd, tmp = (workdir / d for d in ("in", "out", "cwd", "tmp"))
     for folder in (inputs, out, cwd, tmp):
         shutil.rmtree(folder, ignore_errors=True)
@@ -398,7 +406,7 @@ def run_case(driver: Driver, data: bytes, workdir: Path, name: str = "自评.xls
     before = _digest(path)
     problems: list[str] = []
     for label, argv in commands(path, out).items():
-        outcome = driver.run(argv, cwd, tmp)
+        outcome = outcomes[label] = driver.run(argv, cwd, tmp)
         text = outcome.stdout + outcome.stderr
         if outcome.code is None:
             problems.append(f"{label}: no result within {COMMAND_SECONDS:g} s")
@@ -418,7 +426,7 @@ def run_case(driver: Driver, data: bytes, workdir: Path, name: str = "自评.xls
         for folder in (cwd, tmp):
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
-    return problems
+    return problems, outcomes
 
 
 def fuzz(seed: int, cases: int, workdir: Path, budget_s: float | None = None) -> list[str]:
