@@ -541,3 +541,49 @@ def test_meta_year_written_as_number_reads_as_that_year(tmp_path: Path) -> None:
 
     path = tampered.TAMPERINGS["year_float_text"](tmp_path / "y.xlsx")
     assert read.read_dict(open_untrusted(path))["year"] == 2022
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_a_symlink_loop_as_input_is_refused_by_every_command(driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz
+
+    inputs, out, cwd, tmp = (tmp_path / d for d in ("in", "out", "cwd", "tmp"))
+    for folder in (inputs, out, cwd, tmp):
+        folder.mkdir()
+    loop = inputs / "loop.xlsx"
+    loop.symlink_to("loop.xlsx")
+    for label, argv in fuzz.commands(loop, out).items():
+        outcome = driver.run(argv, cwd, tmp)
+        text = outcome.stdout + outcome.stderr
+        assert outcome.code == 2, (label, text)
+        assert "循环链接" in text and "Traceback" not in text, (label, text)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_a_symlink_at_the_batch_summary_name_stops_before_the_batch(driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz
+
+    inputs, cwd, tmp = tmp_path / "in", tmp_path / "cwd", tmp_path / "tmp"
+    for folder in (inputs, cwd, tmp):
+        folder.mkdir()
+    (inputs / "a.xlsx").write_bytes(fuzz.SAMPLES[0].read_bytes())
+    victim = tmp_path / "victim.xlsx"
+    for target in ("victim.xlsx", "summary.xlsx"):  # a dangling link, then a loop
+        link = tmp_path / "summary.xlsx"
+        link.unlink(missing_ok=True)
+        link.symlink_to(tmp_path / target)
+        for extra in ([], ["--overwrite"]):
+            outcome = driver.run(["batch", str(inputs), "-o", str(link), *extra], cwd, tmp)
+            assert outcome.code == 2 and "符号链接" in outcome.stderr, outcome.stderr
+            assert link.is_symlink() and not victim.exists()
+
+
+def test_a_reader_abort_shows_nothing_raw(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A reader that aborts (as python-calamine does on some inputs) prints its fatal-error dump to the child's
+    stderr; none of it reaches the terminal, only the Chinese refusal does."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(valid_xlsx())
+    with pytest.raises(BadInputError, match="异常退出"):
+        read_in_child(path, children.call_abort)
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""

@@ -142,11 +142,18 @@ class BatchResult:
 # ------------------------------------------------------------------------------------------------ finding the files
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: it is only itself
+        return path.absolute()
+
+
 def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Workbooks (and other spreadsheet files, to be listed as unreadable) under `root`, in a stable order.
     Skips Office lock files (~$...), hidden files and folders, xl-perf temp files and the `exclude` paths."""
     exclude = list(exclude)
-    excluded = {p.resolve() for p in exclude}
+    excluded = {_resolved(p) for p in exclude}
     excluded_names = {p.name for p in [*exclude, *excluded]}  # resolve() only the files that might be one of them
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
@@ -157,7 +164,7 @@ def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
             path = Path(folder) / name
             if path.suffix.lower() not in WORKBOOK_SUFFIXES + OTHER_SPREADSHEETS:
                 continue
-            if name not in excluded_names or path.resolve() not in excluded:
+            if name not in excluded_names or _resolved(path) not in excluded:
                 found.append(path)
     return found
 
@@ -725,11 +732,16 @@ def _grade_names(result: BatchResult) -> list[str]:
     return names
 
 
-def check_output(target: Path) -> None:
+def check_output(target: Path, *, overwrite: bool = False) -> None:
     """Refuse a summary target that exists and is not an earlier summary (it may be someone's workbook)."""
     from xl_perf.io import summary_writer
 
-    if target.exists() and not summary_writer.is_summary(target):
+    if target.is_symlink():  # checked before the batch runs, not only when the summary is written
+        raise XlPerfError(
+            "汇总工作簿的位置是一个符号链接（快捷方式），为免写到别处已停止；请删除该链接或换一个文件名",
+            Location(file=str(target)),
+        )
+    if not overwrite and target.exists() and not summary_writer.is_summary(target):
         raise XlPerfError(
             "汇总工作簿的位置已有一个不是 xl-perf 批量汇总的文件，为免覆盖他人数据已停止；请换一个文件名",
             Location(file=str(target)),
@@ -743,8 +755,7 @@ def write_summary(result: BatchResult, target: Path, *, overwrite: bool = False)
     from xl_perf.io import safe_write, summary_writer
     from xl_perf.io.workbook import FileWorkbook
 
-    if not overwrite:
-        check_output(target)
+    check_output(target, overwrite=overwrite)
     tables, charts = summary_tables(result, target)
 
     def verify(path: Path) -> None:

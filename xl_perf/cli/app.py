@@ -293,8 +293,7 @@ def batch_command(
             raise XlPerfError(f"汇总工作簿所在的文件夹不存在：{output.parent}")
         if workers < 0 or workers > 64:
             raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
-        if not overwrite:
-            batch.check_output(output)
+        batch.check_output(output, overwrite=overwrite)
         count = workers or min(8, os.cpu_count() or 1)
         result = _run_batch(folder, output, count)
         batch.write_summary(result, output, overwrite=overwrite)
