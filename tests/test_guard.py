@@ -587,3 +587,25 @@ def test_a_reader_abort_shows_nothing_raw(capfd: pytest.CaptureFixture[str], tmp
         read_in_child(path, children.call_abort)
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_a_90_character_unit_and_a_63_character_project_work_in_new_and_export(driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    unit = ("遂溪县港门镇人民政府" * 9)[:90]
+    project = ("港门镇乡村振兴基础设施综合提升项目" * 4)[:63]
+    cwd, tmp, made, out = (tmp_path / d for d in ("cwd", "tmp", "made", "out"))
+    for folder in (cwd, tmp, made, out):
+        folder.mkdir()
+    for framework, extra in (("gd-county-xiangmu", ["-p", project]), ("gd-county-zhengti", [])):
+        created = driver.run(["new", "-f", framework, "-y", "2026", "-u", unit, *extra, "-o", str(made)], cwd, tmp)
+        assert created.code == 0, created.stderr
+    books = sorted(made.glob("*.xlsx"))
+    assert len(books) == 2
+    for book in books:
+        assert len(book.name.encode()) <= 200 and "2026" in book.name
+        exported = driver.run(["export", str(book), "-o", str(out), "--json", "--csv", "--force"], cwd, tmp)
+        assert exported.code in (0, 1), exported.stderr
+        assert "已导出" in exported.stdout
+    names = [p.name for p in out.iterdir()]
+    assert len(names) >= 8 and all(len(n.encode()) <= 230 for n in names)
+    dumped = driver.run(["dump", str(books[0]), "--json"], cwd, tmp)
+    assert dumped.code == 0 and unit in dumped.stdout  # the full unit name is kept inside the workbook

@@ -220,11 +220,22 @@ def _write_manifest(folder: Path, files: dict[str, str]) -> None:
         temp.write_text(text + "\n", encoding="utf-8")
         _replace_record(temp, path)
         temp = None
+        _hide(path)
     except OSError:
         pass
     finally:
         if temp is not None:
             _remove_quietly(temp)
+
+
+def _hide(path: Path) -> None:
+    """Windows shows dot files: mark the record hidden there (best effort)."""
+    if os.name != "nt":
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.windll.kernel32.SetFileAttributesW(str(path), 0x2)  # type: ignore[attr-defined]
 
 
 def _digest(path: Path) -> str | None:
