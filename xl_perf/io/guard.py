@@ -603,6 +603,7 @@ _FORMULA_START_RE = re.compile(rb"\s*<f[\s/>]")
 _NAME_ATTR_RE = re.compile(r'^\s+name="([^"]*)"')
 _DEFINED_NAME_RE = re.compile(r"<definedName(?=[\s>])([^>]*)>([^<]*)</definedName>")
 _FAR_ROW_RE = re.compile(rb'<(?:c|row) r="\$?[A-Za-z]*\$?(\d{4,})')
+_FAR_CELL_RE = re.compile(rb'<c r="[A-Za-z]{1,3}(\d{4,})')  # the screen's usual form; a literal start is fast
 _WIDE_COL_RE = re.compile(rb'<c r="\$?([A-Za-z]{2,})')
 _DECLARED_ENCODING_RE = re.compile(rb'(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']*)["\']')
 _ACCEPTED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii", "ascii", "iso-8859-1"}
@@ -852,25 +853,28 @@ class _PartScan:
             return False
         formulas: list[tuple[int, int]] = []
         rows = 0
-        max_row, widest = self.max_row, b""
+        columns: set[bytes] = set()
+        top_row = 0
         for letters, digits, formula, row, dimension in screen.findall(block):
             if letters:
-                if len(digits) >= 3 and int(digits) > max_row:
-                    max_row = int(digits)
-                if len(letters) > len(widest) or (len(letters) == len(widest) and letters.upper() > widest.upper()):
-                    widest = letters
+                columns.add(letters)
                 if formula:
                     formulas.append((int(digits) - 1, _col_number(letters) - 1))
             elif row:
                 rows += 1
+                if int(row) > top_row:
+                    top_row = int(row)
             elif not dimension:
                 return False
         limits = self.owner.limits
         if rows > limits.max_rows:
             self._too_large(f"行元素多于 {limits.max_rows} 个")
-        self.max_row = max(max_row, rows)  # rows without a wider cell still count (calamine counts from A1)
-        if widest:
-            self.max_col = max(self.max_col, _col_number(widest))
+        # The area from A1 to the farthest cell: the widest column, the last row (a cell outside its row's number
+        # counts only from 1000 on: below that no column within the limits makes the area too large).
+        far_cells = [_number(d) for d in _FAR_CELL_RE.findall(block)]
+        self.max_row = max(self.max_row, top_row, rows, *far_cells)
+        if columns:
+            self.max_col = max(self.max_col, *(_col_number(c) for c in columns))
         if self.sheet is None:
             self.owner.formulas_exact = False
         elif self.owner.formulas_exact:
