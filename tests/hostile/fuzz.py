@@ -284,6 +284,8 @@ def _driver_main() -> None:
     # Everything the commands import, imported once here, so that each forked command starts warm.
     import xl_perf.batch
     import xl_perf.export
+    import xl_perf.io.guard
+    import xl_perf.io.workbook
     import xl_perf.template.generate
     import xl_perf.validate.run  # noqa: F401
     from xl_perf.cli import app as cli
