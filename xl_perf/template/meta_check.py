@@ -27,7 +27,7 @@ def _bad(source: str, row: int, message: str) -> BadInputError:
     return BadInputError(
         f"隐藏的 {META_SHEET} 表（本工具的格式信息）{message}；"
         "工作簿可能被改动过，请用 xl-perf new 重新生成模板后把数据填回",
-        Location(file=source, sheet=META_SHEET, cell=f"B{row + 1}"),
+        Location(file=source, sheet=META_SHEET, cell=f"B{row + 1}" if row >= 0 else None),
     )
 
 

@@ -329,7 +329,7 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
             data[key] = parsed
     not_applicable = _json_meta(meta.get("not_applicable") or "[]")
     if not_applicable:
-        unknown = meta_check.unknown_not_applicable(not_applicable, keys_by_id, book.source, 0)
+        unknown = meta_check.unknown_not_applicable(not_applicable, keys_by_id, book.source, -1)
         if unknown is not None:
             raise unknown
         data["not_applicable"] = [keys_by_id[i] for i in not_applicable]
