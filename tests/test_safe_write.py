@@ -800,3 +800,33 @@ def test_foreign_file_at_an_export_name_needs_overwrite(tmp_path: Path) -> None:
     assert theirs.read_bytes() != OLD and (tmp_path / f"{STEM}.xlsx").exists()
     again = subprocess.run(cli, capture_output=True, text=True, timeout=120)  # now the tool's own: replaced freely
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OSError(28, "No space left on device"), "磁盘空间不足"),
+        (OSError(122, "Disk quota exceeded"), "磁盘配额"),
+        (OSError(30, "Read-only file system"), "只读"),
+        (PermissionError(13, "Permission denied"), "权限"),
+    ],
+)
+def test_file_system_errors_of_the_writer_are_chinese_refusals(error: OSError, reason: str, book: Path) -> None:
+    with pytest.raises(WriteRefused) as info, atomic_output(book) as temp:
+        temp.write_bytes(NEW[:10])
+        raise error
+    assert reason in info.value.message and str(book) in info.value.message
+    assert "原文件未改动" in info.value.message
+    assert_untouched(book)
+
+
+def test_a_writer_error_wrapping_an_os_error_is_a_refusal(book: Path) -> None:
+    class FileCreateError(Exception):  # as XlsxWriter wraps the failure to create its file
+        pass
+
+    with pytest.raises(WriteRefused, match="磁盘空间不足"), atomic_output(book):
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError as exc:
+            raise FileCreateError(exc) from exc
+    assert_untouched(book)
