@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -231,16 +232,21 @@ def test_stale_temp_files_of_dead_process_are_removed(tmp_path: Path) -> None:
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
-    stale = tmp_path / f"{TEMP_PREFIX}{pid}-0123456789abcdef.xlsx"
+    stale = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag(pid)}-0123456789abcdef.xlsx"
     stale.write_bytes(b"workbook data of a killed run")
-    scratch = tmp_path / f"{TEMP_PREFIX}{pid}-0123456789abcdef.d"
+    scratch = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag(pid)}-0123456789abcdef.d"
     scratch.mkdir()
     (scratch / "copy.xlsx").write_bytes(b"data")
-    mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-0123456789abcdef.xlsx"  # a live process's: kept
+    mine = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag()}-0123456789abcdef.xlsx"  # a live process's: kept
     mine.write_bytes(b"in use")
+    other_machine = tmp_path / f"{TEMP_PREFIX}{pid}-ffffff-0123456789abcdef.xlsx"  # its pid means nothing here
+    other_machine.write_bytes(b"being written on another computer")
+    old = tmp_path / f"{TEMP_PREFIX}{pid}-ffffff-fedcba9876543210.xlsx"
+    old.write_bytes(b"left a long time ago")
+    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
     write_bytes(tmp_path / "out.xlsx", NEW)
-    assert not stale.exists() and not scratch.exists()
-    assert mine.exists()
+    assert not stale.exists() and not scratch.exists() and not old.exists()
+    assert mine.exists() and other_machine.exists()
 
 
 def test_safe_stem_caps_bytes_and_removes_dangerous_characters() -> None:

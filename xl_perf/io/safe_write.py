@@ -282,10 +282,32 @@ def claim(*targets: Path) -> None:
 # --- stale temp files --------------------------------------------------------------------------------------------
 
 
+def _host_tag() -> str:
+    """A short tag of this machine: a folder on a network share may hold the temp files of another machine's
+    run, whose process ids mean nothing here."""
+    import socket
+
+    try:
+        name = socket.gethostname()
+    except OSError:
+        name = ""
+    return hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:6]
+
+
+_HOST = _host_tag()
+
+
+def _owner_tag(pid: int | None = None) -> str:
+    """The part of a temp name that says who made it: "<pid>-<host tag>"."""
+    return f"{os.getpid() if pid is None else pid}-{_HOST}"
+
+
 def _temp_pid(name: str) -> int | None:
-    rest = name[len(TEMP_PREFIX) :]
-    head = rest.split("-", 1)[0]
-    return int(head) if head.isdigit() and len(head) < 10 else None
+    """The id of the process (of this machine) that made a temp file, None if another machine or unknown."""
+    parts = name[len(TEMP_PREFIX) :].split("-")
+    if len(parts) < 3 or parts[1] != _HOST or not parts[0].isdigit() or len(parts[0]) >= 10:
+        return None
+    return int(parts[0])
 
 
 def _process_alive(pid: int) -> bool | None:
@@ -317,7 +339,7 @@ def _is_stale(path: Path, name: str) -> bool:
         age = time.time() - os.lstat(path).st_mtime
     except OSError:
         return False
-    return age > (_STALE_AFTER_S if pid is not None else 3600)
+    return age > _STALE_AFTER_S
 
 
 def sweep(folder: Path) -> None:
@@ -373,7 +395,7 @@ def scratch_folder(folder: Path) -> Path:
     """A new private folder inside `folder` for intermediate files (they hold the workbook's data, so they must not
     go to the system's temp folder); named like a temp file, so a killed run's is removed by the next `sweep`."""
     for _ in range(100):
-        path = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}.d"
+        path = folder / f"{TEMP_PREFIX}{_owner_tag()}-{secrets.token_hex(8)}.d"
         try:
             os.mkdir(path, 0o700)
         except FileExistsError:  # pragma: no cover - 64 random bits
@@ -520,7 +542,7 @@ def _create_temp(folder: Path, suffix: str) -> Path:
     if not suffix.isascii() or len(suffix) > 16:
         suffix = ""
     for _ in range(100):
-        path = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(8)}{suffix}"
+        path = folder / f"{TEMP_PREFIX}{_owner_tag()}-{secrets.token_hex(8)}{suffix}"
         try:
             fd = os.open(path, flags, 0o666)
         except FileExistsError:  # pragma: no cover - 64 random bits
@@ -738,7 +760,7 @@ def _write_journal(entries: list[_Staged]) -> Path | None:
     if len(folders) != 1:
         return None  # the moves of a set spanning folders are not journalled (no command writes such a set)
     folder = folders.pop()
-    journal = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{_JOURNAL_SUFFIX}"
+    journal = folder / f"{TEMP_PREFIX}{_owner_tag()}-{secrets.token_hex(4)}{_JOURNAL_SUFFIX}"
     text = json.dumps({"moves": [[e.temp.name, e.target.name, e.digest] for e in entries]}, ensure_ascii=False)
     try:
         fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
