@@ -398,8 +398,6 @@ def iter_region(
     and not yielded, so a name covering A7:AE99999999 costs what the sheet holds, not what the name claims. A region
     wider than `MAX_REGION_COLS` (after `width`) is refused."""
     (r1, c1), (r2, c2) = target.first, target.last
-    if r2 < r1 or c2 < c1 or r1 < 0 or c1 < 0:
-        raise BadInputError(f"定义名称的区域无效（{target.sheet}）", Location(file=book.source, sheet=target.sheet))
     if width is not None:
         c2 = min(c2, c1 + width - 1)
     if c2 - c1 + 1 > MAX_REGION_COLS:
@@ -414,11 +412,13 @@ def iter_region(
         grid = book.grids.get(target.sheet)
         for row in range(r1, r2 + 1):
             line = grid[row] if grid is not None and 0 <= row < len(grid) else []
-            if c2 < len(line):
+            if c1 >= 0 and c2 < len(line):
                 yield row, [None if v == "" else v for v in line[c1 : c2 + 1]]
-            else:  # partly or wholly outside the grid: the cells beyond its width are blank
+            elif c1 >= 0:  # partly or wholly right of the grid: the cells beyond its width are blank
                 part = [None if v == "" else v for v in line[c1 : c2 + 1]]
                 yield row, part + [None] * (c2 - c1 + 1 - len(part))
+            else:
+                yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
         return
     if type(book) is SnapshotWorkbook or type(book) is _GridWorkbook:
         get = book.sheets.get(target.sheet, {}).get
