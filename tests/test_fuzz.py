@@ -2,7 +2,7 @@
 child process. Exit codes stay in {0, 1, 2}, no traceback is shown, the input is unchanged, nothing is written
 outside the output folder and no temp file stays behind. Cases are reproducible from the seed printed on failure.
 
-Bounded for CI (2 cores): XL_PERF_FUZZ_CASES cases (default 24) or XL_PERF_FUZZ_SECONDS seconds (default 100),
+Bounded for CI (2 cores): XL_PERF_FUZZ_CASES cases (default 40) or XL_PERF_FUZZ_SECONDS seconds (default 120),
 whichever ends first; XL_PERF_FUZZ_SEED picks another seed. Longer runs: tests/bench/fuzz_long.py.
 """
 
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the driver fork
 
 def test_mutated_workbooks_through_every_command(tmp_path: Path) -> None:
     seed = int(os.environ.get("XL_PERF_FUZZ_SEED", DEFAULT_SEED))
-    cases = int(os.environ.get("XL_PERF_FUZZ_CASES", "24"))
-    budget = float(os.environ.get("XL_PERF_FUZZ_SECONDS", "100"))
+    cases = int(os.environ.get("XL_PERF_FUZZ_CASES", "40"))
+    budget = float(os.environ.get("XL_PERF_FUZZ_SECONDS", "120"))
     failures = fuzz.fuzz(seed, cases, tmp_path, budget_s=budget)
     assert not failures, f"seed {seed}:\n" + "\n".join(failures)
 
