@@ -84,6 +84,25 @@ _CELL_VALUES = [
     "0x10",
     "１００",
 ]
+_STRING_VALUES = [
+    "_x0000_",
+    "港门镇_x0001_人民政府",
+    "\u202e反转\u202c",
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "@SUM(A1)",
+    "-2",
+    "x" * 40_000,
+    "&amp;lt;",
+    "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    " ",
+    "　",
+    "../../../etc/passwd",
+    "CON",
+    "~$锁",
+    ".隐藏",
+    'a/b\\c:d*e?f"g<h>i|j',
+]
 _MARKUP = [
     b'<!DOCTYPE x [<!ENTITY a "b">]>',
     b'<c r="XFD1048576"><v>1</v></c>',
@@ -167,7 +186,7 @@ def _mutate_xml(body: bytes, rng: random.Random) -> bytes:
 
 def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     """One mutation of a workbook's bytes, and a short description of it."""
-    kind = rng.choice(["zip", "xml", "xml", "names", "meta", "meta", "cells", "cells"])
+    kind = rng.choice(["zip", "xml", "xml", "names", "meta", "meta", "cells", "cells", "strings"])
     if kind == "zip":
         how = rng.randrange(5)
         if how == 0:
@@ -226,6 +245,19 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         new, count = re.subn(rb'<c r="B%d"[^>]*?(?:/>|>.*?</c>)' % row, lambda _: cell, body, count=1)
         parts[i] = (meta, new if count else body)
         return _zip(parts), f"meta: B{row} = {value[:40]!r}"
+    if kind == "strings" and "xl/sharedStrings.xml" in names:
+        i = names.index("xl/sharedStrings.xml")
+        body = parts[i][1]
+        texts = list(re.finditer(rb"<t(?: [^>]*)?>([^<]*)</t>", body))
+        if texts:
+            # the unit's name often: it flows into file names, sheet headers and the batch summary
+            units = [t for t in texts if t.group(1).endswith("人民政府".encode())]
+            m = rng.choice(units if units and rng.random() < 0.4 else texts)
+            from xml.sax.saxutils import escape
+
+            value = escape(rng.choice(_STRING_VALUES)).encode("utf-8")
+            parts[i] = (parts[i][0], body[: m.start(1)] + value + body[m.end(1) :])
+            return _zip(parts), f"strings: {m.group(1)[:20].decode('utf-8', 'replace')!r} -> {value[:40]!r}"
     # cells: a value of a visible sheet
     sheets = [i for i, n in enumerate(names) if n.startswith("xl/worksheets/sheet") and n != _meta_part(parts)]
     i = rng.choice(sheets)
