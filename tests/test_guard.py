@@ -609,3 +609,23 @@ def test_a_90_character_unit_and_a_63_character_project_work_in_new_and_export(d
     assert len(names) >= 8 and all(len(n.encode()) <= 230 for n in names)
     dumped = driver.run(["dump", str(books[0]), "--json"], cwd, tmp)
     assert dumped.code == 0 and unit in dumped.stdout  # the full unit name is kept inside the workbook
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"schema": 1, "framework": "gd-county-zhengti", "year": "' + "9" * 5000 + '"}', "评价年度"),
+        ('{"schema": 1, "year": ' + "9" * 5000 + "}", "位数过多"),
+        ("[" * 100_000 + "]" * 100_000, "嵌套"),
+    ],
+    ids=["year-5000-digit-text", "5000-digit-number", "deeply-nested"],
+)
+def test_hostile_data_documents_are_refused(text: str, fragment: str, driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "数据.json"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "cwd").mkdir()
+    (tmp_path / "tmp").mkdir()
+    for command in ("check", "score", "dump"):
+        outcome = driver.run([command, str(path)], tmp_path / "cwd", tmp_path / "tmp")
+        assert outcome.code == 2 and fragment in outcome.stdout + outcome.stderr, (command, outcome.stderr)
+        assert outcome.seconds < 20
