@@ -192,5 +192,6 @@ def install(env: Environment | None = None, folder: Path | None = None) -> list[
         if line.strip() and line.split(",", 1)[0].strip().strip('"').upper() not in ours
     ]
     lines = kept + [f'"{key}","{value}"' for key, value in ours.items()]
-    written.append(safe_write.write_text(config, "\n".join(lines) + "\n", encoding="utf-8"))
+    # foreign=True: the user's own configuration is replaced by itself plus xl-perf's keys (read and merged above).
+    written.append(safe_write.write_text(config, "\n".join(lines) + "\n", encoding="utf-8", foreign=True))
     return written
