@@ -55,3 +55,19 @@ def test_the_runner_sees_a_broken_rule(tmp_path: Path) -> None:
         assert stray.code == 0 and list((tmp_path / "cwd").iterdir())  # written to cwd: what run_case flags
     finally:
         driver.close()
+
+
+# Cases long runs found (seed, case), kept as regressions: 5/159 cut a sheet's XML so that openpyxl (the formula
+# reader used when the guard's scan cannot follow the XML) raised ParseError, which reached the user as exit 70.
+FOUND = [(5, 159)]
+
+
+@pytest.mark.parametrize(("seed", "index"), FOUND, ids=[f"{s}-{i}" for s, i in FOUND])
+def test_cases_found_by_long_runs(seed: int, index: int, tmp_path: Path) -> None:
+    data, described = fuzz.case_bytes(seed, index)
+    driver = fuzz.Driver()
+    try:
+        problems = fuzz.run_case(driver, data, tmp_path)
+    finally:
+        driver.close()
+    assert not problems, f"seed {seed} case {index} ({described}): {problems}"

@@ -342,12 +342,18 @@ class FileWorkbook:
         if sheet not in self._formulas:
             self._load_openpyxl()
             cells: set[tuple[int, int]] = set()
-            worksheet = self._book_openpyxl[sheet]
-            for r, values in enumerate(worksheet.iter_rows()):
-                for cell in values:
-                    if getattr(cell, "data_type", None) == "f":
-                        cells.add((cell.row - 1, cell.column - 1))
-                del r
+            try:
+                worksheet = self._book_openpyxl[sheet]
+                for values in worksheet.iter_rows():
+                    for cell in values:
+                        if getattr(cell, "data_type", None) == "f":
+                            cells.add((cell.row - 1, cell.column - 1))
+            except Exception as exc:  # openpyxl parses the sheet only now: damaged XML surfaces here
+                raise BadInputError(
+                    f"无法读取工作表的公式（工作簿内部 XML 损坏：{type(exc).__name__}），"
+                    "请在 Excel/WPS 中打开后另存再试",
+                    Location(file=self.source, sheet=sheet),
+                ) from None
             self._formulas[sheet] = cells
         return (row, col) in self._formulas[sheet]
 
