@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,6 +272,9 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     return _zip(parts), f"cells: {parts[i][0]} {m.group(0)[:30]!r} -> {value[:30]!r}"
 
 
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, OSError, ValueError, IndexError, KeyError, EOFError, NotImplementedError)
+
+
 def case_bytes(seed: int, index: int) -> tuple[bytes, str]:
     """Case `index` of `seed`: a sample workbook with one to three mutations."""
     rng = random.Random(f"{seed}:{index}")
@@ -280,7 +284,7 @@ def case_bytes(seed: int, index: int) -> tuple[bytes, str]:
     for _ in range(rng.choice([1, 1, 2, 3])):
         try:
             data, what = mutate(data, rng)
-        except (zipfile.BadZipFile, ValueError, IndexError, KeyError, EOFError, UnicodeDecodeError):
+        except _BROKEN_ZIP:
             break  # an earlier mutation broke the zip: keep that
         described.append(what)
     return data, " | ".join(described)
