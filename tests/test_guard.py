@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import sys
 import time
 import types
@@ -464,3 +465,167 @@ def test_formula_cells_are_found_wherever_the_stream_is_cut(tmp_path: Path, betw
         with mock.patch.object(guard, "_CHUNK", chunk):
             facts = inspect(path, SMALL)
         assert facts.formulas is not None and facts.formulas["预算表"] == {(9, 3)}, chunk
+
+
+# --- the tool's own structure tampered with: every command ends quickly, refusing in Chinese or reading right ------
+
+# Refused by every reading command (check, dump, score, export, batch lists it as unreadable), with this fragment.
+TAMPERED_REFUSALS = {
+    "year_abc": "年度",
+    "year_5000_digits": "过长",
+    "params_bad_json": "JSON",
+    "params_deeply_nested": "params",
+    "params_nested_object": "嵌套过深",
+    "params_not_object": "对象",
+    "not_applicable_unknown": "no_such_indicator",
+    "not_applicable_not_list": "列表",
+    "framework_unknown": "规则包",
+    "table_name_narrowed": "xp_table_funds",
+    "score_sheet_renamed": "xp_stated",
+    "unit_nul": "控制字符",
+}
+
+
+@pytest.fixture(scope="module")
+def driver():  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz
+
+    if sys.platform == "win32":
+        pytest.skip("the driver forks its commands")
+    running = fuzz.Driver()
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize("name", sorted(__import__("tests.hostile.tampered", fromlist=["x"]).TAMPERINGS))
+def test_tampered_workbook_through_every_command(name: str, driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz, tampered
+
+    data = tampered.TAMPERINGS[name](tmp_path / f"{name}.xlsx").read_bytes()
+    problems, outcomes = fuzz.run_commands(driver, data, tmp_path / "run")
+    assert not problems, problems
+    for label, outcome in outcomes.items():
+        assert outcome.seconds < 20, (label, outcome.seconds)
+    fragment = TAMPERED_REFUSALS.get(name)
+    if fragment is None:
+        return  # read as a valid workbook (a year written as 2022.0, a bidi mark, far-reaching table names, ...)
+    for label in ("check", "dump", "score", "export", "batch"):
+        outcome = outcomes[label]
+        text = outcome.stdout + outcome.stderr
+        assert outcome.code == 2, (label, text[-400:])
+        assert fragment in re.sub(r"\s+", "", text), (label, text[-400:])
+        assert re.search(r"[\u4e00-\u9fff]", text)
+
+
+def test_a_table_name_over_100m_rows_reads_within_seconds(tmp_path: Path) -> None:
+    from tests.hostile import tampered
+    from xl_perf.io.workbook import open_untrusted
+    from xl_perf.template import read
+
+    path = tampered.TAMPERINGS["table_name_100m_rows"](tmp_path / "far.xlsx")
+    started = time.monotonic()
+    book = open_untrusted(path)
+    data = read.read_dict(book)
+    assert time.monotonic() - started < 10
+    original = read.read_dict(open_untrusted(tampered.ZHENGTI))
+    # the same projects, plus the notes under the table the wider name now also covers
+    assert (
+        data["tables"]["财政资金情况"][: len(original["tables"]["财政资金情况"])] == original["tables"]["财政资金情况"]
+    )
+
+
+def test_meta_year_written_as_number_reads_as_that_year(tmp_path: Path) -> None:
+    from tests.hostile import tampered
+    from xl_perf.io.workbook import open_untrusted
+    from xl_perf.template import read
+
+    path = tampered.TAMPERINGS["year_float_text"](tmp_path / "y.xlsx")
+    assert read.read_dict(open_untrusted(path))["year"] == 2022
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_a_symlink_loop_as_input_is_refused_by_every_command(driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz
+
+    inputs, out, cwd, tmp = (tmp_path / d for d in ("in", "out", "cwd", "tmp"))
+    for folder in (inputs, out, cwd, tmp):
+        folder.mkdir()
+    loop = inputs / "loop.xlsx"
+    loop.symlink_to("loop.xlsx")
+    for label, argv in fuzz.commands(loop, out).items():
+        outcome = driver.run(argv, cwd, tmp)
+        text = outcome.stdout + outcome.stderr
+        assert outcome.code == 2, (label, text)
+        assert "循环链接" in text and "Traceback" not in text, (label, text)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_a_symlink_at_the_batch_summary_name_stops_before_the_batch(driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.hostile import fuzz
+
+    inputs, cwd, tmp = tmp_path / "in", tmp_path / "cwd", tmp_path / "tmp"
+    for folder in (inputs, cwd, tmp):
+        folder.mkdir()
+    (inputs / "a.xlsx").write_bytes(fuzz.SAMPLES[0].read_bytes())
+    victim = tmp_path / "victim.xlsx"
+    for target in ("victim.xlsx", "summary.xlsx"):  # a dangling link, then a loop
+        link = tmp_path / "summary.xlsx"
+        link.unlink(missing_ok=True)
+        link.symlink_to(tmp_path / target)
+        for extra in ([], ["--overwrite"]):
+            outcome = driver.run(["batch", str(inputs), "-o", str(link), *extra], cwd, tmp)
+            assert outcome.code == 2 and "符号链接" in outcome.stderr, outcome.stderr
+            assert link.is_symlink() and not victim.exists()
+
+
+def test_a_reader_abort_shows_nothing_raw(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A reader that aborts (as python-calamine does on some inputs) prints its fatal-error dump to the child's
+    stderr; none of it reaches the terminal, only the Chinese refusal does."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(valid_xlsx())
+    with pytest.raises(BadInputError, match="异常退出"):
+        read_in_child(path, children.call_abort)
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_a_90_character_unit_and_a_63_character_project_work_in_new_and_export(driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    unit = ("遂溪县港门镇人民政府" * 9)[:90]
+    project = ("港门镇乡村振兴基础设施综合提升项目" * 4)[:63]
+    cwd, tmp, made, out = (tmp_path / d for d in ("cwd", "tmp", "made", "out"))
+    for folder in (cwd, tmp, made, out):
+        folder.mkdir()
+    for framework, extra in (("gd-county-xiangmu", ["-p", project]), ("gd-county-zhengti", [])):
+        created = driver.run(["new", "-f", framework, "-y", "2026", "-u", unit, *extra, "-o", str(made)], cwd, tmp)
+        assert created.code == 0, created.stderr
+    books = sorted(made.glob("*.xlsx"))
+    assert len(books) == 2
+    for book in books:
+        assert len(book.name.encode()) <= 200 and "2026" in book.name
+        exported = driver.run(["export", str(book), "-o", str(out), "--json", "--csv", "--force"], cwd, tmp)
+        assert exported.code in (0, 1), exported.stderr
+        assert "已导出" in exported.stdout
+    names = [p.name for p in out.iterdir()]
+    assert len(names) >= 8 and all(len(n.encode()) <= 230 for n in names)
+    dumped = driver.run(["dump", str(books[0]), "--json"], cwd, tmp)
+    assert dumped.code == 0 and unit in dumped.stdout  # the full unit name is kept inside the workbook
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"schema": 1, "framework": "gd-county-zhengti", "year": "' + "9" * 5000 + '"}', "评价年度"),
+        ('{"schema": 1, "year": ' + "9" * 5000 + "}", "位数过多"),
+        ("[" * 100_000 + "]" * 100_000, "嵌套"),
+    ],
+    ids=["year-5000-digit-text", "5000-digit-number", "deeply-nested"],
+)
+def test_hostile_data_documents_are_refused(text: str, fragment: str, driver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "数据.json"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "cwd").mkdir()
+    (tmp_path / "tmp").mkdir()
+    for command in ("check", "score", "dump"):
+        outcome = driver.run([command, str(path)], tmp_path / "cwd", tmp_path / "tmp")
+        assert outcome.code == 2 and fragment in outcome.stdout + outcome.stderr, (command, outcome.stderr)
+        assert outcome.seconds < 20

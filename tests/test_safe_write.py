@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,10 @@ def temps(folder: Path) -> list[Path]:
 
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
+    """An earlier output of the tool (recorded as its own), which later writes may replace."""
     path = tmp_path / "book.xlsx"
     path.write_bytes(OLD)
+    safe_write.claim(path)
     return path
 
 
@@ -138,15 +141,125 @@ def test_new_file_gets_umask_permissions(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
-def test_symlink_target_is_written_through(tmp_path: Path) -> None:
+def test_symlink_target_is_refused_and_left_alone(tmp_path: Path) -> None:
     real = tmp_path / "real.xlsx"
     real.write_bytes(OLD)
+    safe_write.claim(real)  # even a file of the tool's own is not written through a link
     link = tmp_path / "link.xlsx"
     link.symlink_to(real)
-    write_bytes(link, NEW)
-    assert link.is_symlink()
-    assert real.read_bytes() == NEW
+    with pytest.raises(WriteRefused, match="符号链接") as info:
+        write_bytes(link, NEW, foreign=True)
+    assert str(link) in info.value.message
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == OLD
     assert temps(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_dangling_symlink_target_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere" / "new.xlsx"
+    elsewhere.parent.mkdir()
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(elsewhere)
+    with pytest.raises(WriteRefused, match="符号链接"):
+        write_bytes(link, NEW)
+    assert not elsewhere.exists()
+    assert link.is_symlink()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_symlink_appearing_before_the_move_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real.xlsx"
+    real.write_bytes(OLD)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(WriteRefused, match="符号链接"), atomic_output(target) as temp:
+        temp.write_bytes(NEW)
+        target.symlink_to(real)  # planted while the tool was writing
+    assert real.read_bytes() == OLD and target.is_symlink()
+    assert temps(tmp_path) == []
+
+
+def test_foreign_file_is_refused_unless_allowed(tmp_path: Path) -> None:
+    theirs = tmp_path / "out.xlsx"
+    theirs.write_bytes(OLD)
+    with pytest.raises(WriteRefused, match="不是本工具生成") as info:
+        write_bytes(theirs, NEW)
+    assert "--overwrite" in info.value.message and str(theirs) in info.value.message
+    assert theirs.read_bytes() == OLD
+    write_bytes(theirs, NEW, foreign=True)  # the user said --overwrite
+    assert theirs.read_bytes() == NEW
+    assert safe_write.is_own(theirs)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_read_only_foreign_file_is_refused(tmp_path: Path) -> None:
+    theirs = tmp_path / "out.json"
+    theirs.write_bytes(OLD)
+    os.chmod(theirs, 0o444)
+    with pytest.raises(WriteRefused, match="不是本工具生成"):
+        write_bytes(theirs, NEW)
+    assert theirs.read_bytes() == OLD
+
+
+def test_own_output_edited_by_the_user_becomes_theirs(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    write_bytes(target, NEW)
+    assert safe_write.is_own(target)
+    write_bytes(target, OLD)  # still ours: replaced freely
+    target.write_bytes(OLD + b"edited")
+    assert not safe_write.is_own(target)
+    with pytest.raises(WriteRefused, match="不是本工具生成"):
+        write_bytes(target, NEW)
+
+
+def test_damaged_or_linked_manifest_counts_nothing_as_own(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    write_bytes(target, NEW)
+    manifest = tmp_path / safe_write.MANIFEST_NAME
+    manifest.write_text("{not json", encoding="utf-8")
+    assert not safe_write.is_own(target)
+    if hasattr(os, "symlink"):
+        manifest.unlink()
+        real = tmp_path / "elsewhere.json"
+        real.write_text("{}", encoding="utf-8")
+        manifest.symlink_to(real)
+        write_bytes(tmp_path / "other.csv", NEW)  # the manifest link is not written through
+        assert real.read_text(encoding="utf-8") == "{}"
+
+
+def test_stale_temp_files_of_dead_process_are_removed(tmp_path: Path) -> None:
+    import subprocess
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    stale = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag(pid)}-0123456789abcdef.xlsx"
+    stale.write_bytes(b"workbook data of a killed run")
+    scratch = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag(pid)}-0123456789abcdef.d"
+    scratch.mkdir()
+    (scratch / "copy.xlsx").write_bytes(b"data")
+    mine = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag()}-0123456789abcdef.xlsx"  # a live process's: kept
+    mine.write_bytes(b"in use")
+    other_machine = tmp_path / f"{TEMP_PREFIX}{pid}-ffffff-0123456789abcdef.xlsx"  # its pid means nothing here
+    other_machine.write_bytes(b"being written on another computer")
+    old = tmp_path / f"{TEMP_PREFIX}{pid}-ffffff-fedcba9876543210.xlsx"
+    old.write_bytes(b"left a long time ago")
+    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
+    write_bytes(tmp_path / "out.xlsx", NEW)
+    assert not stale.exists() and not scratch.exists() and not old.exists()
+    assert mine.exists() and other_machine.exists()
+
+
+def test_safe_stem_caps_bytes_and_removes_dangerous_characters() -> None:
+    long_unit = "港门镇" * 30  # 90 Chinese characters, 270 bytes
+    stem = safe_write.safe_stem(long_unit)
+    assert len(stem.encode()) <= 150
+    assert stem.startswith("港门镇")
+    assert safe_write.safe_stem(long_unit + "甲") != safe_write.safe_stem(long_unit + "乙")
+    assert safe_write.safe_stem("a\x00b\u202ec\u200bd/e\\f:g\x1fh") == "abcdefgh"
+    assert safe_write.safe_stem("~$book") == "book"
+    assert safe_write.safe_stem("..hidden") == "hidden"
+    assert safe_write.safe_stem("CON") == "_CON"
+    assert safe_write.safe_stem("\x00\u202e") == "未命名"
 
 
 # --- failures while writing leave the old file byte-identical ----------------------------------------------------
@@ -558,3 +671,168 @@ def test_write_text_then_read_back(text: str) -> None:
         target = Path(folder) / "out.txt"
         write_text(target, text, newline="")
         assert target.read_bytes() == text.encode("utf-8")
+
+
+# --- exports as a set: symlinks, foreign files, kills ------------------------------------------------------------
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
+WITH_ERRORS = SAMPLE_DIR / "gangmen-2022-zhengti.xlsx"  # exported with --force: banner, findings
+CORRECTED = SAMPLE_DIR / "corrected" / "gangmen-2022-zhengti.xlsx"
+STEM = "遂溪县港门镇人民政府_2022_整体绩效自评指标评分表"
+
+KILL_AT = """
+import os, signal, sys
+from pathlib import Path
+from xl_perf import export
+from xl_perf.io import safe_write
+
+point, count = sys.argv[3], int(sys.argv[4])
+seen = []
+
+def hook(where):
+    if where == point:
+        seen.append(where)
+        if len(seen) == count:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+safe_write.fault_hook = hook
+export.export(Path(sys.argv[1]), Path(sys.argv[2]), as_json=True, as_csv=True)
+"""
+
+
+def _export_set(source: Path, folder: Path) -> dict[str, bytes]:
+    from xl_perf import export
+
+    folder.mkdir(exist_ok=True)
+    result = export.export(source, folder, as_json=True, as_csv=True, force=True)
+    assert len(result.files) >= 4
+    return {p.name: p.read_bytes() for p in result.files}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+
+
+@pytest.fixture(scope="module")
+def two_sets(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """An export of the sample with errors (the earlier set) and of the corrected one (the new set): same names."""
+    base = tmp_path_factory.mktemp("sets")
+    old, new = _export_set(WITH_ERRORS, base / "old"), _export_set(CORRECTED, base / "new")
+    assert old.keys() == new.keys() and all(old[k] != new[k] for k in old if k.endswith((".xlsx", ".json")))
+    assert _export_set(CORRECTED, base / "again") == new  # exports are reproducible byte for byte
+    return old, new
+
+
+def _killed_export(folder: Path, point: str, count: int) -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", KILL_AT, str(CORRECTED), str(folder), point, str(count)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == -9, result.stderr  # SIGKILL: no cleanup code of ours ran
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+@pytest.mark.parametrize(("point", "count"), [("staged", 1), ("staged", 3)])
+def test_export_killed_before_the_moves_leaves_the_previous_set_whole(
+    point: str, count: int, two_sets: tuple[dict[str, bytes], dict[str, bytes]], tmp_path: Path
+) -> None:
+    old, new = two_sets
+    assert _export_set(WITH_ERRORS, tmp_path) == old
+    _killed_export(tmp_path, point, count)
+    assert _files(tmp_path) == old  # not one file of the new set
+    assert temps(tmp_path)  # what the killed run left...
+    safe_write.sweep(tmp_path)  # ...is removed by the next run in this folder (a dead process's files)
+    assert temps(tmp_path) == []
+    assert _files(tmp_path) == old
+    assert _export_set(CORRECTED, tmp_path) == new and _files(tmp_path) == new and temps(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+@pytest.mark.parametrize(("point", "count"), [("journal", 1), ("moved", 1), ("moved", 3)])
+def test_export_killed_between_the_moves_is_completed_by_the_next_run(
+    point: str, count: int, two_sets: tuple[dict[str, bytes], dict[str, bytes]], tmp_path: Path
+) -> None:
+    old, new = two_sets
+    _export_set(WITH_ERRORS, tmp_path)
+    _killed_export(tmp_path, point, count)
+    mixed = _files(tmp_path)
+    assert mixed == old if point == "journal" else mixed not in (old, new)  # the journal knows the rest
+    safe_write.sweep(tmp_path)
+    assert _files(tmp_path) == new
+    assert temps(tmp_path) == []
+    assert all(safe_write.is_own(tmp_path / name) for name in new)  # and they are recorded as the tool's
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+@pytest.mark.parametrize("suffix", [".xlsx", ".json", "_得分.csv"])
+def test_symlink_at_any_export_name_is_left_untouched(suffix: str, tmp_path: Path) -> None:
+    from xl_perf import export
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "passwd"
+    victim.write_bytes(OLD)
+    out = tmp_path / "out"
+    out.mkdir()
+    link = out / f"{STEM}{suffix}"
+    link.symlink_to(victim)
+    dangling = out / f"{STEM}.pdf"
+    dangling.symlink_to(elsewhere / "new-file")
+    with pytest.raises(WriteRefused, match="符号链接") as info:
+        export.export(CORRECTED, out, as_json=True, as_csv=True)
+    assert str(link) in info.value.message
+    assert link.is_symlink() and victim.read_bytes() == OLD
+    assert sorted(p.name for p in out.iterdir()) == sorted([link.name, dangling.name])  # none of the set written
+    assert not (elsewhere / "new-file").exists()
+
+
+def test_foreign_file_at_an_export_name_needs_overwrite(tmp_path: Path) -> None:
+    import subprocess
+
+    theirs = tmp_path / f"{STEM}.json"
+    theirs.write_bytes(OLD)
+    main = "from xl_perf.cli.app import main; main()"
+    cli = [sys.executable, "-c", main, "export", str(CORRECTED), "-o", str(tmp_path), "--json"]
+    refused = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    assert "不是本工具生成" in refused.stderr and "--overwrite" in refused.stderr and "Traceback" not in refused.stderr
+    assert theirs.read_bytes() == OLD and not (tmp_path / f"{STEM}.xlsx").exists()
+    allowed = subprocess.run([*cli, "--overwrite"], capture_output=True, text=True, timeout=120)
+    assert allowed.returncode == 0, allowed.stderr
+    assert theirs.read_bytes() != OLD and (tmp_path / f"{STEM}.xlsx").exists()
+    again = subprocess.run(cli, capture_output=True, text=True, timeout=120)  # now the tool's own: replaced freely
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OSError(28, "No space left on device"), "磁盘空间不足"),
+        (OSError(122, "Disk quota exceeded"), "磁盘配额"),
+        (OSError(30, "Read-only file system"), "只读"),
+        (PermissionError(13, "Permission denied"), "权限"),
+    ],
+)
+def test_file_system_errors_of_the_writer_are_chinese_refusals(error: OSError, reason: str, book: Path) -> None:
+    with pytest.raises(WriteRefused) as info, atomic_output(book) as temp:
+        temp.write_bytes(NEW[:10])
+        raise error
+    assert reason in info.value.message and str(book) in info.value.message
+    assert "原文件未改动" in info.value.message
+    assert_untouched(book)
+
+
+def test_a_writer_error_wrapping_an_os_error_is_a_refusal(book: Path) -> None:
+    class FileCreateError(Exception):  # as XlsxWriter wraps the failure to create its file
+        pass
+
+    with pytest.raises(WriteRefused, match="磁盘空间不足"), atomic_output(book):
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError as exc:
+            raise FileCreateError(exc) from exc
+    assert_untouched(book)

@@ -75,8 +75,21 @@ def test_region_of_a_snapshot_is_read_as_through_value() -> None:
     ]:
         direct = list(iter_region(book, target))
         plain = list(iter_region(_Plain(book), target))  # type: ignore[arg-type]
-        assert direct == plain
-        assert len(direct) == target.last[0] - target.first[0] + 1
+        # A snapshot knows where its sheet ends: rows after its last filled row are blank and not yielded.
+        assert direct == plain[: len(direct)]
+        assert all(v is None for _, cells in plain[len(direct) :] for v in cells)
+        assert len(plain) == target.last[0] - target.first[0] + 1
+
+
+def test_a_region_is_clipped_to_the_sheet() -> None:
+    book = SnapshotWorkbook({"S": {(6, 0): "项目", (7, 30): 1.5}})
+    rows = list(iter_region(book, NameTarget("S", (6, 0), (99_999_998, 30))))  # a name claiming 100 M rows
+    assert [r for r, _ in rows] == [6, 7]
+    assert rows[1][1][30] == 1.5
+    narrowed = list(iter_region(book, NameTarget("S", (6, 0), (99_999_998, 30)), 2))
+    assert narrowed == [(6, ["项目", None]), (7, [None, None])]
+    with pytest.raises(BadInputError, match="过宽"):
+        list(iter_region(book, NameTarget("S", (0, 0), (1_048_575, 16_383))))
 
 
 def test_snapshot_keeps_every_value_but_blanks(tmp_path: Path) -> None:

@@ -144,11 +144,18 @@ class BatchResult:
 # ------------------------------------------------------------------------------------------------ finding the files
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: it is only itself
+        return path.absolute()
+
+
 def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Workbooks (and other spreadsheet files, to be listed as unreadable) under `root`, in a stable order.
     Skips Office lock files (~$...), hidden files and folders, xl-perf temp files and the `exclude` paths."""
     exclude = list(exclude)
-    excluded = {p.resolve() for p in exclude}
+    excluded = {_resolved(p) for p in exclude}
     excluded_names = {p.name for p in [*exclude, *excluded]}  # resolve() only the files that might be one of them
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
@@ -159,7 +166,7 @@ def discover(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
             path = Path(folder) / name
             if path.suffix.lower() not in WORKBOOK_SUFFIXES + OTHER_SPREADSHEETS:
                 continue
-            if name not in excluded_names or path.resolve() not in excluded:
+            if name not in excluded_names or _resolved(path) not in excluded:
                 found.append(path)
     return found
 
@@ -247,13 +254,82 @@ def _land(item: Item) -> Item:
     return item
 
 
-def _check_chunk(paths: list[tuple[Path, str]], isolated: bool) -> list[Item]:
-    return [_ship(check_file(path, shown, isolated=isolated)) for path, shown in paths]
+class _FileTimedOut(BaseException):
+    """Raised in a worker by the per-file alarm. A BaseException, so no `except Exception` of the checking code
+    swallows it."""
+
+
+MSG_FILE_TIMEOUT = "校验超时（超过 {seconds:g} 秒），已跳过；文件可能过大或被恶意构造"
+MSG_FILE_MEMORY = "读取时内存不足，文件可能过大或被恶意构造"
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What one file may cost a batch: seconds of checking, and bytes of address space of the worker reading it."""
+
+    seconds: float
+    memory_bytes: int
+
+
+MIN_WORKER_BYTES = 384 * 1024 * 1024
+
+
+def memory_budget() -> int:
+    """Bytes all workers together may use: 60% of the physical memory, at most 8 GiB (the machine is also used
+    for other things while a county's batch runs)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 4 * 1024**3
+    return max(MIN_WORKER_BYTES, min(int(total * 0.6), 8 * 1024**3))
+
+
+def plan_workers(workers: int, budget: int | None = None) -> tuple[int, FileLimits]:
+    """The number of workers and each one's limits such that workers x memory limit <= budget: fewer workers
+    rather than workers too small to read an ordinary workbook."""
+    from xl_perf.io.guard import Limits
+
+    limits = Limits()
+    budget = memory_budget() if budget is None else budget
+    workers = max(1, min(workers, budget // MIN_WORKER_BYTES))
+    share = min(limits.memory_bytes, budget // workers)
+    return workers, FileLimits(limits.timeout_s, share)
+
+
+def _check_chunk(paths: list[tuple[Path, str]], isolated: bool, seconds: float = 0.0) -> list[Item]:
+    return [_ship(_check_with_alarm(path, shown, isolated, seconds)) for path, shown in paths]
+
+
+def _check_with_alarm(path: Path, shown: str, isolated: bool, seconds: float) -> Item:
+    """`check_file` under a per-file time limit (POSIX: an interval timer in this worker; the pool's watchdog
+    catches a worker stuck where the alarm cannot reach)."""
+    import signal
+
+    if seconds <= 0 or not hasattr(signal, "setitimer"):
+        return check_file(path, shown, isolated=isolated)
+
+    def expire(signum: int, frame: object) -> None:
+        raise _FileTimedOut
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return check_file(path, shown, isolated=isolated)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _FileTimedOut:
+        return Item(path, shown, problem=MSG_FILE_TIMEOUT.format(seconds=seconds))
+    except MemoryError:
+        return Item(path, shown, problem=MSG_FILE_MEMORY)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _init_worker(memory_bytes: int) -> None:
     from xl_perf.io import guard
 
+    guard.quiet_child_output()
     guard.apply_child_limits(memory_bytes)
 
 
@@ -277,23 +353,41 @@ def _chunks(items: list[tuple[Path, str]], workers: int) -> list[list[tuple[Path
 
 
 def _run_pool(
-    jobs: list[tuple[Path, str]], workers: int, isolated: bool, progress: Progress
-) -> tuple[list[Item], list[tuple[Path, str]]]:
-    """Items of the files done, and the files whose results were lost when a worker died."""
-    from xl_perf.io.guard import Limits
-
+    jobs: list[tuple[Path, str]],
+    workers: int,
+    isolated: bool,
+    progress: Progress,
+    limits: FileLimits | None = None,
+) -> tuple[list[Item], list[tuple[Path, str]], set[tuple[Path, str]]]:
+    """Items of the files done; the files whose results were lost when a worker died or hung; of those, the ones
+    still running when the watchdog stopped the workers."""
+    if limits is None:
+        workers, limits = plan_workers(workers)
     done: list[Item] = []
     lost: list[tuple[Path, str]] = []
+    hung: set[tuple[Path, str]] = set()
     if not jobs:
-        return done, lost
+        return done, lost, hung
+    chunks = _chunks(jobs, workers)
+    # A watchdog for workers stuck where their alarm cannot reach (inside a C library): when no task has finished
+    # for this long, every worker is stopped and the unfinished files are read again, each on its own.
+    patience = limits.seconds * max(len(c) for c in chunks) * 1.5 + 5
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(Limits().memory_bytes,)
+        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(limits.memory_bytes,)
     ) as pool:
         pending: dict[Future[list[Item]], list[tuple[Path, str]]] = {
-            pool.submit(_check_chunk, chunk, isolated): chunk for chunk in _chunks(jobs, workers)
+            pool.submit(_check_chunk, chunk, isolated, limits.seconds): chunk for chunk in chunks
         }
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=patience, return_when=FIRST_COMPLETED)
+            if not finished:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()
+                for chunk in pending.values():
+                    lost += chunk
+                    hung.update(chunk)
+                pending = {}
+                break
             for future in finished:
                 chunk = pending.pop(future)
                 try:
@@ -303,25 +397,35 @@ def _run_pool(
                     continue
                 done += [_land(i) for i in items]
                 progress(len(chunk))
-    return done, lost
+    return done, lost, hung
 
 
 def run(
-    root: Path, *, workers: int = 2, exclude: Iterable[Path] = (), progress: Progress = lambda n: None
+    root: Path,
+    *,
+    workers: int = 2,
+    exclude: Iterable[Path] = (),
+    progress: Progress = lambda n: None,
+    file_seconds: float | None = None,
 ) -> BatchResult:
-    """Check every workbook under `root`; never stops at a bad file."""
+    """Check every workbook under `root`; never stops at a bad file. Each file has `file_seconds` (default: the
+    reader's timeout) and a share of the memory budget; one over either is reported, and the batch goes on."""
     root = Path(root)
     paths = discover(root, exclude)
     jobs = [(p, p.relative_to(root).as_posix()) for p in paths]
     _warm_up()
-    items, lost = _run_pool(jobs, workers, False, progress)
+    workers, limits = plan_workers(workers)
+    if file_seconds is not None:
+        limits = FileLimits(file_seconds, limits.memory_bytes)
+    items, lost, _ = _run_pool(jobs, workers, False, progress, limits)
     if lost:
-        retried, still_lost = _run_pool(lost, workers, True, progress)
+        retried, still_lost, hung = _run_pool(lost, workers, True, progress, limits)
         items += retried
         for path, shown in still_lost:
             from xl_perf.io.guard import MSG_CHILD_CRASH
 
-            items.append(Item(path, shown, problem=MSG_CHILD_CRASH))
+            timed_out = MSG_FILE_TIMEOUT.format(seconds=limits.seconds)
+            items.append(Item(path, shown, problem=timed_out if (path, shown) in hung else MSG_CHILD_CRASH))
             progress(1)
     items.sort(key=lambda i: i.shown)
     items, duplicates = split_resubmitted(items)
@@ -712,25 +816,30 @@ def _grade_names(result: BatchResult) -> list[str]:
     return names
 
 
-def check_output(target: Path) -> None:
+def check_output(target: Path, *, overwrite: bool = False) -> None:
     """Refuse a summary target that exists and is not an earlier summary (it may be someone's workbook)."""
     from xl_perf.io import summary_writer
 
-    if target.exists() and not summary_writer.is_summary(target):
+    if target.is_symlink():  # checked before the batch runs, not only when the summary is written
+        raise XlPerfError(
+            "汇总工作簿的位置是一个符号链接（快捷方式），为免写到别处已停止；请删除该链接或换一个文件名",
+            Location(file=str(target)),
+        )
+    if not overwrite and target.exists() and not summary_writer.is_summary(target):
         raise XlPerfError(
             "汇总工作簿的位置已有一个不是 xl-perf 批量汇总的文件，为免覆盖他人数据已停止；请换一个文件名",
             Location(file=str(target)),
         )
 
 
-def write_summary(result: BatchResult, target: Path) -> Path:
+def write_summary(result: BatchResult, target: Path, *, overwrite: bool = False) -> Path:
     """The summary workbook, written to a temp file, read back cell by cell, then moved into place. Never over any
     of the batch's own files."""
     from xl_perf.errors import BadInputError
     from xl_perf.io import safe_write, summary_writer
     from xl_perf.io.workbook import FileWorkbook
 
-    check_output(target)
+    check_output(target, overwrite=overwrite)
     tables, charts = summary_tables(result, target)
 
     def verify(path: Path) -> None:
@@ -749,7 +858,9 @@ def write_summary(result: BatchResult, target: Path) -> Path:
                         )
 
     protect = [i.path for i in (*result.items, *result.duplicates)]  # never over a file of the batch
-    with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
+    with safe_write.atomic_output(
+        target, verify=verify, protect=protect, foreign=overwrite, owned=summary_writer.is_summary
+    ) as temp:
         summary_writer.write(temp, tables, charts)
     return target
 

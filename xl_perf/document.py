@@ -248,6 +248,11 @@ def load_path(path: str | Path, *, lenient: bool = False) -> Document:
             f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列附近）：请检查引号、逗号和括号是否成对",
             Location(file=str(path)),
         ) from None
+    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+        message = "JSON 中有位数过多的数字（数千位），无法作为数据文档读取"
+        raise BadInputError(message, Location(file=str(path))) from None
+    except RecursionError:
+        raise BadInputError("JSON 嵌套层数过多，无法作为数据文档读取", Location(file=str(path))) from None
     return from_dict(data, source=str(path), lenient=lenient)
 
 
@@ -281,10 +286,11 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
         problems.add("unit", f"单位名称应为文字，实为 {unit!r}")
         unit = ""
     year = data.get("year")
-    if isinstance(year, str) and year.isdigit():
+    if isinstance(year, str) and year.isascii() and year.isdigit() and len(year) <= 6:  # int() of 5,000 digits fails
         year = int(year)
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        problems.add("year", f"评价年度应为 2000–2100 的整数，实为 {year!r}")
+        shown = repr(year) if not isinstance(year, int | str) or len(str(year)) <= 30 else f"{str(year)[:30]}…"
+        problems.add("year", f"评价年度应为 2000–2100 的整数，实为 {shown}")
         year = 2000
     level = data.get("level", "县")
     if level not in pack.levels:

@@ -50,12 +50,41 @@ class RulePackError(XlPerfError):
     """A rule pack is malformed. This is a defect of xl-perf or of a user-supplied pack, never of a workbook."""
 
 
+_ERRNO_REASONS = {
+    "ENOSPC": "磁盘空间不足，请清理磁盘后重试",
+    "EDQUOT": "超出磁盘配额，请清理后重试",
+    "EROFS": "所在磁盘为只读，无法写入",
+    "EACCES": "没有访问权限",
+    "EPERM": "没有访问权限",
+    "ENAMETOOLONG": "文件名或路径过长",
+    "ELOOP": "符号链接层数过多（可能是循环链接）",
+    "EMFILE": "打开的文件过多",
+    "ENFILE": "打开的文件过多",
+    "EIO": "磁盘读写错误",
+    "ENOTDIR": "路径中的某一级不是文件夹",
+    "EISDIR": "这是文件夹，不是文件",
+    "EBUSY": "文件正被其他程序占用",
+    "ETXTBSY": "文件正被其他程序占用",
+    "EXDEV": "不能跨磁盘移动文件",
+    "ENXIO": "设备不可用",
+}
+
+
 def describe_os_error(exc: OSError) -> str:
     """A Chinese reason for the common file-system failures (strerror is English on most systems)."""
+    import errno
+
     if isinstance(exc, FileNotFoundError):
         return "文件不存在"
     if isinstance(exc, IsADirectoryError):
         return "这是文件夹，不是文件"
     if isinstance(exc, PermissionError):
         return "没有访问权限"
+    name = errno.errorcode.get(exc.errno or -1, "")
+    if name in _ERRNO_REASONS:
+        return _ERRNO_REASONS[name]
+    if getattr(exc, "winerror", None) in (32, 33):  # sharing or lock violation
+        return "文件正被其他程序（如 Excel、WPS）占用"
+    if getattr(exc, "winerror", None) == 112:
+        return _ERRNO_REASONS["ENOSPC"]
     return f"系统错误：{exc.strerror or exc}"

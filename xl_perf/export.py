@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -173,8 +173,15 @@ def _same(written: CellValue, expected: CellValue) -> bool:
 
 
 def write_submission(
-    doc: document.Document, evaluation: Evaluation, target: Path, *, banner: str = "", protect: tuple[Path, ...] = ()
+    doc: document.Document,
+    evaluation: Evaluation,
+    target: Path,
+    *,
+    banner: str = "",
+    protect: tuple[Path, ...] = (),
+    outputs: safe_write.OutputSet | None = None,
 ) -> Path:
+    """The submission copy at `target`; staged in `outputs` (moved into place with the rest of its set) if given."""
     plan = generate.build_layout(doc)
     inputs = fill.values_for(plan, doc)
     computed = computed_values(plan, evaluation)
@@ -193,6 +200,10 @@ def write_submission(
                         Location(file=str(target)),
                     )
 
+    if outputs is not None:
+        with outputs.add(target, verify=verify) as temp:
+            xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner))
+        return target
     with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
         xlsx_writer.write(
             plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner, printed, spare_rows(plan, inputs))
@@ -231,8 +242,18 @@ def _csv_tables(doc: document.Document, evaluation: Evaluation) -> dict[str, str
 
 
 def export(
-    source: Path, outdir: Path, *, pdf: bool = False, as_json: bool = False, as_csv: bool = False, force: bool = False
+    source: Path,
+    outdir: Path,
+    *,
+    pdf: bool = False,
+    as_json: bool = False,
+    as_csv: bool = False,
+    force: bool = False,
+    overwrite: bool = False,
 ) -> Exported:
+    """Check `source`, then write its submission files to `outdir` as one set: every file is staged and verified
+    first, then all replace the earlier export together (see `safe_write.OutputSet`). `overwrite`: the user allows
+    replacing files of the same names that xl-perf did not make."""
     if not outdir.is_dir():
         raise BadInputError("输出文件夹不存在", Location(file=str(outdir)))
     report = check_files([source])
@@ -246,36 +267,46 @@ def export(
     doc, evaluation = checked.doc, checked.evaluation
     stem = generate.file_name(doc).removesuffix(".xlsx")
     protect = (source,)  # `export 工作簿.xlsx -o .` must never replace the workbook it reads
-    book = write_submission(
-        doc, evaluation, outdir / f"{stem}.xlsx", banner=BANNER if report.errors else "", protect=protect
-    )
-    result.files.append(book)
-    if pdf:
-        result.files.append(_pdf(book, outdir / f"{stem}.pdf", protect))
-    if as_json:
-        data = {
-            **evaluation.as_dict(),
-            "data": document.to_dict(doc),
-            "findings": [f.as_dict() for f in checked.findings],
-        }
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        result.files.append(safe_write.write_text(outdir / f"{stem}.json", text, protect=protect))
-    if as_csv:
-        for name, text in _csv_tables(doc, evaluation).items():
-            target = outdir / f"{stem}_{generate.safe_name(name)}.csv"
-            result.files.append(safe_write.write_text(target, text, encoding="utf-8", newline="", protect=protect))
+    with safe_write.output_set(protect=protect, foreign=overwrite) as outputs:
+        book = outdir / f"{stem}.xlsx"
+        write_submission(doc, evaluation, book, banner=BANNER if report.errors else "", outputs=outputs)
+        result.files.append(book)
+        if pdf:
+            result.files.append(_pdf(outputs, outputs.staged[-1].temp, outdir / f"{stem}.pdf"))
+        if as_json:
+            data = {
+                **evaluation.as_dict(),
+                "data": document.to_dict(doc),
+                "findings": [f.as_dict() for f in checked.findings],
+            }
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+            result.files.append(outputs.write_text(outdir / f"{stem}.json", text))
+        if as_csv:
+            for name, text in _csv_tables(doc, evaluation).items():
+                target = outdir / f"{stem}_{generate.safe_name(name)}.csv"
+                result.files.append(outputs.write_text(target, text, encoding="utf-8", newline=""))
     return result
 
 
-def _pdf(book: Path, target: Path, protect: tuple[Path, ...]) -> Path:
+def _pdf(outputs: safe_write.OutputSet, staged_book: Path, target: Path) -> Path:
+    """The PDF of the staged submission copy. LibreOffice works on a copy named as the final workbook (its name is
+    the PDF's title), in a scratch folder beside the target: the workbook's data never goes to the system's temp
+    folder, and a killed run's scratch folder is removed by the next run there."""
     from xl_perf.io.libreoffice import converter
 
-    with tempfile.TemporaryDirectory() as scratch:
-        (converted,) = converter().convert([book], "pdf", Path(scratch))
-        data = converted.read_bytes()
+    scratch = safe_write.scratch_folder(target.parent)
+    try:
+        named = scratch / target.with_suffix(".xlsx").name
+        shutil.copyfile(staged_book, named)
+        (converted,) = converter().convert([named], "pdf", scratch / "pdf", scratch=scratch)
 
-    def verify(path: Path) -> None:
-        if not path.read_bytes().startswith(b"%PDF"):
-            raise XlPerfError("PDF 生成失败，已放弃写入")
+        def verify(path: Path) -> None:
+            with open(path, "rb") as fh:
+                if fh.read(5) != b"%PDF-":
+                    raise XlPerfError("PDF 生成失败，已放弃写入")
 
-    return safe_write.write_bytes(target, data, verify=verify, protect=protect)
+        with outputs.add(target, verify=verify) as temp:
+            shutil.copyfile(converted, temp)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target

@@ -93,6 +93,7 @@ def _part_name(key: str) -> str:
         "workbook": "xl/workbook.xml",
         "shared_strings": "xl/sharedStrings.xml",
         "content_types": "[Content_Types].xml",
+        "docProps__core_xml": "docProps/core.xml",
     }
     return aliases[key]
 
@@ -613,6 +614,47 @@ def _entity_ct() -> bytes:
     return with_parts(content_types=original[:decl_end] + b'<!DOCTYPE Types [<!ENTITY a "b">]>' + original[decl_end:])
 
 
+def _core_with_entity() -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-32"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa">]>'
+        b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties">'
+        b"<dc:title>&a;</dc:title></cp:coreProperties>"
+    )
+
+
+@case("utf32_docprops_entity.xlsx", "UTF-32")
+def _utf32_docprops() -> bytes:
+    return with_parts(docProps__core_xml=_core_with_entity().decode().encode("utf-32"))
+
+
+@case("utf32_le_no_bom_docprops.xlsx", "UTF-32")
+def _utf32_le_docprops() -> bytes:
+    return with_parts(docProps__core_xml=_core_with_entity().decode().encode("utf-32-le"))
+
+
+@case("ebcdic_docprops.xlsx", "字符编码")
+def _ebcdic_docprops() -> bytes:
+    text = _core_with_entity().decode().replace("UTF-32", "ibm500")
+    return with_parts(
+        docProps__core_xml=b'<?xml version="1.0" encoding="ibm500"?>' + text.split("?>", 1)[1].encode("cp500")
+    )
+
+
+@case("entity_in_part_without_xml_extension.xlsx", ENTITY)
+def _entity_odd_extension() -> bytes:
+    parts = base_parts()
+    parts["customXml/item1.dat"] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'
+    return zip_bytes(parts)
+
+
+@case("far_cell_area.xlsx", "内存")
+def _far_cell_area() -> bytes:
+    # 42 KB on disk, but a reader holds the whole rectangle A1:ALL20000 (20 million cells) in memory
+    return with_parts(
+        sheet=sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="ALL20000"><v>1</v></c></row>')
+    )
+
+
 @case("invalid_utf8_sheet.xlsx", "UTF-8")
 def _bad_utf8() -> bytes:
     return with_parts(sheet=sheet_xml(b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xff\xfe\xc3\x28</t></is></c></row>'))
@@ -745,9 +787,15 @@ def _malformed() -> bytes:
     return with_parts(sheet=sheet_xml(b'<row r="1"><c r="A1"><v>1</v></row>'))
 
 
-@case("bad_shared_string_index.xlsx", READER)
+@case("bad_shared_string_index.xlsx", "共享字符串")
 def _bad_sst() -> bytes:
     return with_parts(sheet=sheet_xml(b'<row r="1"><c r="A1" t="s"><v>99</v></c></row>'))
+
+
+@case("shared_string_index_one_past.xlsx", "共享字符串")
+def _sst_one_past() -> bytes:
+    # the base workbook has one shared string (index 0): index 1 is the first that does not exist
+    return with_parts(sheet=sheet_xml(b'<row r="1"><c r="A1" t="s"><v>1</v></c></row>'))
 
 
 @case("missing_sheet_part.xlsx", READER)

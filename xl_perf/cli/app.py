@@ -130,6 +130,9 @@ def export_command(
     as_json: Annotated[bool, typer.Option("--json", help="同时导出 JSON（数据、得分、校验结果）")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="同时导出各表 CSV（UTF-8，Excel 可直接打开）")] = False,
     force: Annotated[bool, typer.Option("--force", help="有错误也导出，每页页眉标注“未通过校验”")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """导出报送材料：先校验，有错误则不导出（除非 --force）；报送版 .xlsx 只有数值、没有公式和宏。
 
@@ -141,7 +144,9 @@ def export_command(
 
     try:
         with output_folder(output):  # made if missing; removed again if nothing was exported into it
-            result = exporter.export(source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force)
+            result = exporter.export(
+                source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force, overwrite=overwrite
+            )
     except XlPerfError as exc:
         _fail(exc)
         return
@@ -178,6 +183,9 @@ def new_command(
     macro: Annotated[
         bool, typer.Option("--macro", help="生成 .xlsm：得分由 Python 函数（xlwings）计算，带“校验并导出”等按钮")
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖已有的同名文件（默认不覆盖：其中可能已有填写的内容）")
+    ] = False,
 ) -> None:
     """生成空白自评工作簿（.xlsx）：官方表样、输入单元格着色、比率和得分由公式自动计算。
 
@@ -204,10 +212,13 @@ def new_command(
             twice = next((t for i, t in enumerate(targets) if t in targets[:i]), None)
             if twice is not None:
                 raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
-            generate.refuse_existing(targets)
+            if not overwrite:
+                generate.refuse_existing(targets)
             with output_folder(output):
                 for (source, doc, items), target in zip(rolled, targets, strict=True):
-                    generate.write_workbook(doc, target, protect=(source,), macro=macro, overwrite=False)
+                    generate.write_workbook(
+                        doc, target, protect=(source,), macro=macro, overwrite=overwrite, replace=overwrite
+                    )
                     typer.echo(f"上年材料：{source}")
                     for item in items:
                         typer.echo(f"  {item.describe()}")
@@ -217,11 +228,12 @@ def new_command(
             raise XlPerfError("请用 --framework 指定规则包（如 gd-county-zhengti），或用 --from 给出上年的工作簿")
         documents = generate.new_documents(framework, year, unit, level or "县", list(project or []))
         suffix = ".xlsm" if macro else ".xlsx"
-        generate.refuse_existing([output / generate.file_name(doc, suffix) for doc in documents])
+        if not overwrite:
+            generate.refuse_existing([output / generate.file_name(doc, suffix) for doc in documents])
         with output_folder(output):
             for doc in documents:
                 target = output / generate.file_name(doc, suffix)
-                generate.write_workbook(doc, target, macro=macro, overwrite=False)
+                generate.write_workbook(doc, target, macro=macro, overwrite=overwrite, replace=overwrite)
                 typer.echo(f"已生成：{target}")
     except XlPerfError as exc:
         _fail(exc)
@@ -232,6 +244,9 @@ def fill_command(
     template: Annotated[Path, typer.Argument(metavar="模板", help="xl-perf 生成的模板（.xlsx）")],
     data: Annotated[Path, typer.Argument(metavar="数据文档", help="数据文档（.json）")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出的工作簿（新文件）")],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """把数据文档填入模板，另存为新的工作簿；模板和数据文档都不会被修改。"""
     from xl_perf.template import generate
@@ -242,7 +257,7 @@ def fill_command(
 
     try:
         with output_folder(output.parent):
-            generate.fill_template(template, data, output)
+            generate.fill_template(template, data, output, overwrite=overwrite)
     except XlPerfError as exc:
         _fail(exc)
     typer.echo(f"已生成：{output}")
@@ -282,6 +297,9 @@ def batch_command(
     workers: Annotated[
         int, typer.Option("--workers", "-w", help="并行进程数（默认：CPU 核数，最多 8）", show_default=False)
     ] = 0,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
 ) -> None:
     """批量校验、计分文件夹中的全部工作簿，生成汇总工作簿。
 
@@ -299,11 +317,11 @@ def batch_command(
             raise XlPerfError(f"汇总工作簿应以 .xlsx 结尾：{output}")
         if workers < 0 or workers > 64:
             raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
-        batch.check_output(output)
+        batch.check_output(output, overwrite=overwrite)
         count = workers or min(8, os.cpu_count() or 1)
         result = _run_batch(folder, output, count)
         with output_folder(output.parent):
-            batch.write_summary(result, output)
+            batch.write_summary(result, output, overwrite=overwrite)
     except XlPerfError as exc:
         _fail(exc)
         return
@@ -461,6 +479,18 @@ def main() -> None:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         sys.exit(130)
+    except (OSError, MemoryError, RecursionError) as exc:  # the machine, not xl-perf: disk full, no memory, ...
+        if os.environ.get("XL_PERF_DEBUG"):
+            raise
+        from xl_perf.errors import describe_os_error
+
+        if isinstance(exc, OSError):
+            reason = describe_os_error(exc)
+            where = f"（{exc.filename}）" if exc.filename else ""
+        else:
+            reason, where = "内存不足或输入嵌套过深，已中止", ""
+        print(f"错误：{reason}{where}", file=sys.stderr)
+        sys.exit(2)
     except Exception as exc:  # a defect of xl-perf, not of the input: say so plainly instead of a traceback
         if os.environ.get("XL_PERF_DEBUG"):
             raise

@@ -30,6 +30,7 @@ def _verify(path: Path) -> None:
 
 def write_addin(target: Path) -> Path:
     data = xlam.to_addin(_package(), xlam.RIBBON)
-    with safe_write.atomic_output(target, verify=_verify) as temp:
+    # foreign=True: an add-in of this name in Excel's add-in folder is an earlier install of xl-perf's own.
+    with safe_write.atomic_output(target, verify=_verify, foreign=True) as temp:
         temp.write_bytes(data)
     return target

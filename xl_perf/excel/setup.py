@@ -384,7 +384,8 @@ def install(env: Environment | None = None, folder: Path | None = None) -> list[
     # CRLF: VBA's Line Input / Input # end a line at CR, not at a bare LF.
     data = _encode_config("\r\n".join(lines) + "\r\n", code_page, config)
     written = [addin.write_addin(target_folder / addin.FILE_NAME)]
-    written.append(safe_write.write_bytes(config, data))
+    # foreign=True: the user's own configuration is replaced by itself plus xl-perf's keys (read and merged above).
+    written.append(safe_write.write_bytes(config, data, foreign=True))
     return written
 
 

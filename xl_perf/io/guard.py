@@ -14,6 +14,7 @@ Every refusal is a `BadInputError` with a Chinese message and the file (and shee
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import html
 import io
@@ -49,6 +50,9 @@ class Limits:
     max_entries: int = 10_000
     max_rows: int = 100_000  # per sheet, from <dimension ref> and from the largest cell reference present
     max_cols: int = 1_000
+    # per sheet, rows x columns of the area from A1 to its farthest cell: readers hold that whole rectangle in
+    # memory (python-calamine ~40 bytes a cell), so one cell at ALL20000 costs as much as 20 million filled ones
+    max_cells: int = 4_000_000
     memory_bytes: int = 1024 * MIB  # address-space cap of the child process
     timeout_s: float = 60.0
 
@@ -598,6 +602,13 @@ _OPEN_CELL_AT_END_RE = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,7})"[^>]*(?<!/)>
 _FORMULA_START_RE = re.compile(rb"\s*<f[\s/>]")
 _NAME_ATTR_RE = re.compile(r'^\s+name="([^"]*)"')
 _DEFINED_NAME_RE = re.compile(r"<definedName(?=[\s>])([^>]*)>([^<]*)</definedName>")
+_FAR_ROW_RE = re.compile(rb'<(?:c|row) r="\$?[A-Za-z]*\$?(\d{4,})')
+_FAR_CELL_RE = re.compile(rb'<c r="[A-Za-z]{1,3}(\d{4,})')  # the screen's usual form; a literal start is fast
+_WIDE_COL_RE = re.compile(rb'<c r="\$?([A-Za-z]{2,})')
+_DECLARED_ENCODING_RE = re.compile(rb'(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\sencoding\s*=\s*["\']([^"\']*)["\']')
+_ACCEPTED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii", "ascii", "iso-8859-1"}
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"\x00<", b"\x00\x00")
+_STRING_INDEX_RE = re.compile(rb't="s"[^>]*>\s*<v>\s*(\d+)\s*</v>')
 _MAX_WORKBOOK_XML = 8 * MIB  # larger workbook parts (thousands of names) go to the full parser
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlmacrosheet", "/xlintlmacrosheet")
@@ -665,6 +676,10 @@ class _PartScan:
         self.cur_col = 0  # 1-based column of the last cell in the current row
         self.open_cell: tuple[int, int] | None = None  # a <c> start tag ending the previous block (0-based)
         self.is_whole = False  # the part came in one block (`whole`): nothing to carry to a next block
+        self.counts_strings = False  # this is the shared-strings part: count its items
+        self.strings = 0
+        self.max_row = 0  # farthest row and column of any cell seen (1-based), for the area limit
+        self.max_col = 0
 
     # -- feeding
 
@@ -712,13 +727,34 @@ class _PartScan:
             self.carry = b""
 
     def _utf16(self, first: bytes) -> str | None:
-        """The UTF-16 codec a part starting with `first` is written in, if it is (refused for strict parts)."""
+        """The UTF-16 codec a part starting with `first` is written in, if it is (refused for strict parts).
+        UTF-32 (its BOM starts like UTF-16's) and XML declaring any other encoding are refused in every part: no
+        spreadsheet program writes them, and markup the byte scan cannot see could hide in them."""
+        if first[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, b"<\x00\x00\x00", b"\x00\x00\x00<"):
+            raise self.owner.bad(f"工作簿内部 XML（{self.part}）使用了 UTF-32 编码，可能是恶意构造的文件，已拒绝读取")
+        self._declared_encoding(first)
         bom16 = first[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
         if bom16 or first[:2] in (b"<\x00", b"\x00<"):
             if self.strict:
                 raise self._encoding_error()
             return "utf-16" if bom16 else ("utf-16-le" if first[:1] == b"<" else "utf-16-be")
         return None
+
+    def _declared_encoding(self, first: bytes) -> None:
+        head = first[:400]
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or head[:2] in (b"<\x00", b"\x00<"):
+            head = head.decode(
+                "utf-16"
+                if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+                else ("utf-16-le" if head[:1] == b"<" else "utf-16-be"),
+                "replace",
+            ).encode("utf-8", "replace")
+        m = _DECLARED_ENCODING_RE.match(head)
+        if m and m.group(1).decode("ascii", "replace").lower() not in _ACCEPTED_ENCODINGS:
+            shown = m.group(1)[:20].decode("ascii", "replace")
+            raise self.owner.bad(
+                f"工作簿内部 XML（{self.part}）声明了不支持的字符编码“{shown}”，可能是恶意构造的文件，已拒绝读取"
+            )
 
     def _start(self, first: bytes) -> None:
         encoding = self._utf16(first)
@@ -749,6 +785,15 @@ class _PartScan:
     # -- checks on complete markup
 
     def _process(self, block: bytes) -> None:
+        if self.kind == "sheet" and b't="s"' in block:
+            indexes = _STRING_INDEX_RE.findall(block)
+            if indexes:
+                self.owner.max_string_index = max(self.owner.max_string_index, max(map(_number, indexes)))
+        elif self.counts_strings:
+            self.strings += block.count(b"<si>") + block.count(b"<si ")
+            if b":si" in block:
+                self.counts_strings = False
+                self.strings = -1
         if self.kind == "sheet" and self.is_whole and self._screened_whole(block):
             return
         if b"<!" in block and _ENTITY_RE.search(block):
@@ -808,17 +853,28 @@ class _PartScan:
             return False
         formulas: list[tuple[int, int]] = []
         rows = 0
+        columns: set[bytes] = set()
+        top_row = 0
         for letters, digits, formula, row, dimension in screen.findall(block):
             if letters:
+                columns.add(letters)
                 if formula:
                     formulas.append((int(digits) - 1, _col_number(letters) - 1))
             elif row:
                 rows += 1
+                if int(row) > top_row:
+                    top_row = int(row)
             elif not dimension:
                 return False
         limits = self.owner.limits
         if rows > limits.max_rows:
             self._too_large(f"行元素多于 {limits.max_rows} 个")
+        # The area from A1 to the farthest cell: the widest column, the last row (a cell outside its row's number
+        # counts only from 1000 on: below that no column within the limits makes the area too large).
+        far_cells = [_number(d) for d in _FAR_CELL_RE.findall(block)]
+        self.max_row = max(self.max_row, top_row, rows, *far_cells)
+        if columns:
+            self.max_col = max(self.max_col, *(_col_number(c) for c in columns))
         if self.sheet is None:
             self.owner.formulas_exact = False
         elif self.owner.formulas_exact:
@@ -855,6 +911,7 @@ class _PartScan:
             for letters in owner.big_cell_col_re.findall(block):
                 self._extent(0, _col_number(letters))
         self.rows_seen += block.count(b'<row r="')
+        self._area_refs(block)
         if self.rows_seen > owner.limits.max_rows:
             self._too_large(f"行元素多于 {owner.limits.max_rows} 个")
         # Where the block leaves off, for a following block whose rows or cells carry no reference.
@@ -892,7 +949,38 @@ class _PartScan:
         if self.rows_seen > self.owner.limits.max_rows:
             self._too_large(f"行元素多于 {self.owner.limits.max_rows} 个")
 
+    def _area_refs(self, block: bytes) -> None:
+        """Farthest row and column of the cells in a block of the usual form (only references of 2+ letters or 4+
+        digits can move them far)."""
+        for digits in _FAR_ROW_RE.findall(block):
+            row = _number(digits)
+            if row > self.max_row:
+                self.max_row = row
+        for letters in _WIDE_COL_RE.findall(block):
+            col = _col_number(letters)
+            if col > self.max_col:
+                self.max_col = col
+        if self.rows_seen > self.max_row:
+            self.max_row = self.rows_seen
+        if self.max_col == 0 and b'<c r="' in block:
+            self.max_col = 26  # single letters only: at most Z
+
+    def check_area(self) -> None:
+        """Refuse a sheet whose rectangle from A1 to its farthest cell passes `Limits.max_cells`."""
+        limits = self.owner.limits
+        if self.kind != "sheet" or self.max_row * max(self.max_col, 1) <= limits.max_cells:
+            return
+        far = f"{_col_letters(self.max_col)}{self.max_row}"
+        cells = self.max_row * self.max_col
+        self._too_large(
+            f"数据从 A1 延伸到 {far}（约 {cells:,} 个单元格，读取时须全部放入内存，上限 {limits.max_cells:,} 个）"
+        )
+
     def _extent(self, row: int, col: int) -> None:
+        if row > self.max_row:
+            self.max_row = row
+        if col > self.max_col:
+            self.max_col = col
         """Refuse if row (1-based, 0 = unknown) or column (1-based, 0 = unknown) is beyond the limits."""
         limits = self.owner.limits
         if row > limits.max_rows or col > limits.max_cols:
@@ -969,6 +1057,9 @@ class _ZipScan:
             rb'<(?:row r="\d{%d,}|c r="\$?(?:[A-Za-z]{%d,}|[A-Za-z]*\$?\d{%d,}))' % (digits, letters, digits)
         )
         self.sheet_screen_re = _sheet_screen(limits)
+        self.max_string_index = -1  # the largest shared-string index any cell refers to
+        self.shared_strings_key: str | None = None
+        self.shared_strings_count: int | None = None  # <si> items, when the part is in the usual (unprefixed) form
 
     def bad(self, message: str, sheet: str | None = None) -> BadInputError:
         return _bad(self.path, message, sheet)
@@ -1004,14 +1095,37 @@ class _ZipScan:
     def scan(self, key: str, kind: str, strict: bool, sheet: str | None = None) -> None:
         info = self.by_name[key]
         scanner = _PartScan(self, info.filename, kind, strict, sheet)
+        if key == self.shared_strings_key:
+            scanner.counts_strings = True
+            self.shared_strings_scan = scanner
         if info.file_size <= _CHUNK:  # nearly every part: one read, one pass of each check
             scanner.whole(_entry_whole(self.path, self.f, info, self.size, self.budget))
+            scanner.check_area()
             return
         for chunk in _entry_bytes(self.path, self.f, info, self.size, self.budget):
             scanner.feed(chunk)
         scanner.finish()
+        scanner.check_area()
+
+    def check_string_indexes(self) -> None:
+        """Refuse cells that refer to a shared string that does not exist: readers would show another text (or
+        none) in their place, a silent substitution."""
+        if self.max_string_index < 0:
+            return
+        scan = getattr(self, "shared_strings_scan", None)
+        count = 0 if self.shared_strings_key is None else (scan.strings if scan is not None else -1)
+        if count < 0 or self.max_string_index < count:
+            return  # an unusual form of the part the count does not follow: the reader decides
+        raise self.bad(
+            f"工作簿内部数据不一致：有单元格引用了第 {self.max_string_index + 1} 个共享字符串，"
+            f"但工作簿只有 {count} 个；文件可能已损坏或被改动，请在 Excel/WPS 中打开后另存再试"
+        )
 
     def run(self) -> None:
+        self._run_parts()
+        self.check_string_indexes()
+
+    def _run_parts(self) -> None:
         done: set[str] = set()
         first = (
             ("[content_types].xml", "plain"),
@@ -1034,6 +1148,8 @@ class _ZipScan:
                 sheets[target_key] = self.sheet_names_by_rid.get(rid)
             elif rel_type.endswith(_STRICT_XML_TYPES):
                 strict_parts.add(target_key)
+                if rel_type.endswith("/sharedstrings"):
+                    self.shared_strings_key = target_key
         for key in self.by_name:
             if key.startswith(("xl/worksheets/", "xl/macrosheets/", "xl/dialogsheets/")) and "/_rels/" not in key:
                 sheets.setdefault(key, None)
@@ -1042,11 +1158,27 @@ class _ZipScan:
                 self.scan(key, "sheet", strict=True, sheet=name)
                 done.add(key)
         for key in self.by_name:
-            if key in done or not key.endswith((".xml", ".rels", ".vml")):
+            if key in done:
                 continue
+            named_xml = key.endswith((".xml", ".rels", ".vml"))
+            if not named_xml and key not in strict_parts and not self._looks_like_xml(key):
+                continue  # images, the VBA project and other binary parts
             strict = key in strict_parts or key.endswith(".rels") or key in ("xl/sharedstrings.xml", "xl/styles.xml")
             self.scan(key, "plain", strict=strict)
             done.add(key)
+
+    def _looks_like_xml(self, key: str) -> bool:
+        """Whether a part with another extension holds XML (a reader may be pointed at it by a relationship or a
+        content type): judged by its first bytes, of which only the first block is inflated."""
+        info = self.by_name[key]
+        if info.file_size == 0:
+            return False
+        chunks = _entry_bytes(self.path, self.f, info, self.size, None)
+        try:
+            first = next(chunks, b"")
+        finally:
+            chunks.close()
+        return first.lstrip(b" \t\r\n").startswith(_XML_STARTS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1175,8 +1307,27 @@ def apply_child_limits(memory_bytes: int) -> None:
             pass
 
 
+def quiet_child_output() -> None:
+    """Send this (child) process's stdout and stderr to nowhere: a reader that aborts prints its Rust panic or a
+    Python fatal-error dump there, which must never reach the user's terminal (the parent reports the failure in
+    Chinese). With XL_PERF_DEBUG set the output is kept, for developers."""
+    if os.environ.get("XL_PERF_DEBUG"):
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        for fd in (1, 2):
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
 def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes: int) -> None:
     sender.send(("started",))  # tells a crash while reading from a child that could not even start
+    quiet_child_output()
     apply_child_limits(memory_bytes)
     message: tuple[Any, ...]
     try:
@@ -1201,4 +1352,4 @@ def _child_main(sender: Any, path: Path, fn: Callable[[Path], Any], memory_bytes
         sender.close()
 
 
-__all__ = ["Limits", "PackageFacts", "inspect", "read_in_child", "run_in_child"]
+__all__ = ["Limits", "PackageFacts", "inspect", "quiet_child_output", "read_in_child", "run_in_child"]

@@ -36,6 +36,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from xl_perf.errors import Location, XlPerfError, describe_os_error
+from xl_perf.io import safe_write
 
 try:  # POSIX only; elsewhere the in-process lock still serialises use of a profile
     import fcntl
@@ -260,7 +261,16 @@ class Converter:
         self.profile_dir = Path(self.profile_dir).absolute()
         _ensure_profile(self.profile_dir)
 
-    def convert(self, files: Sequence[Path], target: str, outdir: Path, *, timeout: float = 300) -> list[Path]:
+    def convert(
+        self,
+        files: Sequence[Path],
+        target: str,
+        outdir: Path,
+        *,
+        timeout: float = 300,
+        scratch: Path | None = None,
+        overwrite: bool = False,
+    ) -> list[Path]:
         """Open every file in ONE LibreOffice session and save it as ``target`` (``"xlsx"``, ``"pdf"``, or any
         ``--convert-to`` argument such as ``"pdf:calc_pdf_Export"``) in ``outdir``.
 
@@ -268,6 +278,10 @@ class Converter:
         paths in input order (``outdir/<input stem>.<ext>``; a repeated stem gets ``-2``, ``-3``, ...). Inputs are
         never modified and nothing is written next to them. Raises LibreOfficeError naming every input that
         produced no output.
+
+        The working copies live in a scratch folder inside ``scratch`` (default: ``outdir``), never in the system's
+        temp folder; the outputs are moved into ``outdir`` through ``safe_write`` as one set (never through a link,
+        never over a file xl-perf did not make unless ``overwrite``).
         """
         inputs = [Path(f) for f in files]
         if not inputs:
@@ -295,8 +309,11 @@ class Converter:
         except OSError as exc:
             raise LibreOfficeError(f"无法创建输出目录 {outdir}：{describe_os_error(exc)}") from exc
 
-        with tempfile.TemporaryDirectory(prefix="xl-perf-lo-") as work_name:
-            work = Path(work_name)
+        try:
+            work = safe_write.scratch_folder(Path(scratch) if scratch is not None else outdir)
+        except OSError as exc:
+            raise LibreOfficeError(f"无法在 {outdir} 中创建临时文件夹：{describe_os_error(exc)}") from exc
+        try:
             staged_dir, produced_dir = work / "in", work / "out"
             staged_dir.mkdir()
             produced_dir.mkdir()
@@ -325,15 +342,16 @@ class Converter:
             with _profile_lock(self.profile_dir):
                 self._run(command, inputs, timeout)
             failed: list[Path] = []
-            for path, output in zip(inputs, outputs, strict=True):
-                produced = produced_dir / output.name
-                if not produced.is_file() or produced.stat().st_size == 0:
-                    failed.append(path)
-                    continue
-                try:
-                    shutil.move(str(produced), str(output))
-                except OSError as exc:
-                    raise LibreOfficeError(f"无法写入 {output}：{describe_os_error(exc)}") from exc
+            with safe_write.output_set(protect=inputs, foreign=overwrite) as outputs_set:
+                for path, output in zip(inputs, outputs, strict=True):
+                    produced = produced_dir / output.name
+                    if not produced.is_file() or produced.stat().st_size == 0:
+                        failed.append(path)
+                        continue
+                    with outputs_set.add(output) as temp:
+                        shutil.copyfile(produced, temp)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
         if failed:
             listed = "、".join(str(p) for p in failed)
             raise LibreOfficeError(
@@ -378,18 +396,44 @@ class Converter:
             )
 
 
+_PROFILE_PREFIX = "xl-perf-lo-profile-"
+
+
+def _remove_stale_profiles() -> None:
+    """Remove the temporary profiles of runs that were killed (their process no longer exists). Profiles hold
+    LibreOffice's settings, not workbooks, but must not pile up."""
+    if os.name == "nt":
+        return
+    folder = Path(tempfile.gettempdir())
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(_PROFILE_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(_PROFILE_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder / name, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def converter(cache_dir: Path | None = None) -> Converter:
     """A Converter with its own profile: ``cache_dir/libreoffice-profile`` (kept and reused across runs) or, by
     default, a temporary folder removed when the Converter is garbage-collected or the interpreter exits."""
     if cache_dir is not None:
         return Converter(Path(cache_dir) / "libreoffice-profile")
-    profile = Path(tempfile.mkdtemp(prefix="xl-perf-lo-profile-"))
+    _remove_stale_profiles()
+    profile = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
     conv = Converter(profile)
     weakref.finalize(conv, shutil.rmtree, str(profile), True)
     return conv
 
 
-def to_png(pdf: Path, outdir: Path, *, dpi: int = 60) -> list[Path]:
+def to_png(pdf: Path, outdir: Path, *, dpi: int = 60, overwrite: bool = False) -> list[Path]:
     """Render every page of ``pdf`` to ``outdir/<stem>-<page>.png`` with poppler's pdftoppm; pages in order."""
     pdf = Path(pdf)
     outdir = Path(outdir)
@@ -402,8 +446,12 @@ def to_png(pdf: Path, outdir: Path, *, dpi: int = 60) -> list[Path]:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LibreOfficeError(f"无法创建输出目录 {outdir}：{describe_os_error(exc)}") from exc
-    with tempfile.TemporaryDirectory(prefix="xl-perf-png-") as work_name:
-        work = Path(work_name)
+    try:
+        work = safe_write.scratch_folder(outdir)
+    except OSError as exc:
+        raise LibreOfficeError(f"无法在 {outdir} 中创建临时文件夹：{describe_os_error(exc)}") from exc
+    outputs: list[Path] = []
+    try:
         try:
             result = subprocess.run(
                 [pdftoppm, "-png", "-r", str(int(dpi)), str(pdf), str(work / "page")],
@@ -423,9 +471,12 @@ def to_png(pdf: Path, outdir: Path, *, dpi: int = 60) -> list[Path]:
         if not pages:
             raise LibreOfficeError(f"pdftoppm 没有从 {pdf} 生成任何图片")
         width = len(str(len(pages)))
-        outputs: list[Path] = []
-        for number, page in enumerate(pages, 1):
-            target = outdir / f"{pdf.stem}-{number:0{width}d}.png"
-            shutil.move(str(page), str(target))
-            outputs.append(target)
+        with safe_write.output_set(protect=[pdf], foreign=overwrite) as outputs_set:
+            for number, page in enumerate(pages, 1):
+                target = outdir / f"{pdf.stem}-{number:0{width}d}.png"
+                with outputs_set.add(target) as temp:
+                    shutil.copyfile(page, temp)
+                outputs.append(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return outputs

@@ -392,12 +392,18 @@ class FileWorkbook:
         if sheet not in self._formulas:
             self._load_openpyxl()
             cells: set[tuple[int, int]] = set()
-            worksheet = self._book_openpyxl[sheet]
-            for r, values in enumerate(worksheet.iter_rows()):
-                for cell in values:
-                    if getattr(cell, "data_type", None) == "f":
-                        cells.add((cell.row - 1, cell.column - 1))
-                del r
+            try:
+                worksheet = self._book_openpyxl[sheet]
+                for values in worksheet.iter_rows():
+                    for cell in values:
+                        if getattr(cell, "data_type", None) == "f":
+                            cells.add((cell.row - 1, cell.column - 1))
+            except Exception as exc:  # openpyxl parses the sheet only now: damaged XML surfaces here
+                raise BadInputError(
+                    f"无法读取工作表的公式（工作簿内部 XML 损坏：{type(exc).__name__}），"
+                    "请在 Excel/WPS 中打开后另存再试",
+                    Location(file=self.source, sheet=sheet),
+                ) from None
             self._formulas[sheet] = cells
         return (row, col) in self._formulas[sheet]
 
@@ -448,9 +454,49 @@ class FileWorkbook:
         self.close()
 
 
-def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, list[CellValue]]]:
-    """Rows of a named region: (row index, values of its columns)."""
+MAX_REGION_COLS = 1_000  # as guard.Limits.max_cols: no template region is nearly this wide
+
+
+def sheet_rows(book: WorkbookData, sheet: str) -> int | None:
+    """How many rows of `sheet` hold anything (the index of its last filled row + 1); None when the engine cannot
+    tell (a live workbook)."""
+    if type(book) is _GridWorkbook and book.unbuilt:
+        grid = book.grids.get(sheet)
+        return 0 if grid is None else len(grid)
+    if isinstance(book, SnapshotWorkbook):
+        cells = book.sheets.get(sheet, {})
+        key = (sheet, id(cells), len(cells))
+        cache = book.__dict__.setdefault("_row_counts", {})
+        if key not in cache:
+            cache[key] = 1 + max((r for r, _ in cells), default=-1)
+        return cache[key]  # type: ignore[no-any-return]
+    if isinstance(book, FileWorkbook):
+        try:
+            return len(book.grid(sheet))
+        except BadInputError:
+            return 0
+    return None
+
+
+def iter_region(
+    book: WorkbookData, target: NameTarget, width: int | None = None
+) -> Iterator[tuple[int, list[CellValue]]]:
+    """Rows of a named region: (row index, values of its columns), each list as wide as the region or, when
+    given, `width` columns (the ones the caller reads).
+
+    A declared range is clipped to the sheet's real extent: rows after the last filled row of the sheet are blank
+    and not yielded, so a name covering A7:AE99999999 costs what the sheet holds, not what the name claims. A region
+    wider than `MAX_REGION_COLS` (after `width`) is refused."""
     (r1, c1), (r2, c2) = target.first, target.last
+    if width is not None:
+        c2 = min(c2, c1 + width - 1)
+    if c2 - c1 + 1 > MAX_REGION_COLS:
+        raise BadInputError(
+            f"定义名称的区域过宽（{c2 - c1 + 1} 列，上限 {MAX_REGION_COLS} 列），工作簿可能被改动过",
+            Location(file=book.source, sheet=target.sheet),
+        )
+    rows = sheet_rows(book, target.sheet)
+    r2 = min(r2, rows - 1) if rows is not None else min(r2, r1 + 1_048_575)  # else Excel's row limit
     # The snapshots read cells directly, not through value().
     if type(book) is _GridWorkbook and book.unbuilt:
         grid = book.grids.get(target.sheet)
@@ -458,7 +504,10 @@ def iter_region(book: WorkbookData, target: NameTarget) -> Iterator[tuple[int, l
             line = grid[row] if grid is not None and 0 <= row < len(grid) else []
             if c1 >= 0 and c2 < len(line):
                 yield row, [None if v == "" else v for v in line[c1 : c2 + 1]]
-            else:  # partly or wholly outside the grid
+            elif c1 >= 0:  # partly or wholly right of the grid: the cells beyond its width are blank
+                part = [None if v == "" else v for v in line[c1 : c2 + 1]]
+                yield row, part + [None] * (c2 - c1 + 1 - len(part))
+            else:
                 yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
         return
     if type(book) is SnapshotWorkbook or type(book) is _GridWorkbook:

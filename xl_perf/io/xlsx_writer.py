@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +18,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from xl_perf.io import safe_write
 from xl_perf.template.layout import META_SHEET, Layout, Sheet, page_breaks, text_height
 
 FONT = "宋体"
@@ -101,8 +103,12 @@ def write(
     formula, and the tool's own parts (helper columns, defined names, the hidden _xlperf sheet) are left out."""
     values = values or {}
     cached = cached or {}
+    # XlsxWriter assembles each sheet's XML (the workbook's data) in temp files: in a scratch folder beside the
+    # output, never in the system's temp folder; a killed run's is removed by the next (safe_write.sweep).
+    scratch = safe_write.scratch_folder(Path(path).parent)
     workbook = xlsxwriter.Workbook(
-        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+        str(path),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "tmpdir": str(scratch)},
     )
     try:
         # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
@@ -155,7 +161,10 @@ def write(
         else:
             workbook.set_calc_mode("auto")
     finally:
-        workbook.close()
+        try:
+            workbook.close()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _style(spec: dict[str, Any], submission: Submission | None) -> dict[str, Any]:

@@ -7,7 +7,6 @@ temp file that is re-read and compared with what was meant to be written before 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,7 +50,8 @@ def write_workbook(
     *,
     protect: tuple[Path, ...] = (),
     macro: bool = False,
-    overwrite: bool = True,
+    overwrite: bool = False,
+    replace: bool = True,
 ) -> Path:
     """Write `doc` as a workbook at `target` (.xlsx with native formulas, or .xlsm with UDFs, buttons and VBA);
     verified by reading it back into the same data document before it replaces the target (with `overwrite`
@@ -73,23 +73,30 @@ def write_workbook(
         if written != expected:
             raise BadInputError("写入后回读的数据与原数据不一致，已放弃写入", Location(file=str(target)))
 
-    with safe_write.atomic_output(target, verify=verify, protect=protect, overwrite=overwrite) as temp:
+    # `overwrite`: the user allows replacing a file of that name xl-perf did not make (or they have edited since);
+    # `replace` False: no existing file is replaced at all (a new blank workbook never goes over a filled one).
+    with safe_write.atomic_output(target, verify=verify, protect=protect, overwrite=replace, foreign=overwrite) as temp:
         xlsx_writer.write(plan, temp, values, cached, macro=macro_parts(plan) if macro else None)
     return target
 
 
-def safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "", text) or "未命名"
+def safe_name(text: str, max_bytes: int = 150) -> str:
+    """`text` as part of a file name: see `safe_write.safe_stem` (no separators, control or bidi characters, no
+    leading dot or "~$", at most `max_bytes` bytes with a short hash keeping long names apart)."""
+    return safe_write.safe_stem(text, max_bytes)
 
 
 def file_name(doc: document.Document, suffix: str = ".xlsx") -> str:
+    """ "单位_年度_[项目_]表名" + suffix, safe on every system. A long unit or project name is shortened (with a
+    short hash, so different long names stay apart) and the year and the form's title are always kept: the name
+    stays under 200 bytes, room left for "_表名.csv" under the 255 bytes file systems allow."""
     title = doc.text(doc.pack.title)
     project = doc.fields.get("project_name")
-    parts = [doc.unit or "空白", str(doc.year)]
+    parts = [safe_name(doc.unit or "空白", 60), str(doc.year)]
     if isinstance(project, str) and project:
-        parts.append(project)
-    parts.append(title)
-    return safe_name("_".join(parts)) + suffix
+        parts.append(safe_name(project, 60))
+    parts.append(safe_name(title, 60))
+    return safe_name("_".join(parts), 190) + suffix
 
 
 def new_documents(framework: str, year: int, unit: str, level: str, projects: list[str]) -> list[document.Document]:
@@ -140,7 +147,7 @@ def load_any(path: Path, *, lenient: bool = False) -> tuple[document.Document, C
     return doc, read.locator(book, doc)
 
 
-def fill_template(template: Path, data: Path, target: Path) -> Path:
+def fill_template(template: Path, data: Path, target: Path, *, overwrite: bool = False) -> Path:
     meta = read.read_meta(open_untrusted(template))
     doc = document.load_path(data)
     if doc.pack.id != meta.get("framework"):
@@ -149,10 +156,7 @@ def fill_template(template: Path, data: Path, target: Path) -> Path:
         )
     if str(doc.year) != meta.get("year"):
         raise BadInputError(f"数据文档的年度 {doc.year} 与模板的年度 {meta.get('year')} 不符", Location(file=str(data)))
-    inputs = (template, data)
-    if not any(target.resolve() == source.resolve() for source in inputs):  # an input: refused as such below
-        refuse_existing([target], "用 -o 指定一个新文件")
-    return write_workbook(doc, target, protect=inputs, overwrite=False)
+    return write_workbook(doc, target, protect=(template, data), overwrite=overwrite)
 
 
 def dump(path: Path) -> dict[str, object]:

@@ -818,7 +818,7 @@ def _lay_mof_totals(ctx: _Context, sheet: Sheet, row: int, grid: int, keys: list
 
 
 def _stated_sum(pack: model.RulePack) -> str:
-    """The form's 合计: the scores it shows, held within the bounds the 加减分 rule sets (as `Evaluation.form_total`)."""
+    """The form's 合计: the scores it shows, within the bounds the 加减分 rule sets (as `Evaluation.form_total`)."""
     shown = "+".join(f"N({stated_name(i.id)})" for i in pack.indicators)
     adjustment = next((i.rule for i in pack.indicators if isinstance(i.rule, model.BonusPenaltyRule)), None)
     if adjustment is None:

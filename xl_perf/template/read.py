@@ -23,6 +23,7 @@ from xl_perf.errors import BadInputError, Location
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
+from xl_perf.template import meta_check
 from xl_perf.template.layout import (
     META_SHEET,
     ROWS_NAME,
@@ -43,15 +44,17 @@ def read_meta(book: WorkbookData) -> dict[str, str]:
             Location(file=book.source),
         )
     meta: dict[str, str] = {}
-    row = 0
-    while True:
+    rows: dict[str, int] = {}
+    for row in range(meta_check.MAX_META_ROWS):
         key = book.value(META_SHEET, row, 0)
         if key is None:
             break
         value = book.value(META_SHEET, row, 1)
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)  # a text cell a spreadsheet program turned into a number: 2022.0 is 2022
         meta[str(key)] = "" if value is None else str(value)
-        row += 1
-    return meta
+        rows.setdefault(str(key), row)
+    return meta_check.check_meta(meta, rows, book.source)
 
 
 _WHOLE = 10**15  # whole numbers below this keep every digit through the 15 significant digits of `to_decimal`
@@ -189,7 +192,9 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         plan = _plan(document.empty(pack.id, year, level, unit))
     names = book.names()
     sheets = set(book.sheet_names())
-    broken = [n for n in plan.expected if n not in names or names[n].sheet not in sheets]
+    # The entered scores too: a score sheet renamed or removed behind the names' back must not silently drop them.
+    expected = (*plan.expected, *(i.stated for i in plan.indicators))
+    broken = [n for n in expected if n not in names or names[n].sheet not in sheets]
     if broken:
         raise BadInputError(
             f"工作簿缺少 {len(broken)} 个填写项（如 {broken[0]}）：模板的工作表可能被删除、改名或另存时丢失了定义名称；"
@@ -238,7 +243,10 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         fixed_labels = table_plan.fixed_labels
         columns = table_plan.columns
         group_count = 0
-        for _, cells in iter_region(book, target):
+        meta_check.check_region_width(
+            table_plan.name, target.first[1], target.last[1], 1 + len(columns), book.source, target.sheet
+        )
+        for _, cells in iter_region(book, target, 1 + len(columns)):
             label = _json_cell(cells[0], "text")
             if table_plan.distinct:
                 # Most cells of a table are blank: skip them without building the full row first.
@@ -280,6 +288,7 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
             for index, key in enumerate(keys)
         ]
         width = len(keys)
+        meta_check.check_region_width(ROWS_NAME, region.first[1], region.last[1], width, book.source, region.sheet)
         # Only the columns read (the region may be wider): a narrower region, the same cells in the same places.
         last_row, last_col = region.last
         read_region = NameTarget(region.sheet, region.first, (last_row, min(last_col, region.first[1] + width - 1)))
@@ -323,6 +332,9 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
             data[key] = parsed
     not_applicable = _json_meta(meta.get("not_applicable") or "[]")
     if not_applicable:
+        unknown = meta_check.unknown_not_applicable(not_applicable, keys_by_id, book.source, -1)
+        if unknown is not None:
+            raise unknown
         data["not_applicable"] = [keys_by_id[i] for i in not_applicable]
     return data
 
@@ -381,7 +393,7 @@ def _table_offset(book: WorkbookData, region: NameTarget | None, doc: document.D
         return ref.row or 0
     label = rows[ref.row].label.replace(" ", "")
     seen = sum(1 for r in rows[: ref.row] if r.label.replace(" ", "") == label)
-    for offset, (_, cells) in enumerate(iter_region(book, region)):
+    for offset, (_, cells) in enumerate(iter_region(book, region, 1)):
         if str(cells[0] or "").replace(" ", "") == label:
             if seen == 0:
                 return offset

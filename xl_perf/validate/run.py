@@ -39,12 +39,21 @@ class Report:
         return sum(1 for f in self.findings if f.severity == "error")
 
 
+def _identity(path: Path) -> Path:
+    """The file a path names, for spotting the same file given twice; a symlink loop is itself (reading it then
+    reports the loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
 def check_files(paths: list[Path]) -> Report:
     seen: set[Path] = set()
     unique: list[Path] = []
     for path in map(Path, paths):
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
+        if _identity(path) not in seen:
+            seen.add(_identity(path))
             unique.append(path)
     paths = unique
     # Here, not at the top: the batch's workers check documents they read themselves and need none of the writer.
