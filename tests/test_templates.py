@@ -230,15 +230,21 @@ def test_fill_refuses_to_overwrite_its_inputs(tmp_path: Path) -> None:
 
 
 def test_fill_never_replaces_another_workbook(tmp_path: Path) -> None:
-    """-o names a new file: a workbook already there (another unit's, or one filled by hand) is left as it was."""
+    """A workbook already at -o that the tool did not make (another unit's, or one filled by hand) is left as it was,
+    unless the user says --overwrite; the tool's own earlier output of that name is replaced (a re-run of fill)."""
     template = SAMPLES / "gangmen-2022-zhengti.xlsx"  # of the data's framework and year
     other = tmp_path / "已填好的.xlsx"
     shutil.copy(SAMPLES / "gangmen-2022-xiangmu.xlsx", other)
     before = other.read_bytes()
     data = SAMPLES / "gangmen-2022-zhengti.json"
     result = run("fill", str(template), str(data), "-o", str(other))
-    assert result.returncode == 2 and "已存在，未覆盖" in result.stderr and "-o 指定一个新文件" in result.stderr
+    assert result.returncode == 2 and "已存在" in result.stderr and "--overwrite" in result.stderr
     assert other.read_bytes() == before and result.stdout == ""
+    again = run("fill", str(template), str(data), "-o", str(other), "--overwrite")
+    assert again.returncode == 0, again.stderr
+    assert other.read_bytes() != before
+    rerun = run("fill", str(template), str(data), "-o", str(other))  # now the tool's own output
+    assert rerun.returncode == 0, rerun.stderr
 
 
 def test_fill_refuses_a_framework_mismatch(tmp_path: Path) -> None:
