@@ -474,8 +474,10 @@ def differences(expected: object, got: object, path: str = "") -> list[str]:
 
 
 def submission_disagreements(evaluation: Evaluation, saved: Path, copy: Path) -> list[str]:
-    """Every formula cell of the printed form whose value in the submission copy differs from Calc's."""
+    """Every formula cell of the printed form whose value in the submission copy differs from Calc's. A score the
+    rules do not apply (资金下达合法性 without transfers) shows 0 on the form and prints 不适用 in the submission."""
     plan = build_layout(evaluation.document)
+    not_applicable = {stated_name(r.id) for r in evaluation.indicators if export.does_not_apply(r)}
     found: list[str] = []
     with FileWorkbook(saved) as calc, FileWorkbook(copy) as submitted:
         names = calc.names()
@@ -486,6 +488,8 @@ def submission_disagreements(evaluation: Evaluation, saved: Path, copy: Path) ->
                 target = names[cell.name]
                 expected = calc.value(target.sheet, *target.first)
                 written = submitted.value(sheet.name, row, col)
+                if cell.name in not_applicable and written == export.NOT_APPLICABLE and expected in (0, None):
+                    continue
                 if isinstance(expected, str) or expected is None:
                     if (written or "") != (expected or ""):
                         found.append(f"{cell.name}: submission {written!r}, Calc {expected!r}")

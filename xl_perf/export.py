@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation
+from xl_perf.engine.evaluate import Evaluation, IndicatorResult
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
@@ -70,6 +70,11 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
 NOT_APPLICABLE = "不适用"
 
 
+def does_not_apply(result: IndicatorResult) -> bool:
+    """An indicator the rules do not apply: declared not applicable, or all its points moved elsewhere."""
+    return result.basis == "na" or (result.weight == 0 and result.declared_weight > 0)
+
+
 def _moved_to(evaluation: Evaluation, indicator_id: str) -> list[str]:
     """Names of the indicators that receive the points of `indicator_id` (or of its parts) when it does not apply."""
     indicator = evaluation.document.pack.indicator(indicator_id)
@@ -103,7 +108,7 @@ def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int,
             has_note = note is not None and note.style == "input_long" and note.binding is None and note.text is None
             declared = format_number(result.declared_weight)
             moved = format_number(abs(result.declared_weight - result.weight))
-            not_applicable = result.basis == "na" or (result.weight == 0 and result.declared_weight > 0)
+            not_applicable = does_not_apply(result)
             if not_applicable:
                 printed[(sheet.key, row, col)] = NOT_APPLICABLE
             if not has_note or result.weight == result.declared_weight:
@@ -200,14 +205,13 @@ def write_submission(
                         Location(file=str(target)),
                     )
 
+    submission = xlsx_writer.Submission(computed, banner, printed, spare_rows(plan, inputs))
     if outputs is not None:
         with outputs.add(target, verify=verify) as temp:
-            xlsx_writer.write(plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner))
+            xlsx_writer.write(plan, temp, inputs, submission=submission)
         return target
     with safe_write.atomic_output(target, verify=verify, protect=protect) as temp:
-        xlsx_writer.write(
-            plan, temp, inputs, submission=xlsx_writer.Submission(computed, banner, printed, spare_rows(plan, inputs))
-        )
+        xlsx_writer.write(plan, temp, inputs, submission=submission)
     return target
 
 
