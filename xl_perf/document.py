@@ -707,9 +707,13 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
     for name, value in params.items():
         spec = doc.pack.params.get(name)
         if spec is None:
-            problems.add(f"params.{name}", "不是本规则包的参数" + _suggest(name, list(doc.pack.params)))
+            problems.add(
+                f"params.{name}",
+                "不是本规则包的参数"
+                + (_suggest(name, list(doc.pack.params)) or f"（可用的参数及写法见 xl-perf rules {doc.pack.id}）"),
+            )
         elif spec.choices and value not in spec.choices:
-            problems.add(f"params.{name}", "应为以下之一：" + "、".join(map(str, spec.choices)))
+            problems.add(f"params.{name}", "应为以下之一：" + "、".join(quoted(c) for c in spec.choices))
         elif (
             not spec.choices
             and type(value) is not type(spec.default)
