@@ -17,6 +17,7 @@ from tests import excel_standin as xs
 from tests.conftest import SAMPLES
 from xl_perf import document
 from xl_perf.excel import actions, addin
+from xl_perf.io.formatting import read_formatting
 from xl_perf.io.workbook import FileWorkbook
 from xl_perf.template import generate
 
@@ -32,17 +33,32 @@ def _open(path: Path, tmp: Path) -> tuple[xs.App, xs.Book]:
 
 
 def _user_cells(book: xs.Book) -> dict[tuple[str, int, int], object]:
+    """Every cell but the tool's own: 校验结果 and the highlight bookkeeping (columns D..F of _xlperf)."""
     return {
         (ws.title, cell.row, cell.column): book.value_of(ws.title, cell.row, cell.column)
         for ws in book.wb.worksheets
         if ws.title != actions.RESULT_SHEET
         for line in ws.iter_rows()
         for cell in line
+        if not (ws.title == "_xlperf" and 4 <= cell.column <= 6)
+        and book.value_of(ws.title, cell.row, cell.column) is not None
     }
 
 
 def _protection(book: xs.Book) -> dict[str, dict[str, object]]:
     return {ws.title: xs.protection_state(ws) for ws in book.wb.worksheets if ws.title != actions.RESULT_SHEET}
+
+
+def _bookkeeping(book: xs.Book) -> dict[tuple[str, str], object]:
+    """What the last 校验 recorded in the very hidden _xlperf sheet: (sheet, cell) -> the fill it had before."""
+    ws = book.wb["_xlperf"]
+    found = {}
+    for row in range(1, ws.max_row + 1):
+        sheet, cell = ws.cell(row, 4).value, ws.cell(row, 5).value
+        if sheet is None:
+            break
+        found[(sheet, cell)] = ws.cell(row, 6).value
+    return found
 
 
 def _fill(book: xs.Book, sheet: str, cell: str) -> str | None:
@@ -87,7 +103,7 @@ def test_validate_on_the_protected_sample_through_the_ribbon_string(addin_file: 
     rows = {book.value_of(actions.RESULT_SHEET, r, 3): r for r in range(3, 40)}
     row = rows[f"{BASIC}!C17"]  # the HYPERLINK formula's cached value, as Excel shows it
     assert book.wb[actions.RESULT_SHEET].cell(row, 3).value == f'=HYPERLINK("#\'{BASIC}\'!C17","{BASIC}!C17")'
-    assert book.value_of(actions.RESULT_SHEET, row, 11) == original
+    assert _bookkeeping(book)[(BASIC, "C17")] == original
     assert _fill(book, BASIC, "C17") == actions.HIGHLIGHT["error"]
     assert _user_cells(book) == values
     assert _protection(book) == protection
@@ -100,9 +116,7 @@ def test_a_second_validate_restores_the_colours_of_fixed_cells(addin_file: Path,
     original = _fill(book, BASIC, "C17")
     python = _runpython(addin_file, "XlPerfRibbonValidate")
     _click(app, python)
-    highlighted = {
-        (book.value_of(actions.RESULT_SHEET, r, 9), book.value_of(actions.RESULT_SHEET, r, 10)) for r in range(3, 40)
-    } - {(None, None)}
+    highlighted = set(_bookkeeping(book))
     assert (BASIC, "C17") in highlighted
     app.books.active.sheets[BASIC].range("C17").value = 0.9965  # the user corrects the rate (an unlocked cell)
     values, protection = _user_cells(book), _protection(book)
@@ -146,11 +160,7 @@ def test_a_sheet_protected_with_a_password_is_left_alone(addin_file: Path, tmp_p
 
 
 def _highlighted(book: xs.Book, sheet: str) -> list[str]:
-    return [
-        book.value_of(actions.RESULT_SHEET, r, 10)
-        for r in range(3, 60)
-        if book.value_of(actions.RESULT_SHEET, r, 9) == sheet
-    ]
+    return [cell for where, cell in _bookkeeping(book) if where == sheet]
 
 
 def test_a_locked_workbook_structure_gets_a_message_and_no_change(addin_file: Path, tmp_path: Path) -> None:
@@ -363,12 +373,12 @@ def test_a_password_kept_as_excel_2013_keeps_it_is_seen(tmp_path: Path) -> None:
     assert guard.algorithmName == "SHA-512" and guard.hashValue and not guard.password
     with pytest.raises(xs.com_error, match="password you supplied is not correct"):
         sheet.api.Unprotect()
+    assert book.app.prompts == [f"Unprotect Sheet: {BASIC}"]  # Excel asks the user first (a modal dialog)
     with pytest.raises(xs.com_error, match="password you supplied is not correct"):
         sheet.api.Unprotect(Password="错误")
     copy = tmp_path / "copy.xlsx"
     book.api.SaveCopyAs(str(copy))
-    with FileWorkbook(copy) as saved:
-        protection = saved.formatting()[BASIC].protection
+    protection = read_formatting(copy)[BASIC].protection
     assert protection is not None and protection.has_password
     sheet.api.Unprotect(Password="秘密")
     assert not book.wb[BASIC].protection.sheet and not book.wb[BASIC].protection.hashValue
