@@ -20,7 +20,15 @@ from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import SEVERITY_LABELS, Finding
 from xl_perf.errors import XlPerfError, describe_os_error
 from xl_perf.io.formatting import GRADIENT, read_formatting
-from xl_perf.io.workbook import CellValue, FileWorkbook, NameTarget, SheetFormat, WorkbookData, WritableWorkbook
+from xl_perf.io.workbook import (
+    CellValue,
+    NameTarget,
+    SheetFormat,
+    SnapshotWorkbook,
+    WorkbookData,
+    WritableWorkbook,
+    read_checked,
+)
 from xl_perf.template import generate, read
 from xl_perf.template.layout import META_SHEET, address
 
@@ -69,7 +77,7 @@ def _previous_highlights(book: WritableWorkbook) -> dict[tuple[str, int, int], s
     names = set(book.sheet_names())
     rows = _bookkeeping_rows(book, META_SHEET, BOOKKEEPING_COL, 0) if META_SHEET in names else []
     if not rows and RESULT_SHEET in names:
-        rows = _bookkeeping_rows(book, RESULT_SHEET, LEGACY_BOOKKEEPING_COL, 1)
+        rows = _bookkeeping_rows(book, RESULT_SHEET, LEGACY_BOOKKEEPING_COL, 2)  # below its header row
     previous: dict[tuple[str, int, int], str | None] = {}
     for sheet, cell, original in rows:
         target = _target(sheet, cell)
@@ -354,7 +362,8 @@ class XlwingsWorkbook:
         self.book = book
         self.source = str(book.fullname)
         self._scratch: str | None = None
-        self._copy: FileWorkbook | None = None
+        self._copy: SnapshotWorkbook | None = None
+        self._copy_path: Path | None = None
         self._format: dict[str, SheetFormat] | None = None
 
     def __enter__(self) -> XlwingsWorkbook:
@@ -364,29 +373,33 @@ class XlwingsWorkbook:
         self.close()
 
     def close(self) -> None:
-        if self._copy is not None:
-            self._copy.close()  # before the folder goes: Windows refuses to delete a file that is still open
-            self._copy = None
+        self._copy = None  # read whole and closed already (Windows refuses to delete a file that is still open)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def _copy_into(self, folder: Path) -> FileWorkbook:
+    def _copy_into(self, folder: Path) -> Path:
         suffix = Path(self.source).suffix.lower()
         path = folder / ("copy" + (suffix if suffix in (".xlsx", ".xlsm") else ".xlsx"))
         self.book.api.SaveCopyAs(str(path))
-        return FileWorkbook(path)
+        return path
 
-    def _read(self) -> FileWorkbook:
-        if self._copy is None:
+    def _copy_file(self) -> Path:
+        if self._copy_path is None:
             self._scratch = tempfile.mkdtemp(prefix="xl-perf-")  # private: readable by this user only
-            self._copy = self._copy_into(Path(self._scratch))
+            self._copy_path = self._copy_into(Path(self._scratch))
+        return self._copy_path
+
+    def _read(self) -> SnapshotWorkbook:
+        """The copy, through the guarded reader (guard.inspect's checks of size, zip bomb, entities and extent)."""
+        if self._copy is None:
+            self._copy = read_checked(self._copy_file())
         return self._copy
 
     def _formatting(self) -> dict[str, SheetFormat]:
         """Each sheet's protection, from the copy, by the bounded XML scan (guarded, under a deadline)."""
         if self._format is None:
-            self._format = read_formatting(self._read().path)
+            self._format = read_formatting(self._copy_file())
         return self._format
 
     def sheet_names(self) -> list[str]:
@@ -407,7 +420,7 @@ class XlwingsWorkbook:
         wanted: dict[str, set[tuple[int, int]]] = {}
         for sheet, row, col in cells:
             wanted.setdefault(sheet, set()).add((row, col))
-        found = read_formatting(self._read().path, wanted)
+        found = read_formatting(self._copy_file(), wanted)
         result: dict[tuple[str, int, int], str | None] = {}
         for sheet, row, col in cells:
             fmt = found.get(sheet)
@@ -483,7 +496,7 @@ class XlwingsWorkbook:
         sheet.activate()
 
     def save_copy(self, folder: Path) -> WorkbookData:
-        return self._copy_into(folder)
+        return read_checked(self._copy_into(folder))
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title="绩效自评助手")
