@@ -2,7 +2,8 @@
 
 The logic works on the `WritableWorkbook` interface, so it runs in tests against a snapshot; `XlwingsWorkbook`
 adapts a live Excel workbook. The actions change no value the user entered: they write only the tool-owned sheet
-校验结果 and cell highlight colours (and restore the colours they set the previous time).
+校验结果, the bookkeeping columns D..F of the very hidden _xlperf sheet and cell highlight colours (and restore the
+fills the cells had before, as they were: theme colours with tint, indexed colours and patterns included).
 """
 
 from __future__ import annotations
@@ -353,8 +354,11 @@ class XlwingsWorkbook:
     """The live workbook in Excel, through xlwings, in few object-model calls (each is a COM round trip).
 
     Reading: one Workbook.SaveCopyAs into a private temp folder (the in-memory state: unsaved edits, computed values,
-    names, formulas, protection, colours), read with the file reader. Writing: highlights batched per sheet and colour
-    as multi-cell ranges, the result sheet as one block of values with HYPERLINK formulas. A protected sheet is
+    names, formulas, protection, colours), read through the guarded reader (guard.inspect, then python-calamine) and
+    a bounded XML scan for protection and fills (xl_perf.io.formatting), never openpyxl in Excel's Python process.
+    Writing: highlights batched per sheet and fill as multi-cell ranges (theme, indexed and pattern fills through
+    Range.Interior), the bookkeeping of the original fills as one block in the very hidden _xlperf sheet, the result
+    sheet as one block of values with HYPERLINK formulas. A protected sheet is
     unprotected around the writes and protected again with the options it had; a sheet protected with a password is
     left alone. Close it (or use it as a context manager) to remove the copy."""
 
@@ -491,7 +495,6 @@ class XlwingsWorkbook:
                 sheet.clear()
             if grid:
                 sheet.range("A1").value = grid
-            sheet.range("I:K").api.EntireColumn.Hidden = True
             sheet.autofit()
         sheet.activate()
 
