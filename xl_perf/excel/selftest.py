@@ -21,7 +21,8 @@ from xl_perf.errors import XlPerfError, quoted
 from xl_perf.template import generate
 from xl_perf.template.layout import field_name, rate_name, score_name
 
-SAMPLE = Path(__file__).resolve().parents[2] / "workbooks" / "samples" / "corrected" / "gangmen-2022-zhengti.json"
+# A copy of workbooks/samples/corrected/gangmen-2022-zhengti.json shipped as package data (tests keep the two equal).
+SAMPLE = Path(__file__).resolve().parent / "data" / "selftest-sample.json"
 RATE = "fixed_asset_utilization"
 INDICATOR = "fixed_assets"
 TYPED = "fixed_assets_in_use"
@@ -102,7 +103,7 @@ def run(
     from xl_perf.excel.udfs import REGISTRY
 
     if not sample.is_file():
-        raise XlPerfError(f"找不到自测用的样例数据 {sample}：请在 xl-perf 仓库目录中（pip install -e .）运行自测")
+        raise XlPerfError(f"找不到自测用的样例数据 {sample}：安装不完整，请重新安装 xl-perf 后再运行自测")
     doc = document.load_path(sample)
     pack = doc.pack.id
     state: dict[str, Any] = {}
