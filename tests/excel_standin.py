@@ -7,9 +7,12 @@ What Excel does and a plain mock would not, it does too:
 - Sheet protection applies to macros and COM: with the sheet protected, setting Interior.Color (xlwings
   `range.color`) is refused unless formatting cells is allowed, clearing is refused, adding a hyperlink is refused,
   autofit and hiding columns are refused unless formatting columns is allowed, writing a locked cell is refused.
-  Unprotect with a wrong or missing password is refused. Protect takes Excel's arguments; omitted ones take Excel's
-  defaults (DrawingObjects, Contents, Scenarios True; every Allow* False); EnableSelection is left as it was. A
-  password is kept as Excel 2013 and later keep it: a salted SHA-512 hash (hashValue), no legacy password attribute.
+  Unprotect with a wrong password is refused; without one on a sheet that has one, Excel prompts for it (recorded in
+  App.prompts, then refused as if cancelled). Protect on an already protected sheet applies the new options when the
+  sheet has no password or the right one is given, and is refused otherwise. Protect takes Excel's arguments; omitted
+  ones take Excel's defaults (DrawingObjects, Contents, Scenarios True; every Allow* False); EnableSelection is left
+  as it was. A password is kept as Excel 2013 and later keep it: a salted SHA-512 hash (hashValue), no legacy
+  password attribute.
 - A locked workbook structure refuses Sheets.Add.
 - Refusals are raised as pywintypes.com_error does: (hresult, text, excepinfo, argerror), DISP_E_EXCEPTION with
   Excel's own description and scode 0x800A03EC.
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import datetime as dt
 import hashlib
 import os
@@ -138,6 +142,7 @@ class App:
         self.calls = 0
         self.log: list[str] = []
         self.alerts: list[str] = []
+        self.prompts: list[str] = []  # dialogs Excel would have put in front of the user (a password prompt)
         self.registered: dict[str, str] = {}  # Application.MacroOptions: macro -> description
         self._books: list[Book] = []
         self._active: Book | None = None
@@ -451,20 +456,32 @@ class SheetApi:
         self._sheet._book._app.tick("Worksheet.ProtectContents")
         return self._sheet._protected()
 
-    def Unprotect(self, Password: str | None = None) -> None:
-        self._sheet._book._app.tick("Worksheet.Unprotect")
+    def _password_matches(self, password: str | None) -> bool | None:
+        """None: the sheet has no password; else whether `password` is it."""
         protection = self._sheet._ws.protection
         if protection.hashValue:  # what Excel 2013 and later write: a salted SHA-512 hash
-            if (
-                not Password
-                or _sha512_hash(Password, protection.saltValue, protection.spinCount) != protection.hashValue
-            ):
-                raise excel_error(WRONG_PASSWORD)
-        elif protection.password:  # the legacy 16-bit hash of older files
+            return bool(password) and (
+                _sha512_hash(password, protection.saltValue, protection.spinCount) == protection.hashValue
+            )
+        if protection.password:  # the legacy 16-bit hash of older files
             probe = type(protection)()
-            probe.password = Password or ""
-            if not Password or probe.password != protection.password:
-                raise excel_error(WRONG_PASSWORD)
+            probe.password = password or ""
+            return bool(password) and probe.password == protection.password
+        return None
+
+    def Unprotect(self, Password: str | None = None) -> None:
+        """Without a password on a sheet that has one, Excel shows its password prompt (a modal dialog the user must
+        answer) and, cancelled, raises; here the prompt is recorded (`App.prompts`) and cancelled."""
+        app = self._sheet._book._app
+        app.tick("Worksheet.Unprotect")
+        if not self._sheet._protected():
+            return  # "no effect if the sheet isn't protected"
+        matches = self._password_matches(Password)
+        if matches is False:
+            if not Password:
+                app.prompts.append(f"Unprotect Sheet: {self._sheet._name}")
+            raise excel_error(WRONG_PASSWORD)
+        protection = self._sheet._ws.protection
         protection.sheet = False
         protection._password = None  # openpyxl keeps the hash there; its setter would hash None
         protection.algorithmName = protection.hashValue = protection.saltValue = protection.spinCount = None
@@ -476,19 +493,27 @@ class SheetApi:
         UserInterfaceOnly: bool = False,
         **options: bool,
     ) -> None:
+        """Protect a sheet; on a sheet already protected, Excel applies the new options when the sheet has no password
+        or the password given is its password, and refuses otherwise (Microsoft: the Protect method can be used on a
+        protected worksheet if the password is supplied)."""
         self._sheet._book._app.tick("Worksheet.Protect")
-        if self._sheet._protected():
-            return  # Excel ignores Protect on a protected sheet (without UserInterfaceOnly)
         protection = self._sheet._ws.protection
         for argument in options:
             if argument not in _PROTECT:
                 raise com_error(-2147352570, "Unknown name.", None, None)  # DISP_E_UNKNOWNNAME
+        keep_password = False
+        if self._sheet._protected():
+            matches = self._password_matches(Password)
+            if matches is False:
+                raise excel_error(WRONG_PASSWORD)
+            keep_password = matches is True
         for argument, (attribute, allows) in _PROTECT.items():
             default = argument in ("DrawingObjects", "Scenarios")
             value = bool(options.get(argument, default))
             setattr(protection, attribute, (not value) if allows else value)
         protection.sheet = bool(Contents)
-        if Password:  # as Excel 2013 and later keep it: a salted SHA-512 hash, no legacy password attribute
+        if Password and not keep_password:  # as Excel 2013 and later keep it: a salted SHA-512 hash
+            protection._password = None
             salt = base64.b64encode(os.urandom(16)).decode("ascii")
             protection.algorithmName, protection.saltValue, protection.spinCount = "SHA-512", salt, SPIN_COUNT
             protection.hashValue = _sha512_hash(Password, salt, SPIN_COUNT)
@@ -620,9 +645,102 @@ class RangeApi:
         self._range = rng
 
     @property
+    def Interior(self) -> Interior:
+        self._range._tick("Range.Interior")
+        return Interior(self._range)
+
+    @property
     def EntireColumn(self) -> ColumnsApi:
         self._range._tick("Range.EntireColumn")
         return ColumnsApi(self._range)
+
+
+# Excel's XlPattern -> OOXML patternType
+_PATTERN_TYPES = {
+    1: "solid",
+    -4125: "mediumGray",
+    -4126: "darkGray",
+    -4124: "lightGray",
+    -4128: "darkHorizontal",
+    -4166: "darkVertical",
+    -4121: "darkDown",
+    -4162: "darkUp",
+    9: "darkGrid",
+    10: "darkTrellis",
+    11: "lightHorizontal",
+    12: "lightVertical",
+    13: "lightDown",
+    14: "lightUp",
+    15: "lightGrid",
+    16: "lightTrellis",
+    17: "gray125",
+    18: "gray0625",
+}
+XL_NONE = -4142
+XL_AUTOMATIC = -4105
+
+
+class Interior:
+    """Range.Interior, as Excel applies it: on a protected sheet every property set is refused unless formatting
+    cells is allowed. Color/ThemeColor/ColorIndex set the cell colour (OOXML fgColor of a solid fill, bgColor of a
+    pattern; a cell without a fill becomes solid), the Pattern* ones the pattern's colour (fgColor); Pattern sets the
+    pattern and keeps the colours (xlNone removes the fill). TintAndShade applies to the theme colour last set."""
+
+    def __init__(self, rng: Range) -> None:
+        object.__setattr__(self, "_range", rng)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        rng = self._range
+        rng._tick(f"Interior.{name}=")
+        if name not in (
+            "Pattern",
+            "Color",
+            "ThemeColor",
+            "TintAndShade",
+            "ColorIndex",
+            "PatternColor",
+            "PatternThemeColor",
+            "PatternTintAndShade",
+            "PatternColorIndex",
+        ):
+            raise com_error(-2147352570, "Unknown name.", None, None)  # DISP_E_UNKNOWNNAME
+        if not rng._sheet._allows("formatCells"):
+            raise excel_error(f"Unable to set the {name} property of the Interior class")
+        from openpyxl.styles.colors import Color
+
+        for r, c in rng._cells:
+            cell = rng._sheet._ws.cell(r, c)
+            old = cell.fill
+            kind = old.patternType if old is not None and old.patternType else None
+            fg, bg = copy.copy(old.fgColor), copy.copy(old.bgColor)
+            pattern_side = name.startswith("Pattern") and name != "Pattern"
+            if name == "Pattern":
+                if value == XL_NONE:
+                    cell.fill = PatternFill()
+                    continue
+                kind = _PATTERN_TYPES[int(value)]  # type: ignore[call-overload]
+            else:
+                if kind is None:
+                    kind = "solid"
+                on_fg = pattern_side or kind == "solid"
+                target = fg if on_fg else bg
+                prop = name.removeprefix("Pattern") if pattern_side else name
+                if prop == "Color":
+                    number = int(value)  # type: ignore[call-overload]
+                    rgb = f"FF{number & 255:02X}{(number >> 8) & 255:02X}{(number >> 16) & 255:02X}"
+                    target = Color(rgb=rgb)
+                elif prop == "ThemeColor":
+                    target = Color(theme=int(value) - 1)  # type: ignore[call-overload]
+                elif prop == "TintAndShade":
+                    target = Color(theme=target.theme, tint=float(value)) if target.type == "theme" else target
+                elif prop == "ColorIndex":
+                    number = int(value)  # type: ignore[call-overload]
+                    target = Color(auto=True) if number == XL_AUTOMATIC else Color(indexed=number + 7)
+                if on_fg:
+                    fg = target
+                else:
+                    bg = target
+            cell.fill = PatternFill(kind, fgColor=fg, bgColor=bg)
 
 
 class ColumnsApi:

@@ -35,8 +35,13 @@ def test_validate_writes_the_result_sheet_and_highlights(tmp_path: Path) -> None
     assert [result[(r, 0)] for r in range(2, 2 + len(outcome.findings))] == sorted(
         (result[(r, 0)] for r in range(2, 2 + len(outcome.findings))), key=["错误", "警告", "提示"].index
     )
-    # No value the user entered changed: only the tool-owned sheet is new.
-    assert {k: v for k, v in book.sheets.items() if k != actions.RESULT_SHEET} == before
+    # No value the user entered changed: only the tool-owned sheet is new, and the bookkeeping in _xlperf (D..F).
+    after = {k: v for k, v in book.sheets.items() if k != actions.RESULT_SHEET}
+    after["_xlperf"] = {k: v for k, v in after["_xlperf"].items() if not 3 <= k[1] <= 5}
+    assert after == before
+    assert book.sheets["_xlperf"][(0, 3)] and not any(
+        3 <= c <= 5 for _, c in before["_xlperf"]
+    )  # the template's own meta data leaves D..F free
 
 
 def test_validate_twice_restores_then_reapplies_highlights(tmp_path: Path) -> None:
@@ -46,9 +51,9 @@ def test_validate_twice_restores_then_reapplies_highlights(tmp_path: Path) -> No
     first = dict(book.fills)
     actions.validate(book)
     assert book.fills == first
-    assert book.sheets[actions.RESULT_SHEET][(2, 8)]  # bookkeeping of the original colour
-    original = next(r for r in range(2, 50) if book.sheets[actions.RESULT_SHEET].get((r, 9)) == "C17")
-    assert book.sheets[actions.RESULT_SHEET][(original, 10)] == "#00FF00"
+    meta = book.sheets["_xlperf"]  # bookkeeping of the original colour, in the very hidden sheet
+    original = next(r for r in range(0, 50) if meta.get((r, 4)) == "C17")
+    assert meta[(original, 3)] == "整体基础数据（基本情况）" and meta[(original, 5)] == "#00FF00"
 
 
 def test_validate_and_export_a_clean_workbook(tmp_path: Path) -> None:

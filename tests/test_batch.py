@@ -315,7 +315,7 @@ def test_an_absurd_number_is_a_finding_at_its_cell(tmp_path: Path) -> None:
 
     doc = read.read_document(book, lenient=True)
     [problem] = doc.value_problems
-    assert "过大或过小" in problem.message and problem.key.startswith("tables.项目资金")
+    assert "过大或过小" in problem.message and problem.key.startswith("项目资金")
     assert read.locator(book, doc)(problem.ref).cell is not None
 
 

@@ -49,7 +49,8 @@ def test_the_newest_copy_counts_and_the_older_is_listed(tmp_path: Path) -> None:
     assert sum(data["grades"]["zhengti"].values()) == 1  # the unit's 整体 grade counted once
     assert data["units"][0]["workbooks"] == 2
     assert (
-        "重复提交 1 个" in result.stderr
+        "共 3 个文件（其中 1 个重复提交未计入）" in result.stderr
+        and "重复提交 1 个" in result.stderr
         and "旧/港门镇整体自评.xlsx（以 港门镇整体自评（修改后）.xlsx 为准）" in result.stderr
     )
 
@@ -61,7 +62,7 @@ def test_the_newest_copy_counts_and_the_older_is_listed(tmp_path: Path) -> None:
         assert line[1] == "旧/港门镇整体自评.xlsx" and line[2] == "遂溪县港门镇人民政府" and line[3] == 2022
         assert line[7] == "港门镇整体自评（修改后）.xlsx"
         overview = " ".join(str(c) for r in book.grid("汇总")[:4] for c in r if c)
-        assert "重复提交的较早版本 1 个，未计入" in overview
+        assert "共 3 个文件（其中 1 个重复提交未计入）：计入 2 个" in overview and "见“重复提交”表" in overview
         listed = [str(r[1]) for r in book.grid("汇总")]
         assert "旧/港门镇整体自评.xlsx" not in listed
 

@@ -63,7 +63,7 @@ def test_all_problems_are_collected_with_their_keys(gangmen_zhengti: dict) -> No
         "fields.整体绩效目标.计划数：应为整数",
         "fields.落款.填报日期：应为日期",
         "scores.支出完成律：不是本框架的指标，是否应为“支出完成率”",
-        "tables.财政资金情况“合计”（第1行）.项目：不认识的行名“合计”",
+        "财政资金情况“合计”（第1行）的“项目”：不认识的行名“合计”",
         "extra：不认识的键",
     ]
     for text in expected:

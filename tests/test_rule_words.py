@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from typing import get_args
 
 import pytest
 
+from tests.conftest import ROOT, SAMPLES
 from tests.test_cli import run
+from xl_perf import document
 from xl_perf.cli.rule_words import RuleWords, pack_source, param_text
 from xl_perf.rules import loader, model
 from xl_perf.rules.text import context
@@ -78,7 +81,14 @@ def test_rules_command_shows_no_internal_notation(pack_id: str) -> None:
     result = run("rules", pack_id, "--year", "2025")
     assert result.returncode == 0, result.stderr
     pack = loader.load(pack_id)
-    assert not notation(result.stdout, pack), notation(result.stdout, pack)
+    rules, params = result.stdout.split("可调参数", 1)
+    assert not notation(rules, pack), notation(rules, pack)
+    # A parameter's key and values appear only as the data document writes them ("blank_inputs": "missing").
+    for param in pack.params.values():
+        params = params.replace(f'"{param.id}": ', "")
+        for value in (param.default, *param.choices):
+            params = params.replace(json.dumps(value, ensure_ascii=False), "")
+    assert not notation(params, pack), notation(params, pack)
     listing = run("rules")
     assert "种子" not in listing.stdout and "param:" not in listing.stdout
 
@@ -92,3 +102,38 @@ def test_a_deduction_step_in_percent_and_a_linear_weight() -> None:
     assert words.interval(model.Interval.parse("[1, 1]"), percent=True) == "=100%"
     assert words.interval(model.Interval.parse("[3, 5)"), percent=False, unit="项") == "3项（含）–5项"
     assert words.score(Decimal("0.5")) == "0.5分"
+
+
+def test_the_parameter_table_says_what_to_write_under_params() -> None:
+    """workbooks/README.md sends the user to this table for `params`: what it shows is what a data document takes."""
+    result = run("rules", "gd-county-zhengti", "--year", "2022")
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.split("可调参数", 1)[1]
+    assert "数据文档中的写法" in table and "数据文档中的写法" in (ROOT / "workbooks" / "README.md").read_text("utf-8")
+    assert '"deduction_step_rounding": "ceil"' in table
+    assert '"ceil"（每开始一档即扣）、"floor"（满一档才扣）' in table
+    assert '"blank_inputs": "missing"' in table and '"zero"（按0计）' in table
+    assert '"rate_precision": 4' in table
+    # Every default and every choice, written as the table shows it, is a valid data document.
+    pack = loader.load("gd-county-zhengti")
+    data = json.loads((SAMPLES / "gangmen-2022-zhengti.json").read_text(encoding="utf-8"))
+    for param in pack.params.values():
+        for value in param.choices or (param.default,):
+            written = json.loads("{" + f'"{param.id}": {json.dumps(value, ensure_ascii=False)}' + "}")
+            doc = document.from_dict({**data, "params": written})
+            assert doc.param(param.id) == value
+    floor = json.loads('{"deduction_step_rounding": "floor"}')
+    assert document.from_dict({**data, "params": floor}).param("deduction_step_rounding") == "floor"
+
+
+def test_a_bonus_indicator_shows_as_bonus_not_as_a_zero_weight() -> None:
+    result = run("rules", "gd-county-zhengti", "--year", "2025")
+    assert "工作表现加减分指标（加减分）" in result.stdout
+    assert "（0）" not in result.stdout
+
+
+def test_fields_of_the_same_name_are_told_apart_without_a_dot() -> None:
+    result = run("rules", "gd-county-zhengti", "--year", "2025")
+    out = re.sub(r"[\s│├└─]+", "", result.stdout)
+    assert "三公经费控制率的实际支出数" in out
+    assert "·" not in result.stdout

@@ -433,6 +433,17 @@ def run(
     return BatchResult(root, items, summarise_units(items), duplicates)
 
 
+def files_line(result: BatchResult) -> str:
+    """The batch in one line, every file found counted: 共 3 个文件（其中 1 个重复提交未计入）：已读取 2 个，…"""
+    found = len(result.items) + len(result.duplicates)
+    dropped = f"（其中 {len(result.duplicates)} 个重复提交未计入）" if result.duplicates else ""
+    counted = "计入" if result.duplicates else "已读取"
+    return (
+        f"共 {found} 个文件{dropped}：{counted} {len(result.read)} 个，无法读取 {len(result.bad)} 个；"
+        f"错误 {result.errors} 条，警告 {result.warnings} 条。"
+    )
+
+
 def submission_key(item: Item) -> tuple[str, int | None, str, str] | None:
     """What makes two files the same submission: unit, year and form (and the project, for a project form). None
     for a file that cannot be told apart (unreadable, no unit filled in, or a project form without its project's
@@ -587,14 +598,10 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
     def link(item: Item) -> Link:
         return Link(posixpath.normpath(posixpath.join(root_link, item.shown)), item.shown)
 
-    read_count, bad_count = len(result.read), len(result.bad)
     coverage = result.coverage
-    overview = (
-        f"共 {len(result.items)} 个文件：已读取 {read_count} 个，无法读取 {bad_count} 个；"
-        f"错误 {result.errors} 条，警告 {result.warnings} 条。"
-    )
+    overview = files_line(result)
     if result.duplicates:
-        overview += f"另有重复提交的较早版本 {len(result.duplicates)} 个，未计入（见“重复提交”表）。"
+        overview += "重复提交的较早版本见“重复提交”表。"
     coverage_line = (
         f"自评覆盖面 {percent_text(coverage)}（已自评项目 {result.evaluated} 个 / 应自评项目 {result.required} 个）"
         if coverage is not None

@@ -31,7 +31,7 @@ from typing import Any
 
 from xl_perf.engine.findings import Ref
 from xl_perf.engine.memo import fields_of, memoized, memoized_part, pack_memo
-from xl_perf.errors import BadInputError, Location, describe_os_error
+from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.rules.text import context, render
@@ -274,27 +274,27 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
             problems.add(key, "不认识的键" + _suggest(key, list(TOP_KEYS)))
     schema = data.get("schema", SCHEMA)
     if schema != SCHEMA:
-        problems.add("schema", f"不支持的格式版本 {schema!r}，应为 {SCHEMA!r}")
+        problems.add("schema", f"不支持的格式版本 {quoted(schema)}，应为 {quoted(SCHEMA)}")
     framework = data.get("framework")
     if framework not in loader.available():
-        problems.add("framework", f"应为以下之一：{'、'.join(loader.available())}，实为 {framework!r}")
+        problems.add("framework", f"应为以下之一：{'、'.join(loader.available())}，实为 {quoted(framework)}")
         problems.raise_if_any()
     pack = loader.load(framework)
     # A blank template has no unit yet; a missing unit name is for the validator to report, not a reason to refuse.
     unit = data.get("unit", "")
     if not isinstance(unit, str):
-        problems.add("unit", f"单位名称应为文字，实为 {unit!r}")
+        problems.add("unit", f"单位名称应为文字，实为 {quoted(unit)}")
         unit = ""
     year = data.get("year")
     if isinstance(year, str) and year.isascii() and year.isdigit() and len(year) <= 6:  # int() of 5,000 digits fails
         year = int(year)
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        shown = repr(year) if not isinstance(year, int | str) or len(str(year)) <= 30 else f"{str(year)[:30]}…"
-        problems.add("year", f"评价年度应为 2000–2100 的整数，实为 {shown}")
+        shown = year if not isinstance(year, int | str) or len(str(year)) <= 30 else f"{str(year)[:30]}…"
+        problems.add("year", f"评价年度应为 2000–2100 的整数，实为 {quoted(shown)}")
         year = 2000
     level = data.get("level", "县")
     if level not in pack.levels:
-        problems.add("level", f"层级应为 {'、'.join(pack.levels)} 之一，实为 {level!r}")
+        problems.add("level", f"层级应为 {'、'.join(pack.levels)} 之一，实为 {quoted(level)}")
         level = next(iter(pack.levels))
     doc = Document(pack=pack, unit=unit.strip(), year=year, level=level, source=source)
     _load_fields(doc, data.get("fields", {}), problems)
@@ -323,9 +323,9 @@ def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) ->
             except ValueError as exc:
                 if "过大或过小" in str(exc):
                     raise
-                raise ValueError(f"应为数字，实为 {value!r}") from None
+                raise ValueError(f"应为数字，实为 {quoted(value)}") from None
         if spec_type == "count" and number != number.to_integral_value():
-            raise ValueError(f"应为整数，实为 {value!r}")
+            raise ValueError(f"应为整数，实为 {quoted(value)}")
         return number
     if spec_type in ("yesno", "havenot"):
         text = str(value).strip().lower()
@@ -335,18 +335,18 @@ def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) ->
             return True
         if text in NO:
             return False
-        raise ValueError(f"应填“{options[0]}”或“{options[1]}”，实为 {value!r}")
+        raise ValueError(f"应填“{options[0]}”或“{options[1]}”，实为 {quoted(value)}")
     if spec_type == "choice":
         if value not in options:
-            raise ValueError(f"应为以下之一：{'、'.join(options)}，实为 {value!r}")
+            raise ValueError(f"应为以下之一：{'、'.join(options)}，实为 {quoted(value)}")
         return str(value)
     if spec_type == "date":
         text = _normalise_date(value)
         if text is None:
-            raise ValueError(f"应为日期（如 2023年4月27日 或 2023-04-27），实为 {value!r}")
+            raise ValueError(f"应为日期（如 2023年4月27日 或 2023-04-27），实为 {quoted(value)}")
         return text
     if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-        raise ValueError(f"应为文字，实为 {value!r}")
+        raise ValueError(f"应为文字，实为 {quoted(value)}")
     return str(value)
 
 
@@ -398,7 +398,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 continue
             if parsed is not None:
                 if isinstance(parsed, Decimal) and spec.type == "amount" and parsed < 0:
-                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {value!r}", Ref("field", spec.id))
+                    problems.add(f"{key}.{label}", f"金额不能为负数，实为 {quoted(value)}", Ref("field", spec.id))
                     continue
                 if isinstance(parsed, Decimal) and (
                     (spec.minimum is not None and parsed < spec.minimum)
@@ -406,7 +406,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 ):
                     problems.add(
                         f"{key}.{label}",
-                        f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {value!r}",
+                        f"应在 {spec.minimum} 至 {spec.maximum} 之间，实为 {quoted(value)}",
                         Ref("field", spec.id),
                     )
                     continue
@@ -449,13 +449,22 @@ def row_name(base: str, index: int, label: str = "") -> str:
     return f"{base}“{label}”（第{index + 1}行）" if label else f"{base}（第{index + 1}行）"
 
 
+# How messages name the rows of `indicator_rows` and one column of a row: as the form says them, not as JSON keys.
+INDICATOR_ROWS = "绩效指标行"
+
+
+def column_name(row: str, column: str) -> str:
+    """One value of a row: 财政资金情况“项目1”（第6行）的“财政下达预算情况/小计”."""
+    return f"{row}的“{column}”"
+
+
 def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("tables", "应为对象：表名 → 行列表")
         return
     tables = _tables_by_label(doc)
     for label, rows in raw.items():
-        key = f"tables.{label}"
+        key = label
         if label not in tables:
             problems.add(key, "不是本框架的表格" + _suggest(label, list(tables)))
             continue
@@ -474,7 +483,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
             row_key = row_name(key, index, row_label)
             row_spec = match_row(doc, spec, row_label, after=current_fixed)
             if row_spec is None:
-                problems.add(f"{row_key}.{spec.row_header}", f"不认识的行名“{row_label}”")
+                problems.add(column_name(row_key, spec.row_header), f"不认识的行名“{row_label}”")
                 continue
             if not row_spec.repeat:
                 current_fixed = row_spec
@@ -484,13 +493,15 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
                     continue
                 column = columns.get(column_label)
                 if column is None:
-                    problems.add(f"{row_key}.{column_label}", "不是该表的列" + _suggest(column_label, list(columns)))
+                    problems.add(
+                        column_name(row_key, column_label), "不是该表的列" + _suggest(column_label, list(columns))
+                    )
                     continue
                 try:
                     parsed = parse_value(column.type, value)
                 except ValueError as exc:
                     problems.add(
-                        f"{row_key}.{column_label}", str(exc), Ref("cell", spec.id, len(parsed_rows), column.id)
+                        column_name(row_key, column_label), str(exc), Ref("cell", spec.id, len(parsed_rows), column.id)
                     )
                     continue
                 if parsed is not None:
@@ -573,13 +584,13 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
         allowed.add(layout.weight)
     for index, row in enumerate(raw):
         if not isinstance(row, dict):
-            problems.add(row_name("indicator_rows", index), "应为对象")
+            problems.add(row_name(INDICATOR_ROWS, index), "应为对象")
             continue
-        key = row_name("indicator_rows", index, str(row.get(layout.levels[-1]) or ""))
+        key = row_name(INDICATOR_ROWS, index, str(row.get(layout.levels[-1]) or ""))
         if not allowed.issuperset(row):
             for name in row:
                 if name not in allowed:
-                    problems.add(f"{key}.{name}", "不认识的列" + _suggest(name, sorted(allowed)))
+                    problems.add(column_name(key, name), "不认识的列" + _suggest(name, sorted(allowed)))
         levels = tuple([str(row.get(level) or "").strip() for level in layout.levels])
         numbers: dict[str, Decimal | None] = {}
         for name in (layout.weight, layout.score):
@@ -589,7 +600,7 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
             try:
                 value = parse_value("score", row.get(name))
             except ValueError as exc:
-                problems.add(f"{key}.{name}", str(exc), Ref("row", row=len(doc.rows)))
+                problems.add(column_name(key, name), str(exc), Ref("row", row=len(doc.rows)))
                 value = None
             numbers[name] = value if isinstance(value, Decimal) else None
         doc.rows.append(
@@ -702,9 +713,13 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
     for name, value in params.items():
         spec = doc.pack.params.get(name)
         if spec is None:
-            problems.add(f"params.{name}", "不是本规则包的参数" + _suggest(name, list(doc.pack.params)))
+            problems.add(
+                f"params.{name}",
+                "不是本规则包的参数"
+                + (_suggest(name, list(doc.pack.params)) or f"（可用的参数及写法见 xl-perf rules {doc.pack.id}）"),
+            )
         elif spec.choices and value not in spec.choices:
-            problems.add(f"params.{name}", "应为以下之一：" + "、".join(map(str, spec.choices)))
+            problems.add(f"params.{name}", "应为以下之一：" + "、".join(quoted(c) for c in spec.choices))
         elif (
             not spec.choices
             and type(value) is not type(spec.default)
@@ -726,12 +741,12 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             except ValueError:
                 ratio = Decimal(0)
             if ratio <= 1:
-                problems.add(f"options.{name}", f"应为大于 1 的倍数（如 1.3），实为 {value!r}")
+                problems.add(f"options.{name}", f"应为大于 1 的倍数（如 1.3），实为 {quoted(value)}")
                 continue
             doc.options[name] = value
         elif name == "total_cap_by_execution":
             if not isinstance(value, bool):
-                problems.add(f"options.{name}", f"应为 true 或 false，实为 {value!r}")
+                problems.add(f"options.{name}", f"应为 true 或 false，实为 {quoted(value)}")
                 continue
             doc.options[name] = value
         else:
@@ -750,18 +765,18 @@ def locator(doc: Document) -> Callable[[Ref], Location]:
         elif ref.kind == "row":
             row = doc.rows[ref.row] if ref.row is not None and ref.row < len(doc.rows) else None
             label = row.levels[-1] if row is not None and row.levels else ""
-            key = row_name("indicator_rows", row.index if row is not None else ref.row or 0, label)
+            key = row_name(INDICATOR_ROWS, row.index if row is not None else ref.row or 0, label)
         elif ref.kind == "cell":
             table = doc.pack.table(ref.id)
             rows = doc.tables.get(table.id, [])
             found = rows[ref.row] if ref.row is not None and ref.row < len(rows) else None
             key = row_name(
-                f"tables.{doc.text(table.label)}",
+                doc.text(table.label),
                 found.index if found is not None else ref.row or 0,
                 found.label if found is not None else "",
             )
             if ref.column:
-                key += "." + "/".join(doc.text(p) for p in table.column(ref.column).path)
+                key = column_name(key, "/".join(doc.text(p) for p in table.column(ref.column).path))
         elif ref.kind == "document":
             key = ref.id
         return Location(file=doc.source, key=key)

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+
+
+def quoted(value: object) -> str:
+    """A value as a Chinese message shows it: text in Chinese quotes (“省”), anything else as the JSON the user
+    wrote it (150, true, null, ["a"]); never Python's repr ('省', True, None)."""
+    if isinstance(value, str):
+        return f"“{value}”"
+    try:
+        shown = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        shown = str(value)
+    return shown if len(shown) <= 60 else shown[:57] + "…"
 
 
 @dataclass(frozen=True)

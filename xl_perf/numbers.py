@@ -9,37 +9,39 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext, localcontext
 
+from xl_perf.errors import quoted
+
 TWO_PLACES = Decimal("0.01")
 
 
 def to_decimal(value: object) -> Decimal:
     """Convert int, float, Decimal or a plain numeric string to Decimal; raise ValueError otherwise."""
     if isinstance(value, bool):
-        raise ValueError(f"布尔值不是数字：{value!r}")
+        raise ValueError(f"布尔值不是数字：{quoted(value)}")
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"不是有限数字：{value!r}")
+            raise ValueError(f"不是有限数字：{quoted(value)}")
         return _in_range(Decimal(f"{value:.15g}"), value)
     if isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
         try:
             result = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"不是数字：{value!r}") from None
+            raise ValueError(f"不是数字：{quoted(value)}") from None
         if not result.is_finite():
-            raise ValueError(f"不是有限数字：{value!r}")
+            raise ValueError(f"不是有限数字：{quoted(value)}")
         return _in_range(result, value)
-    raise ValueError(f"不是数字：{value!r}")
+    raise ValueError(f"不是数字：{quoted(value)}")
 
 
 def _in_range(number: Decimal, raw: object) -> Decimal:
     """Amounts, rates and scores live between 1e-20 and 1e20; anything else is a typing accident, not data."""
     if number and not -20 <= number.adjusted() <= 20:
-        raise ValueError(f"数字过大或过小：{raw!r}")
+        raise ValueError(f"数字过大或过小：{quoted(raw)}")
     return number
 
 

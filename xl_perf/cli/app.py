@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from xl_perf.cli.chinese import ChineseTyper, show_usage_error
-from xl_perf.errors import XlPerfError, describe_os_error
+from xl_perf.errors import XlPerfError, describe_os_error, quoted
 
 if TYPE_CHECKING:
     from xl_perf.batch import BatchResult
@@ -33,7 +33,7 @@ def _check_year_level(year: int, level: str) -> None:
     if not 2000 <= year <= 2100:
         raise XlPerfError(f"--year 应为 2000–2100 之间的评价年度，实为 {year}")
     if level not in LEVELS:
-        raise XlPerfError(f"--level 应为 {'、'.join(LEVELS)} 之一，实为 {level!r}")
+        raise XlPerfError(f"--level 应为 {'、'.join(LEVELS)} 之一，实为 {quoted(level)}")
 
 
 def _fail(exc: XlPerfError) -> None:
@@ -284,9 +284,21 @@ def dump_command(
     fields = data.get("fields", {})
     count = sum(len(v) for v in fields.values()) if isinstance(fields, dict) else 0
     typer.echo(
-        f"{data['unit']} {data['year']}年度 {data['framework']}：已填字段 {count} 项，"
+        f"{data['unit']} {data['year']}年度 {_form_name(data)}：已填字段 {count} 项，"
         f"填报得分 {len(data.get('scores', {}))} 项（加 --json 输出全部内容）"
     )
+
+
+def _form_name(data: dict[str, object]) -> str:
+    """The form's Chinese title and pack id, as `score` shows them: 整体绩效自评指标评分表（gd-county-zhengti）."""
+    from xl_perf.rules import loader
+    from xl_perf.rules.text import context, render
+
+    pack = loader.load(str(data["framework"]))
+    level = str(data.get("level") or "")
+    words = pack.level_words(level if level in pack.levels else next(iter(pack.levels)))
+    year = data["year"]
+    return f"{render(pack.title, context(year if isinstance(year, int) else 2025, words))}（{pack.id}）"
 
 
 @app.command("batch")

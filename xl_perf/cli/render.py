@@ -75,7 +75,7 @@ def print_findings(console: Console, evaluation: Evaluation) -> None:
     summary = "，".join(f"{SEVERITY_LABELS[s]} {n} 条" for s, n in counts.items() if n)
     table = Table(title=f"发现：{summary}", header_style="bold", title_justify="left")
     table.add_column("级别")
-    table.add_column("代码")
+    table.add_column("类别", max_width=20, overflow="fold")
     table.add_column("位置", max_width=40, overflow="fold")
     table.add_column("问题", max_width=70, overflow="fold")
     table.add_column("建议", max_width=30, overflow="fold")
@@ -86,12 +86,20 @@ def print_findings(console: Console, evaluation: Evaluation) -> None:
             where = f"{finding.location.sheet} {finding.location.cell or ''}".strip()
         table.add_row(
             Text(SEVERITY_LABELS[finding.severity], style=SEVERITY_STYLES[finding.severity]),
-            finding.code,
+            check_title(finding.code),
             where,
             finding.message,
             finding.fix,
         )
     console.print(table)
+
+
+def check_title(code: str) -> str:
+    """A finding's kind as people read it: the catalogue's Chinese title (the code itself is for --json only)."""
+    from xl_perf.validate.catalogue import catalogue
+
+    spec = catalogue().get(code)
+    return spec.title if spec is not None else code
 
 
 def print_pack_list(packs: list[model.RulePack]) -> None:
@@ -116,7 +124,7 @@ def describe_rule(rule: model.Rule, words: dict[str, str], pack: model.RulePack,
 
 
 def print_rules(pack: model.RulePack, year: int, level: str) -> None:
-    from xl_perf.cli.rule_words import RuleWords, param_text
+    from xl_perf.cli.rule_words import RuleWords, param_text, param_writing
 
     console = _console()
     if level not in pack.levels:
@@ -134,7 +142,10 @@ def print_rules(pack: model.RulePack, year: int, level: str) -> None:
                 weight = weights.get(indicator.path[:depth])
                 label = prefix[-1] + ("" if weight is None else f"（{format_number(weight)}）")
                 nodes[prefix] = nodes[prefix[:-1]].add(f"[bold]{escape(label)}[/]")
-        leaf = nodes[path[:-1]].add(Text(f"{path[-1]}（{format_number(indicator.weight)}）"))
+        # A bonus/penalty indicator has no weight of its own (0): it adds to or takes from the total.
+        bonus = isinstance(indicator.rule, model.BonusPenaltyRule)
+        weight_text = "加减分" if bonus else format_number(indicator.weight)
+        leaf = nodes[path[:-1]].add(Text(f"{path[-1]}（{weight_text}）"))
         rule = describer.describe(indicator.rule, indicator.weight)
         rule += describer.not_applicable(indicator.na_when, indicator.na_target)
         leaf.add(Text(rule, style="green"))
@@ -142,12 +153,19 @@ def print_rules(pack: model.RulePack, year: int, level: str) -> None:
             leaf.add(Text(render(indicator.criteria, words), style="dim"))
     console.print(tree)
     if pack.params:
-        table = Table(title="可调参数（原文含糊之处，取默认值）", header_style="bold", title_justify="left")
+        # The last column is what the user types under "params" in a data document (workbooks/README.md points here).
+        table = Table(
+            title="可调参数（原文含糊之处，取默认值；要改选，在数据文档的 params 中写入最后一列的内容）",
+            header_style="bold",
+            title_justify="left",
+            show_lines=True,
+        )
         table.add_column("序号", justify="right")
+        table.add_column("说明", max_width=80, overflow="fold")
         table.add_column("默认")
-        table.add_column("说明", max_width=100, overflow="fold")
+        table.add_column("数据文档中的写法", overflow="fold")
         for number, param in enumerate(pack.params.values(), start=1):
-            table.add_row(str(number), describer.param_value(param), param_text(param))
+            table.add_row(str(number), param_text(param), describer.param_value(param), param_writing(param))
         console.print(table)
 
 
@@ -184,7 +202,7 @@ def print_report(report: Any) -> None:
         )
     findings = report.findings
     table = Table(header_style="bold", title_justify="left", title=_summary(findings) if findings else None)
-    for title, width in (("级别", None), ("代码", None), ("位置", 44), ("问题", 70), ("建议", 28)):
+    for title, width in (("级别", None), ("类别", 20), ("位置", 44), ("问题", 70), ("建议", 28)):
         table.add_column(title, max_width=width, overflow="fold")
     order = {"error": 0, "warning": 1, "info": 2}
     for finding in sorted(findings, key=lambda f: order[f.severity]):
@@ -196,7 +214,7 @@ def print_report(report: Any) -> None:
         )
         table.add_row(
             Text(SEVERITY_LABELS[finding.severity], style=SEVERITY_STYLES[finding.severity]),
-            finding.code,
+            check_title(finding.code),
             position,
             finding.message,
             finding.fix,
@@ -217,13 +235,10 @@ def _summary(findings: list[Any]) -> str:
 
 def print_batch(result: Any, output: Path, *, stderr: bool = False) -> None:
     """What `xl-perf batch` tells the user on the terminal: the totals, each file with errors, each unreadable file."""
-    from xl_perf.batch import KIND_NAMES, percent_text
+    from xl_perf.batch import KIND_NAMES, files_line, percent_text
 
     console = _console(stderr=stderr)
-    console.print(
-        f"共 {len(result.items)} 个文件：已读取 {len(result.read)} 个，无法读取 {len(result.bad)} 个；"
-        f"错误 {result.errors} 条，警告 {result.warnings} 条。"
-    )
+    console.print(escape(files_line(result)))
     if result.coverage is not None:
         console.print(
             f"自评覆盖面 {percent_text(result.coverage)}"

@@ -7,6 +7,7 @@ parameters by their default value, and no id, Python name or "param:" reference 
 from __future__ import annotations
 
 import ast
+import json
 import re
 from decimal import Decimal
 
@@ -48,7 +49,7 @@ class RuleWords:
             spec = self.fields[name]
             label = self.text(spec.label)
             same = [f for f in self.fields.values() if self.text(f.label) == label]
-            return label if len(same) == 1 else f"{self.text(spec.section)}·{label}"
+            return label if len(same) == 1 else f"{self.text(spec.section)}的{label}"  # 三公经费控制率的预算安排数
         if name in pack.cells:
             cell = pack.cells[name]
             table = pack.table(cell.table)
@@ -263,6 +264,25 @@ class RuleWords:
 def pack_source(source: str) -> str:
     """The pack's source, without the internal sample numbering ("种子 000（…）" -> "参照…")."""
     return re.sub(r"种子\s*\d+\s*（(.*?)）", r"参照\1", source)
+
+
+def param_writing(param: model.Param) -> str:
+    """How a data document sets `param`, in JSON as the user types it under "params": the default, then the choices.
+
+    '"deduction_step_rounding": "ceil"' and, on a second line, '可选："ceil"（每开始一档即扣）、"floor"（满一档才扣）'.
+    """
+    line = f'"{param.id}": {json.dumps(param.default, ensure_ascii=False)}'
+    if len(param.choices) > 1:
+        shown = "、".join(
+            json.dumps(c, ensure_ascii=False) + (f"（{CHOICE_WORDS[str(c)]}）" if str(c) in CHOICE_WORDS else "")
+            for c in param.choices
+        )
+        return f"{line}\n可选：{shown}"
+    if isinstance(param.default, bool):
+        return f"{line}\n可选：true（是）、false（否）"
+    if isinstance(param.default, int | float):
+        return f"{line}\n可改为其他数字"
+    return line
 
 
 def param_text(param: model.Param) -> str:

@@ -219,7 +219,7 @@ class _Evaluator:
         if name in self.fields:
             spec = self.fields[name]
             return (
-                f"{self.doc.text(spec.section)}·{self.doc.text(spec.label)}"
+                f"{self.doc.text(spec.section)}的{self.doc.text(spec.label)}"
                 if spec.label != spec.section
                 else self.doc.text(spec.label)
             )
@@ -229,7 +229,7 @@ class _Evaluator:
             row = next(r for r in table.rows if r.id == cell.row)
             column = table.column(cell.column)
             column_label = "/".join(self.doc.text(p) for p in column.path)
-            return f"{self.doc.text(table.label)}·{self.doc.text(row.label)}·{column_label}"
+            return f"{self.doc.text(table.label)}“{self.doc.text(row.label)}”的{column_label}"
         return name
 
     def show(self, value: Decimal | bool | str, name: str | None = None) -> str:
@@ -400,13 +400,13 @@ class _Evaluator:
                     self.find(
                         "info",
                         "NOT_APPLICABLE",
-                        f"{self.doc.text(indicator.name)}·{part.name}不适用，{format_number(part.weight)}分平均调整至本指标其他评分要点",
+                        f"{self.doc.text(indicator.name)}的“{part.name}”不适用，{format_number(part.weight)}分平均调整至本指标其他评分要点",
                         Ref("indicator", indicator.id),
                     )
                 elif part.na_target:
                     weights[indicator.id] -= part.weight
                     moved.append(
-                        (indicator.id, part.na_target, part.weight, f"{self.doc.text(indicator.name)}·{part.name}")
+                        (indicator.id, part.na_target, part.weight, f"{self.doc.text(indicator.name)}的“{part.name}”")
                     )
         for source, target, points, why in moved:
             weights[target] += points

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from functools import cached_property
 
-from xl_perf.errors import RulePackError
+from xl_perf.errors import RulePackError, quoted
 
 _FUNCTIONS = {"abs", "min", "max"}
 _BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -108,7 +108,7 @@ def parse(source: str) -> Expr:
     try:
         tree = ast.parse(source.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise RulePackError(f"公式语法错误：{source!r}（{exc.msg}）") from None
+        raise RulePackError(f"公式语法错误：{quoted(source)}（{exc.msg}）") from None
     _check(tree, source)
     return Expr(source=source, tree=tree)
 
@@ -134,15 +134,15 @@ def _check(node: ast.AST, source: str) -> None:
     )
     for child in ast.walk(node):
         if not isinstance(child, allowed):
-            raise RulePackError(f"公式含不允许的成分 {type(child).__name__}：{source!r}")
+            raise RulePackError(f"公式含不允许的成分 {type(child).__name__}：{quoted(source)}")
         if isinstance(child, ast.Constant) and (
             isinstance(child.value, bool) or not isinstance(child.value, int | float | str)
         ):
-            raise RulePackError(f"公式中只允许数字或文字常量：{source!r}")
+            raise RulePackError(f"公式中只允许数字或文字常量：{quoted(source)}")
         if isinstance(child, ast.Call) and (
             not isinstance(child.func, ast.Name) or child.func.id not in _FUNCTIONS or child.keywords
         ):
-            raise RulePackError(f"公式只允许函数 abs/min/max：{source!r}")
+            raise RulePackError(f"公式只允许函数 abs/min/max：{quoted(source)}")
 
 
 def _num(value: Value) -> Decimal:

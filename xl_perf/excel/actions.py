@@ -2,7 +2,8 @@
 
 The logic works on the `WritableWorkbook` interface, so it runs in tests against a snapshot; `XlwingsWorkbook`
 adapts a live Excel workbook. The actions change no value the user entered: they write only the tool-owned sheet
-校验结果 and cell highlight colours (and restore the colours they set the previous time).
+校验结果, the bookkeeping columns D..F of the very hidden _xlperf sheet and cell highlight colours (and restore the
+fills the cells had before, as they were: theme colours with tint, indexed colours and patterns included).
 """
 
 from __future__ import annotations
@@ -19,14 +20,25 @@ from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import SEVERITY_LABELS, Finding
 from xl_perf.errors import XlPerfError, describe_os_error
-from xl_perf.io.workbook import CellValue, FileWorkbook, NameTarget, SheetFormat, WorkbookData, WritableWorkbook
+from xl_perf.io.formatting import GRADIENT, read_formatting
+from xl_perf.io.workbook import (
+    CellValue,
+    NameTarget,
+    SheetFormat,
+    SnapshotWorkbook,
+    WorkbookData,
+    WritableWorkbook,
+    read_checked,
+)
 from xl_perf.template import generate, read
-from xl_perf.template.layout import address
+from xl_perf.template.layout import META_SHEET, address
 
 RESULT_SHEET = "校验结果"
 HEADER = ["级别", "代码", "位置", "问题", "建议"]
-BOOKKEEPING_COL = 8  # hidden columns I..K of 校验结果: sheet, cell, the colour the cell had before highlighting
+BOOKKEEPING_COL = 3  # columns D..F of the very hidden _xlperf sheet: sheet, cell, the fill it had before highlighting
+LEGACY_BOOKKEEPING_COL = 8  # where an earlier version kept them: hidden columns I..K of 校验结果
 HIGHLIGHT = {"error": "#FFC7CE", "warning": "#FFEB9C"}
+_OWN_COLOURS = set(HIGHLIGHT.values())
 
 
 @dataclass
@@ -47,24 +59,51 @@ def check(book: WorkbookData) -> tuple[document.Document, Evaluation, list[Findi
     return doc, evaluation, [f.locate(locate) for f in evaluation.findings]
 
 
-def _previous_highlights(book: WritableWorkbook) -> dict[tuple[str, int, int], str | None]:
-    """The cells the previous 校验 highlighted, with the colour each had before (kept in hidden columns I..K)."""
-    previous: dict[tuple[str, int, int], str | None] = {}
-    if RESULT_SHEET not in book.sheet_names():
-        return previous
-    names = set(book.sheet_names())
-    row = 1
+def _bookkeeping_rows(book: WritableWorkbook, sheet: str, col: int, top: int) -> list[tuple[str, str, CellValue]]:
+    rows = []
+    row = top
     while True:
-        sheet = book.value(RESULT_SHEET, row, BOOKKEEPING_COL)
-        cell = book.value(RESULT_SHEET, row, BOOKKEEPING_COL + 1)
-        if sheet is None or cell is None:
-            break
-        original = book.value(RESULT_SHEET, row, BOOKKEEPING_COL + 2)
-        target = _target(str(sheet), str(cell))
-        if target is not None and str(sheet) in names:
-            previous[(target.sheet, *target.first)] = None if original in (None, "") else str(original)
+        where = book.value(sheet, row, col)
+        cell = book.value(sheet, row, col + 1)
+        if where is None or cell is None:
+            return rows
+        rows.append((str(where), str(cell), book.value(sheet, row, col + 2)))
         row += 1
+
+
+def _previous_highlights(book: WritableWorkbook) -> dict[tuple[str, int, int], str | None]:
+    """The cells the previous 校验 highlighted, with the fill each had before. Kept in the very hidden _xlperf sheet
+    (columns D..F), which the user does not delete with 校验结果; a workbook checked by an earlier version kept them
+    in the hidden columns I..K of 校验结果."""
+    names = set(book.sheet_names())
+    rows = _bookkeeping_rows(book, META_SHEET, BOOKKEEPING_COL, 0) if META_SHEET in names else []
+    if not rows and RESULT_SHEET in names:
+        rows = _bookkeeping_rows(book, RESULT_SHEET, LEGACY_BOOKKEEPING_COL, 2)  # below its header row
+    previous: dict[tuple[str, int, int], str | None] = {}
+    for sheet, cell, original in rows:
+        target = _target(sheet, cell)
+        if target is not None and sheet in names:
+            previous[(target.sheet, *target.first)] = None if original in (None, "") else str(original)
     return previous
+
+
+def _bookkeeping_count(book: WritableWorkbook) -> int:
+    if META_SHEET not in book.sheet_names():
+        return 0
+    return len(_bookkeeping_rows(book, META_SHEET, BOOKKEEPING_COL, 0))
+
+
+def _write_bookkeeping(book: WritableWorkbook, cells: dict[tuple[str, int, int], str | None], before: int) -> None:
+    """Replace the bookkeeping in _xlperf with `cells` (cell -> its fill before highlighting), blanking the rows
+    left over from last time, in one block."""
+    if META_SHEET not in book.sheet_names():
+        return  # not our workbook: check() has refused it already
+    rows: list[list[CellValue]] = [
+        [sheet, address(row, col), original or ""] for (sheet, row, col), original in sorted(cells.items())
+    ]
+    rows += [[None, None, None] for _ in range(max(0, before - len(rows)))]
+    if rows:
+        book.write_tool_cells(META_SHEET, 0, BOOKKEEPING_COL, rows)
 
 
 def _target(sheet: str, cell: str) -> NameTarget | None:
@@ -86,6 +125,7 @@ def validate(book: WritableWorkbook) -> Outcome:
         book.replace_sheet(RESULT_SHEET, [["校验结果"], [f"无法校验：{exc.message}"]], {})
         skipped = book.unpaintable(sorted({sheet for sheet, _, _ in previous}))
         book.set_fills({key: color for key, color in previous.items() if key[0] not in skipped})
+        _write_bookkeeping(book, {k: v for k, v in previous.items() if k[0] in skipped}, _bookkeeping_count(book))
         book.alert(f"无法校验：{exc.message}")
         return Outcome([], None)
     order = {"error": 0, "warning": 1, "info": 2}
@@ -93,48 +133,46 @@ def validate(book: WritableWorkbook) -> Outcome:
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_LABELS}
     summary = "，".join(f"{SEVERITY_LABELS[s]} {n} 条" for s, n in counts.items()) if findings else "未发现问题"
     total = f"按规则计算总分 {evaluation.total}（{evaluation.grade}）"
-    rows: list[list[CellValue]] = [
-        ["校验结果", summary, total],
-        [*HEADER, "", "", "", "单元格所在表", "单元格", "原底色"],
-    ]
+    rows: list[list[CellValue]] = [["校验结果", summary, total], list(HEADER)]
     links: dict[tuple[int, int], str] = {}
-    highlights: dict[tuple[str, int, int], str | None] = {}
+    wanted: dict[tuple[str, int, int], str] = {}
     for finding in findings:
         where = finding.location
         position = f"{where.sheet}!{where.cell}" if where.sheet and where.cell else (where.key or "")
-        row: list[CellValue] = [
-            SEVERITY_LABELS[finding.severity],
-            finding.code,
-            position,
-            finding.message,
-            finding.fix,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
+        rows.append([SEVERITY_LABELS[finding.severity], finding.code, position, finding.message, finding.fix])
         if where.sheet and where.cell:
-            links[(len(rows), 2)] = f"'{where.sheet}'!{where.cell}"
+            links[(len(rows) - 1, 2)] = f"'{where.sheet}'!{where.cell}"
             color = HIGHLIGHT.get(finding.severity)
             target = _target(where.sheet, where.cell)
             key = None if target is None else (target.sheet, *target.first)
-            if color and key is not None and key not in highlights:
-                highlights[key] = color
-                # A cell highlighted last time keeps the colour it had before that, not the highlight.
-                original = previous[key] if key in previous else book.fill_of(*key)
-                row[BOOKKEEPING_COL] = where.sheet
-                row[BOOKKEEPING_COL + 1] = where.cell
-                row[BOOKKEEPING_COL + 2] = original or ""
-        rows.append(row)
+            if color and key is not None and key not in wanted:
+                wanted[key] = color
+    # One read of the fills of the cells about to be highlighted that were not highlighted last time.
+    current = book.fills_of([key for key in wanted if key not in previous])
+    highlights: dict[tuple[str, int, int], str | None] = {}
+    originals: dict[tuple[str, int, int], str | None] = {}
+    for key, color in wanted.items():
+        if key in previous:  # a cell highlighted last time keeps the fill it had before that, not the highlight
+            original = previous[key]
+        else:
+            original = current.get(key)
+            if original in _OWN_COLOURS:  # our own highlight whose bookkeeping was lost: the cell had no fill
+                original = None
+        if original == GRADIENT:  # Excel's Interior cannot put a gradient back faithfully: leave the cell alone
+            continue
+        highlights[key] = color
+        originals[key] = original
     changes = {key: color for key, color in previous.items() if key not in highlights}
     changes.update(highlights)
     skipped = book.unpaintable(sorted({sheet for sheet, _, _ in changes}))
     if skipped:
         rows[0].append(f"以下工作表设有保护密码，未能标色：{'、'.join(skipped)}")
+    # What the cells will carry after this 校验: the new highlights, and last time's on a sheet left alone.
+    kept = {key: originals[key] for key in highlights if key[0] not in skipped}
+    kept.update({key: original for key, original in previous.items() if key[0] in skipped and key not in kept})
     # The result sheet first: if Excel refuses it (a locked workbook structure), no cell has changed colour either.
     book.replace_sheet(RESULT_SHEET, rows, links)
+    _write_bookkeeping(book, kept, _bookkeeping_count(book))
     book.set_fills({key: color for key, color in changes.items() if key[0] not in skipped})
     return Outcome(findings, evaluation)
 
@@ -228,6 +266,76 @@ def _address_chunks(cells: list[tuple[int, int]]) -> list[str]:
     return chunks
 
 
+# OOXML patternType -> Excel's XlPattern (Interior.Pattern)
+_PATTERNS = {
+    "solid": 1,
+    "mediumGray": -4125,
+    "darkGray": -4126,
+    "lightGray": -4124,
+    "darkHorizontal": -4128,
+    "darkVertical": -4166,
+    "darkDown": -4121,
+    "darkUp": -4162,
+    "darkGrid": 9,
+    "darkTrellis": 10,
+    "lightHorizontal": 11,
+    "lightVertical": 12,
+    "lightDown": 13,
+    "lightUp": 14,
+    "lightGrid": 15,
+    "lightTrellis": 16,
+    "gray125": 17,
+    "gray0625": 18,
+}
+XL_COLOR_INDEX_AUTOMATIC = -4105
+
+
+def _color_index(indexed: int) -> int:
+    """An OOXML indexed colour as Excel's ColorIndex: indexed 8..63 are ColorIndex 1..56 (0..7 repeat 8..15),
+    64 and 65 are the system colours (automatic)."""
+    if indexed < 8:
+        return indexed + 1
+    if indexed <= 63:
+        return indexed - 7
+    return XL_COLOR_INDEX_AUTOMATIC
+
+
+def _set_colour(interior: Any, prefix: str, colour: str) -> None:
+    """One colour of a fill onto Interior (prefix "": the cell colour, "Pattern": the pattern's colour)."""
+    kind, _, rest = colour.partition(":")
+    if kind == "rgb":
+        red, green, blue = int(rest[0:2], 16), int(rest[2:4], 16), int(rest[4:6], 16)
+        setattr(interior, prefix + "Color", red + green * 256 + blue * 65536)  # Excel's colour numbers are BGR
+    elif kind == "theme":
+        index, _, tint = rest.partition(":")
+        setattr(interior, prefix + "ThemeColor", int(index) + 1)  # XlThemeColor counts from 1, OOXML from 0
+        setattr(interior, prefix + "TintAndShade", float(tint or 0))
+    elif kind == "indexed":
+        setattr(interior, prefix + "ColorIndex", _color_index(int(rest)))
+    elif kind == "auto":
+        setattr(interior, prefix + "ColorIndex", XL_COLOR_INDEX_AUTOMATIC)
+
+
+def _paint(rng: Any, fill: str | None) -> None:
+    """Set a range's fill: None (none) or "#RRGGBB" through xlwings' range.color (one call); the fuller form of
+    `xl_perf.io.formatting` (theme colours with tint, indexed colours, pattern fills) through Range.Interior."""
+    if fill is None or fill.startswith("#"):
+        rng.color = fill
+        return
+    parts = dict(part.partition("=")[::2] for part in fill.split(";")[1:])
+    pattern = fill.split(";")[0].removeprefix("fill:")
+    interior = rng.api.Interior
+    interior.Pattern = _PATTERNS.get(pattern, 1)
+    if pattern == "solid":
+        if "fg" in parts:
+            _set_colour(interior, "", parts["fg"])
+        return
+    if "bg" in parts:  # for a pattern, OOXML's bgColor is the cell colour and fgColor the pattern's
+        _set_colour(interior, "", parts["bg"])
+    if "fg" in parts:
+        _set_colour(interior, "Pattern", parts["fg"])
+
+
 def _cell_text(value: CellValue) -> CellValue:
     # Excel parses a text assigned to Range.Value that starts like a formula; the apostrophe keeps it text.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
@@ -246,8 +354,11 @@ class XlwingsWorkbook:
     """The live workbook in Excel, through xlwings, in few object-model calls (each is a COM round trip).
 
     Reading: one Workbook.SaveCopyAs into a private temp folder (the in-memory state: unsaved edits, computed values,
-    names, formulas, protection, colours), read with the file reader. Writing: highlights batched per sheet and colour
-    as multi-cell ranges, the result sheet as one block of values with HYPERLINK formulas. A protected sheet is
+    names, formulas, protection, colours), read through the guarded reader (guard.inspect, then python-calamine) and
+    a bounded XML scan for protection and fills (xl_perf.io.formatting), never openpyxl in Excel's Python process.
+    Writing: highlights batched per sheet and fill as multi-cell ranges (theme, indexed and pattern fills through
+    Range.Interior), the bookkeeping of the original fills as one block in the very hidden _xlperf sheet, the result
+    sheet as one block of values with HYPERLINK formulas. A protected sheet is
     unprotected around the writes and protected again with the options it had; a sheet protected with a password is
     left alone. Close it (or use it as a context manager) to remove the copy."""
 
@@ -255,7 +366,8 @@ class XlwingsWorkbook:
         self.book = book
         self.source = str(book.fullname)
         self._scratch: str | None = None
-        self._copy: FileWorkbook | None = None
+        self._copy: SnapshotWorkbook | None = None
+        self._copy_path: Path | None = None
         self._format: dict[str, SheetFormat] | None = None
 
     def __enter__(self) -> XlwingsWorkbook:
@@ -265,28 +377,33 @@ class XlwingsWorkbook:
         self.close()
 
     def close(self) -> None:
-        if self._copy is not None:
-            self._copy.close()  # before the folder goes: Windows refuses to delete a file that is still open
-            self._copy = None
+        self._copy = None  # read whole and closed already (Windows refuses to delete a file that is still open)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def _copy_into(self, folder: Path) -> FileWorkbook:
+    def _copy_into(self, folder: Path) -> Path:
         suffix = Path(self.source).suffix.lower()
         path = folder / ("copy" + (suffix if suffix in (".xlsx", ".xlsm") else ".xlsx"))
         self.book.api.SaveCopyAs(str(path))
-        return FileWorkbook(path)
+        return path
 
-    def _read(self) -> FileWorkbook:
-        if self._copy is None:
+    def _copy_file(self) -> Path:
+        if self._copy_path is None:
             self._scratch = tempfile.mkdtemp(prefix="xl-perf-")  # private: readable by this user only
-            self._copy = self._copy_into(Path(self._scratch))
+            self._copy_path = self._copy_into(Path(self._scratch))
+        return self._copy_path
+
+    def _read(self) -> SnapshotWorkbook:
+        """The copy, through the guarded reader (guard.inspect's checks of size, zip bomb, entities and extent)."""
+        if self._copy is None:
+            self._copy = read_checked(self._copy_file())
         return self._copy
 
     def _formatting(self) -> dict[str, SheetFormat]:
+        """Each sheet's protection, from the copy, by the bounded XML scan (guarded, under a deadline)."""
         if self._format is None:
-            self._format = self._read().formatting()
+            self._format = read_formatting(self._copy_file())
         return self._format
 
     def sheet_names(self) -> list[str]:
@@ -301,9 +418,25 @@ class XlwingsWorkbook:
     def is_formula(self, sheet: str, row: int, col: int) -> bool:
         return self._read().is_formula(sheet, row, col)
 
-    def fill_of(self, sheet: str, row: int, col: int) -> str | None:
-        found = self._formatting().get(sheet)
-        return None if found is None else found.fills.get((row, col))
+    def fills_of(self, cells: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], str | None]:
+        if not cells:
+            return {}
+        wanted: dict[str, set[tuple[int, int]]] = {}
+        for sheet, row, col in cells:
+            wanted.setdefault(sheet, set()).add((row, col))
+        found = read_formatting(self._copy_file(), wanted)
+        result: dict[tuple[str, int, int], str | None] = {}
+        for sheet, row, col in cells:
+            fmt = found.get(sheet)
+            result[(sheet, row, col)] = None if fmt is None else fmt.fills.get((row, col))
+        return result
+
+    def write_tool_cells(self, sheet: str, top: int, left: int, rows: list[list[CellValue]]) -> None:
+        target = self.book.sheets[sheet]
+        with self._writable(sheet, target, None) as writable:
+            if not writable:
+                raise XlPerfError(f"“{sheet}”表设有保护密码，无法记录标色：请先取消该表的保护")
+            target.range((top + 1, left + 1)).value = [[_cell_text(v) for v in line] for line in rows]
 
     @contextmanager
     def _writable(self, name: str, sheet: Any, need: str | None) -> Iterator[bool]:
@@ -344,7 +477,7 @@ class XlwingsWorkbook:
                     raise XlPerfError(f"“{name}”表设有保护密码，无法标色：请先取消该表的保护")
                 for color, cells in groups.items():
                     for chunk in _address_chunks(cells):
-                        sheet.range(chunk).color = color
+                        _paint(sheet.range(chunk), color)
 
     def replace_sheet(self, name: str, rows: list[list[CellValue]], links: dict[tuple[int, int], str]) -> None:
         sheets = self.book.sheets
@@ -362,12 +495,11 @@ class XlwingsWorkbook:
                 sheet.clear()
             if grid:
                 sheet.range("A1").value = grid
-            sheet.range("I:K").api.EntireColumn.Hidden = True
             sheet.autofit()
         sheet.activate()
 
     def save_copy(self, folder: Path) -> WorkbookData:
-        return self._copy_into(folder)
+        return read_checked(self._copy_into(folder))
 
     def alert(self, message: str) -> None:
         self.book.app.alert(message, title="绩效自评助手")
@@ -402,9 +534,26 @@ def _active() -> XlwingsWorkbook:
     return XlwingsWorkbook(xw.Book.caller().app.books.active)
 
 
+UNEXPECTED = (
+    "绩效自评助手遇到意外错误（{kind}），操作未完成。填写的内容没有改动。"
+    "请把这条消息截图发给技术支持；设置环境变量 XL_PERF_DEBUG=1 后重试可看到详细信息。"
+)
+
+
+def unexpected_message(exc: BaseException) -> str:
+    """The Chinese message box for an error no one foresaw; the details (traceback) only with XL_PERF_DEBUG."""
+    import os
+    import traceback
+
+    text = UNEXPECTED.format(kind=type(exc).__name__)
+    if os.environ.get("XL_PERF_DEBUG"):
+        text += "\n\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-1500:]
+    return text
+
+
 def _run(action: Callable[[XlwingsWorkbook], object]) -> None:
-    """Run one button's action on the active workbook: an error Excel raises becomes a Chinese message box instead
-    of xlwings' traceback popup, and the private copy is removed whatever happens."""
+    """Run one button's action on the active workbook: every error becomes a Chinese message box instead of
+    xlwings' English traceback popup, and the private copy is removed whatever happens."""
     with _active() as book:
         try:
             action(book)
@@ -414,6 +563,10 @@ def _run(action: Callable[[XlwingsWorkbook], object]) -> None:
             book.alert(
                 f"Excel 拒绝了这次操作：{com_message(exc)}。填写的内容没有改动；请检查工作表或工作簿的保护后重试。"
             )
+        except OSError as exc:  # the temp folder, the disk: the system's own reason, in Chinese
+            book.alert(f"无法完成操作：{describe_os_error(exc)}。填写的内容没有改动。")
+        except Exception as exc:
+            book.alert(unexpected_message(exc))
 
 
 def validate_active() -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from xl_perf import document
-from xl_perf.errors import XlPerfError
+from xl_perf.errors import XlPerfError, quoted
 from xl_perf.template import generate
 from xl_perf.template.layout import field_name, rate_name, score_name
 
-SAMPLE = Path(__file__).resolve().parents[2] / "workbooks" / "samples" / "corrected" / "gangmen-2022-zhengti.json"
+# A copy of workbooks/samples/corrected/gangmen-2022-zhengti.json shipped as package data (tests keep the two equal).
+SAMPLE = Path(__file__).resolve().parent / "data" / "selftest-sample.json"
 RATE = "fixed_asset_utilization"
 INDICATOR = "fixed_assets"
 TYPED = "fixed_assets_in_use"
@@ -102,7 +103,7 @@ def run(
     from xl_perf.excel.udfs import REGISTRY
 
     if not sample.is_file():
-        raise XlPerfError(f"找不到自测用的样例数据 {sample}：请在 xl-perf 仓库目录中（pip install -e .）运行自测")
+        raise XlPerfError(f"找不到自测用的样例数据 {sample}：安装不完整，请重新安装 xl-perf 后再运行自测")
     doc = document.load_path(sample)
     pack = doc.pack.id
     state: dict[str, Any] = {}
@@ -129,7 +130,7 @@ def run(
         state["rate"] = names[rate_name(RATE)].refers_to_range
         state["score"] = names[score_name(INDICATOR)].refers_to_range
         rate = state["rate"].value
-        assert isinstance(rate, float), f"打开后“{rate_name(RATE)}”显示 {rate!r}，应为缓存的数值（不是 #NAME?）"
+        assert isinstance(rate, float), f"打开后“{rate_name(RATE)}”显示 {quoted(rate)}，应为缓存的数值（不是 #NAME?）"
         state["original"] = state["cell"][field_name(TYPED)].value
         state["sheets"] = [s.name for s in book.sheets]
         state["protected"] = {s: book.sheets[s].api.ProtectContents for s in state["sheets"]}
@@ -143,8 +144,8 @@ def run(
         rate, score = state["rate"].value, state["score"].value
         expected_rate = REGISTRY["XP_RATE"].function(pack, RATE, typed, total)  # type: ignore[misc]
         expected_score = REGISTRY["XP_SCORE"].function(pack, INDICATOR, typed, total)  # type: ignore[misc]
-        assert _close_enough(rate, expected_rate), f"XP_RATE 得 {rate!r}，应为 {expected_rate!r}"
-        assert _close_enough(score, expected_score), f"XP_SCORE 得 {score!r}，应为 {expected_score!r}"
+        assert _close_enough(rate, expected_rate), f"XP_RATE 得 {quoted(rate)}，应为 {quoted(expected_rate)}"
+        assert _close_enough(score, expected_score), f"XP_SCORE 得 {quoted(score)}，应为 {quoted(expected_score)}"
         state["cell"][field_name(TYPED)].value = state["original"]
         state["app"].calculate()
         return f"输入 {typed} 后利用率 {rate}、得分 {score}；已改回 {state['original']}"
@@ -153,9 +154,9 @@ def run(
         state["app"].api.Run(f"'{state['name']}'!XlPerfValidate")
         book = state["book"]
         summary = book.sheets[RESULT_SHEET].range("B1").value
-        assert isinstance(summary, str) and summary.startswith("错误 0 条"), f"校验结果!B1 为 {summary!r}"
+        assert isinstance(summary, str) and summary.startswith("错误 0 条"), f"校验结果!B1 为 {quoted(summary)}"
         typed = state["cell"][field_name(TYPED)].value
-        assert _close_enough(typed, state["original"]), f"校验改动了填写的值：{typed!r}"
+        assert _close_enough(typed, state["original"]), f"校验改动了填写的值：{quoted(typed)}"
         protected = {s: book.sheets[s].api.ProtectContents for s in state["sheets"]}
         assert protected == state["protected"], f"校验后工作表保护变了：{protected}"
         return f"校验结果：{summary}；填写值与工作表保护未变"

@@ -35,7 +35,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from xl_perf.errors import Location, XlPerfError, describe_os_error
+from xl_perf.errors import Location, XlPerfError, describe_os_error, quoted
 from xl_perf.io import safe_write
 
 try:  # POSIX only; elsewhere the in-process lock still serialises use of a profile
@@ -288,7 +288,7 @@ class Converter:
             return []
         extension = target.split(":", 1)[0].strip().lower()
         if not extension or "/" in extension or "\\" in extension:
-            raise LibreOfficeError(f"无效的转换目标格式：{target!r}")
+            raise LibreOfficeError(f"无效的转换目标格式：{quoted(target)}")
         for path in inputs:
             if not path.is_file():
                 reason = "这是文件夹，不是文件" if path.is_dir() else "文件不存在"

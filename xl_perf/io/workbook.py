@@ -76,10 +76,13 @@ class WritableWorkbook(WorkbookData, Protocol):
 
     `set_fills` takes every colour change of one action at once (cell -> colour, None for no fill), so a live
     workbook can apply them in a few batched calls and lift and restore each sheet's protection once;
-    `unpaintable` names the sheets it cannot colour (protected with a password)."""
+    `unpaintable` names the sheets it cannot colour (protected with a password). `fills_of` gives the fills of
+    cells as text (None, "#RRGGBB" or the fuller form of `xl_perf.io.formatting`); `write_tool_cells` writes a block
+    of values into a sheet the tool owns (its hidden _xlperf sheet)."""
 
     def replace_sheet(self, name: str, rows: list[list[CellValue]], links: dict[tuple[int, int], str]) -> None: ...
-    def fill_of(self, sheet: str, row: int, col: int) -> str | None: ...
+    def fills_of(self, cells: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], str | None]: ...
+    def write_tool_cells(self, sheet: str, top: int, left: int, rows: list[list[CellValue]]) -> None: ...
     def unpaintable(self, sheets: list[str]) -> list[str]: ...
     def set_fills(self, fills: dict[tuple[str, int, int], str | None]) -> None: ...
     def save_copy(self, folder: Path) -> WorkbookData: ...
@@ -124,8 +127,17 @@ class SnapshotWorkbook:
         self.formulas.pop(name, None)
         self.links[name] = dict(links)
 
-    def fill_of(self, sheet: str, row: int, col: int) -> str | None:
-        return self.fills.get((sheet, row, col))
+    def fills_of(self, cells: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], str | None]:
+        return {cell: self.fills.get(cell) for cell in cells}
+
+    def write_tool_cells(self, sheet: str, top: int, left: int, rows: list[list[CellValue]]) -> None:
+        cells = self.sheets.setdefault(sheet, {})
+        for r, line in enumerate(rows):
+            for c, value in enumerate(line):
+                if value in (None, ""):
+                    cells.pop((top + r, left + c), None)
+                else:
+                    cells[(top + r, left + c)] = value
 
     def unpaintable(self, sheets: list[str]) -> list[str]:
         """The sheets whose cells cannot be coloured (a snapshot knows no protection: none)."""
@@ -283,24 +295,6 @@ def _to_json_cell(value: CellValue) -> object:
     return value
 
 
-_PROTECT_OPTIONS = (
-    # (Excel's Worksheet.Protect argument, the OOXML <sheetProtection> attribute, True when the attribute allows it)
-    ("DrawingObjects", "objects", False),
-    ("Scenarios", "scenarios", False),
-    ("AllowFormattingCells", "formatCells", True),
-    ("AllowFormattingColumns", "formatColumns", True),
-    ("AllowFormattingRows", "formatRows", True),
-    ("AllowInsertingColumns", "insertColumns", True),
-    ("AllowInsertingRows", "insertRows", True),
-    ("AllowInsertingHyperlinks", "insertHyperlinks", True),
-    ("AllowDeletingColumns", "deleteColumns", True),
-    ("AllowDeletingRows", "deleteRows", True),
-    ("AllowSorting", "sort", True),
-    ("AllowFiltering", "autoFilter", True),
-    ("AllowUsingPivotTables", "pivotTables", True),
-)
-
-
 @dataclass(frozen=True)
 class SheetProtection:
     """A protected sheet's options, as the arguments of Excel's Worksheet.Protect that put them back exactly.
@@ -318,7 +312,8 @@ class SheetProtection:
 
 @dataclass(frozen=True)
 class SheetFormat:
-    """What the in-Excel actions need to know of a sheet's formatting: its protection and its solid cell fills."""
+    """What the in-Excel actions need to know of a sheet's formatting: its protection and the fills (as text, see
+    `xl_perf.io.formatting`) of the cells they asked about."""
 
     protection: SheetProtection | None
     fills: dict[tuple[int, int], str]
@@ -406,40 +401,6 @@ class FileWorkbook:
                 ) from None
             self._formulas[sheet] = cells
         return (row, col) in self._formulas[sheet]
-
-    def formatting(self) -> dict[str, SheetFormat]:
-        """Each sheet's protection and solid fills (openpyxl, loading only; for the private copy the in-Excel actions
-        take of a live workbook, so they know the protection to put back and the colours to restore)."""
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(self.path, keep_links=False)
-        except Exception as exc:
-            raise BadInputError(f"无法读取工作簿的格式：{exc}", Location(file=self.source)) from None
-        try:
-            result: dict[str, SheetFormat] = {}
-            for ws in book.worksheets:
-                guard = ws.protection
-                protection = None
-                if guard.sheet:
-                    arguments = tuple(
-                        (argument, bool(getattr(guard, attribute)) != allows)
-                        for argument, attribute, allows in _PROTECT_OPTIONS
-                    )
-                    # Excel 2013 and later keep a password as a salted SHA-512 hash (hashValue), older ones as a
-                    # 16-bit legacy hash (password): either means Unprotect without it is refused.
-                    protection = SheetProtection(arguments, bool(guard.password or guard.hashValue))
-                fills = {}
-                for line in ws.iter_rows():
-                    for cell in line:
-                        fill = cell.fill
-                        rgb = fill.fgColor.rgb if fill is not None and fill.patternType == "solid" else None
-                        if isinstance(rgb, str) and len(rgb) == 8:
-                            fills[(cell.row - 1, cell.column - 1)] = "#" + rgb[2:].upper()
-                result[ws.title] = SheetFormat(protection, fills)
-            return result
-        finally:
-            book.close()
 
     def close(self) -> None:
         book = getattr(self, "_book_openpyxl", None)

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any, cast
 
 from xl_perf.engine import expr
-from xl_perf.errors import RulePackError
+from xl_perf.errors import RulePackError, quoted
 from xl_perf.rules import model
 from xl_perf.rules.text import YEAR_KEYS, placeholders
 
@@ -53,11 +53,11 @@ def load(pack_id: str) -> model.RulePack:
 
 def _dec(value: object, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RulePackError(f"{where}：应为数字，实为 {value!r}")
+        raise RulePackError(f"{where}：应为数字，实为 {quoted(value)}")
     try:
         return Decimal(str(value))
     except ArithmeticError:
-        raise RulePackError(f"{where}：应为数字，实为 {value!r}") from None
+        raise RulePackError(f"{where}：应为数字，实为 {quoted(value)}") from None
 
 
 class _Builder:
@@ -335,7 +335,7 @@ class _Builder:
             or any(name not in raw["levels"] for name in carry)
             or len(set(carry)) < len(carry)
         ):
-            raise self.fail(f"rows.carry 应为指标级次列名（{'、'.join(raw['levels'])}）的列表，实为 {carry!r}")
+            raise self.fail(f"rows.carry 应为指标级次列名（{'、'.join(raw['levels'])}）的列表，实为 {quoted(carry)}")
         return tuple(carry)
 
     def _table(self, raw: dict[str, Any], sheet_ids: set[str]) -> model.TableSpec:
@@ -423,7 +423,7 @@ class _Builder:
     def _rule(self, raw: dict[str, Any], where: str) -> model.Rule:
         kind = raw.get("kind")
         if kind not in RULE_KINDS:
-            raise self.fail(f"{where} 的计分规则类型 {kind!r} 不在词表 {RULE_KINDS} 中")
+            raise self.fail(f"{where} 的计分规则类型 {quoted(kind)} 不在词表（{'、'.join(RULE_KINDS)}）中")
         undefined = self._undefined(raw.get("undefined", []), where)
         if kind == "tiers":
             tiers = tuple(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Literal
 
 from xl_perf.engine.expr import Expr
-from xl_perf.errors import RulePackError
+from xl_perf.errors import RulePackError, quoted
 
 FieldType = Literal[
     "text", "longtext", "amount", "count", "number", "rate", "yesno", "havenot", "choice", "date", "score"
@@ -33,12 +33,12 @@ class Interval:
     def parse(cls, text: str) -> Interval:
         match = _INTERVAL.match(text)
         if not match:
-            raise RulePackError(f'区间写法错误：{text!r}（应如 "[0.9, 1)"、"(-inf, 0.7)"）')
+            raise RulePackError(f'区间写法错误：{quoted(text)}（应如 "[0.9, 1)"、"(-inf, 0.7)"）')
         left, low, high, right = match.groups()
         low_value = None if low.endswith("inf") else Decimal(low)
         high_value = None if high.endswith("inf") else Decimal(high)
         if low_value is not None and high_value is not None and low_value > high_value:
-            raise RulePackError(f"区间下限大于上限：{text!r}")
+            raise RulePackError(f"区间下限大于上限：{quoted(text)}")
         return cls(low_value, left == "[", high_value, right == "]", text.strip())
 
     def contains(self, value: Decimal) -> bool:

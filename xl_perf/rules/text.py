@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from xl_perf.errors import RulePackError
+from xl_perf.errors import RulePackError, quoted
 
 YEAR_KEYS = ("year", "year_prev", "year_next")
 _FORMATTER = string.Formatter()
@@ -19,7 +19,7 @@ def placeholders(template: str) -> set[str]:
     try:
         return {name for _, name, _, _ in _FORMATTER.parse(template) if name is not None}
     except ValueError as exc:
-        raise RulePackError(f"文字模板格式错误：{template!r}（{exc}）") from None
+        raise RulePackError(f"文字模板格式错误：{quoted(template)}（{exc}）") from None
 
 
 def context(year: int, level_words: Mapping[str, str], extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -32,5 +32,5 @@ def context(year: int, level_words: Mapping[str, str], extra: Mapping[str, str] 
 def render(template: str, values: Mapping[str, str]) -> str:
     unknown = placeholders(template) - set(values)
     if unknown:
-        raise RulePackError(f"文字模板含未知占位符 {sorted(unknown)}：{template!r}")
+        raise RulePackError(f"文字模板含未知占位符 {'、'.join(sorted(unknown))}：{quoted(template)}")
     return template.format_map(values)

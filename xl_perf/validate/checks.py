@@ -40,7 +40,7 @@ def check_document(doc: Document) -> list[Finding]:
 
 def value_problems(doc: Document) -> Iterator[Finding]:
     for problem in doc.value_problems:
-        yield finding("CELL_TYPE", f"{problem.key.split('.', 1)[-1]}：{problem.message}", problem.ref)
+        yield finding("CELL_TYPE", f"{problem.key.removeprefix('fields.')}：{problem.message}", problem.ref)
 
 
 def required_fields(doc: Document) -> Iterator[Finding]:
@@ -129,7 +129,7 @@ def amount_units(doc: Document) -> Iterator[Finding]:
             for column in table.columns:
                 value = row.values.get(column.id)
                 if column.type == "amount" and isinstance(value, Decimal) and value > 0:
-                    amounts.append((value, Ref("cell", table.id, index, column.id), f"{row.label}·{column.path[-1]}"))
+                    amounts.append((value, Ref("cell", table.id, index, column.id), f"{row.label}的{column.path[-1]}"))
     if len(amounts) < 3:
         return
     median = statistics.median(a for a, _, _ in amounts)
