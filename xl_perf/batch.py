@@ -591,6 +591,7 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
     """The sheets and the chart of the summary workbook at `target` (links are relative to its folder)."""
     from xl_perf.engine.findings import SEVERITY_LABELS
     from xl_perf.io.summary_writer import Column, ColumnChart, Link, Table
+    from xl_perf.validate.catalogue import title_of
 
     # Relative to the summary's folder; resolved once (one resolve() per file costs more than the rest of a row).
     root_link = Path(os.path.relpath(result.root.resolve(), target.resolve().parent)).as_posix()
@@ -739,7 +740,7 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
                     item.unit,
                     item.project,
                     SEVERITY_LABELS[finding.severity],
-                    finding.code,
+                    title_of(finding.code),
                     finding.location.sheet or "",
                     finding.location.cell or "",
                     finding.message,
@@ -754,7 +755,7 @@ def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[A
             Column("单位", "text", 22),
             Column("项目名称", "text", 24),
             Column("严重程度", "text", 8),
-            Column("代码", "text", 18),
+            Column("类别", "text", 22),
             Column("工作表", "text", 14),
             Column("单元格", "text", 8),
             Column("说明", "text", 70),

@@ -89,7 +89,25 @@ def _with_context(parse: Callable[[], list[str]], ctx: _click.Context) -> list[s
         raise
 
 
-class ChineseCommand(TyperCommand):
+class _ChineseHelp:
+    """What a Chinese command and a Chinese group share: help option, parse errors, usage line, help panels."""
+
+    def get_help_option(self, ctx: _click.Context) -> Any:
+        return _chinese_help_option(super().get_help_option(ctx))  # type: ignore[misc]
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        parse = super().parse_args  # type: ignore[misc]
+        return _with_context(lambda: parse(ctx, args), ctx)
+
+    def get_usage(self, ctx: _click.Context) -> str:
+        return usage_line(self, ctx)  # type: ignore[arg-type]
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        _localize_rich_help()
+        super().format_help(ctx, formatter)  # type: ignore[misc]
+
+
+class ChineseCommand(_ChineseHelp, TyperCommand):
     """A typer command whose help and usage line are Chinese."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -97,22 +115,8 @@ class ChineseCommand(TyperCommand):
         super().__init__(*args, **kwargs)
         _give_chinese_metavars(self.params)
 
-    def get_help_option(self, ctx: _click.Context) -> Any:
-        return _chinese_help_option(super().get_help_option(ctx))
 
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
-        parse = super().parse_args
-        return _with_context(lambda: parse(ctx, args), ctx)
-
-    def get_usage(self, ctx: _click.Context) -> str:
-        return usage_line(self, ctx)
-
-    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        _localize_rich_help()
-        super().format_help(ctx, formatter)
-
-
-class ChineseGroup(TyperGroup):
+class ChineseGroup(_ChineseHelp, TyperGroup):
     """A typer group whose help, usage line and unknown-command message are Chinese."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -120,20 +124,6 @@ class ChineseGroup(TyperGroup):
         kwargs["subcommand_metavar"] = SUBCOMMAND_METAVAR
         super().__init__(*args, **kwargs)
         _give_chinese_metavars(self.params)
-
-    def get_help_option(self, ctx: _click.Context) -> Any:
-        return _chinese_help_option(super().get_help_option(ctx))
-
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
-        parse = super().parse_args
-        return _with_context(lambda: parse(ctx, args), ctx)
-
-    def get_usage(self, ctx: _click.Context) -> str:
-        return usage_line(self, ctx)
-
-    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        _localize_rich_help()
-        super().format_help(ctx, formatter)
 
     def resolve_command(
         self, ctx: _click.Context, args: list[str]

@@ -95,11 +95,9 @@ def print_findings(console: Console, evaluation: Evaluation) -> None:
 
 
 def check_title(code: str) -> str:
-    """A finding's kind as people read it: the catalogue's Chinese title (the code itself is for --json only)."""
-    from xl_perf.validate.catalogue import catalogue
+    from xl_perf.validate.catalogue import title_of
 
-    spec = catalogue().get(code)
-    return spec.title if spec is not None else code
+    return title_of(code)
 
 
 def print_pack_list(packs: list[model.RulePack]) -> None:

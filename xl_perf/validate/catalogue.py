@@ -29,3 +29,9 @@ def catalogue() -> dict[str, CheckSpec]:
 
 def spec(code: str) -> CheckSpec:
     return catalogue()[code]
+
+
+def title_of(code: str) -> str:
+    """A finding's kind as people read it: the catalogue's Chinese title (the code itself is for JSON only)."""
+    found = catalogue().get(code)
+    return found.title if found is not None else code
