@@ -115,3 +115,8 @@ def test_new_never_replaces_a_workbook_already_there(tmp_path: Path) -> None:
     assert result.returncode == 2 and project.name in result.stderr
     assert project.read_bytes() == b"filled"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([filled.name, project.name])
+    # The refusal says how to go on; --overwrite is the user saying the file may go.
+    assert "--overwrite" in result.stderr
+    result = run("new", "-f", "gd-county-zhengti", *args, "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert filled.read_bytes() != before

@@ -26,6 +26,9 @@ app = ChineseTyper(
 )
 
 
+OVERWRITE_HINT = "换一个输出文件夹；确认可以覆盖时加 --overwrite"
+
+
 def _check_year_level(year: int, level: str) -> None:
     """The --year / --level options, with the same limits as a data document."""
     from xl_perf.document import LEVELS
@@ -213,7 +216,7 @@ def new_command(
             if twice is not None:
                 raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
             if not overwrite:
-                generate.refuse_existing(targets)
+                generate.refuse_existing(targets, OVERWRITE_HINT)
             with output_folder(output):
                 for (source, doc, items), target in zip(rolled, targets, strict=True):
                     generate.write_workbook(
@@ -229,7 +232,7 @@ def new_command(
         documents = generate.new_documents(framework, year, unit, level or "县", list(project or []))
         suffix = ".xlsm" if macro else ".xlsx"
         if not overwrite:
-            generate.refuse_existing([output / generate.file_name(doc, suffix) for doc in documents])
+            generate.refuse_existing([output / generate.file_name(doc, suffix) for doc in documents], OVERWRITE_HINT)
         with output_folder(output):
             for doc in documents:
                 target = output / generate.file_name(doc, suffix)
