@@ -57,6 +57,13 @@ def lo_office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
         office.stop()
 
 
+def outputs(folder: Path) -> list[Path]:
+    """The files written to `folder`, without the tool's ownership record (.xl-perf-owned.json)."""
+    from xl_perf.io.safe_write import MANIFEST_NAME
+
+    return sorted(p for p in folder.iterdir() if p.name != MANIFEST_NAME)
+
+
 def sample_data(name: str) -> dict:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 

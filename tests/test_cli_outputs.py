@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, outputs
 from tests.test_cli import run
 from xl_perf.io.folders import FolderRefused, output_folder
 from xl_perf.io.workbook import FileWorkbook
@@ -22,7 +22,7 @@ def test_new_makes_the_missing_folders(tmp_path: Path) -> None:
     assert f"已生成：{made}" in result.stdout
     with FileWorkbook(made) as book:
         assert "整体评分表" in book.sheet_names()
-    assert [p.name for p in target.iterdir()] == [made.name]  # no temp file left beside it
+    assert [p.name for p in outputs(target)] == [made.name]  # no temp file left beside it
 
 
 def test_a_refused_command_leaves_no_folder(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_output_folder_removes_only_what_it_made_and_left_empty(tmp_path: Path) 
 def test_fill_export_and_batch_make_their_folders(tmp_path: Path) -> None:
     templates = tmp_path / "模板"
     assert run("new", "-f", "gd-county-zhengti", "-y", "2022", "-o", str(templates)).returncode == 0
-    (template,) = templates.iterdir()
+    (template,) = outputs(templates)
     filled = tmp_path / "填好" / "新" / "港门.xlsx"
     result = run("fill", str(template), str(SAMPLES / "gangmen-2022-zhengti.json"), "-o", str(filled))
     assert result.returncode == 0 and filled.is_file(), result.stderr
@@ -68,7 +68,7 @@ def test_fill_export_and_batch_make_their_folders(tmp_path: Path) -> None:
     exported = tmp_path / "报送" / "2022"
     result = run("export", str(SAMPLES / "corrected" / "gangmen-2022-zhengti.xlsx"), "-o", str(exported))
     assert result.returncode == 0, result.stderr
-    assert [p.suffix for p in exported.iterdir()] == [".xlsx"]
+    assert [p.suffix for p in outputs(exported)] == [".xlsx"]
 
     refused = tmp_path / "报送" / "未通过"
     result = run("export", str(SAMPLES / "gangmen-2022-zhengti.json"), "-o", str(refused))

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from tests.conftest import ROOT, SAMPLES, require_tool
+from tests.conftest import ROOT, SAMPLES, outputs, require_tool
 from tests.test_cli import run
 from xl_perf import document
 from xl_perf import export as exporter
@@ -106,8 +106,8 @@ def temps(folder: Path) -> list[Path]:
 
 
 def listed(folder: Path) -> list[str]:
-    """The files in `folder`, without the tool's ownership record."""
-    return sorted(p.name for p in folder.iterdir() if p.name != safe_write.MANIFEST_NAME)
+    """The names of the files in `folder`, without the tool's ownership record."""
+    return [p.name for p in outputs(folder)]
 
 
 def column_index(letters: str) -> int:

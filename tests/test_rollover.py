@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, sample_data
+from tests.conftest import SAMPLES, outputs, sample_data
 from xl_perf import document
 from xl_perf.engine.findings import Ref
 from xl_perf.io.workbook import FileWorkbook
@@ -62,13 +62,6 @@ def test_pack_carry_declarations_resolve(pack_id: str) -> None:
                 assert ids[column.carry_from].type == column.type
     if pack.rows is not None:
         assert set(pack.rows.carry) <= set(pack.rows.levels)
-
-
-def outputs(folder: Path) -> list[Path]:
-    """The files written to `folder`, without the tool's ownership record."""
-    from xl_perf.io.safe_write import MANIFEST_NAME
-
-    return sorted(p for p in folder.iterdir() if p.name != MANIFEST_NAME)
 
 
 def test_zhengti_carries_last_years_closing_figures() -> None:
