@@ -24,8 +24,9 @@ from xl_perf.rules.text import context, render
 D = Decimal
 PACK_IDS = loader.available()
 CJK = re.compile(r"[\u4e00-\u9fff]")
-FAST = settings(max_examples=80, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 MONOTONE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -57,10 +58,34 @@ RATES = st.one_of(
 )
 DATES = st.sampled_from(["2023-04-27", "2022年10月", "2023年4月27日", "2022-05"])
 TEXTS = st.sampled_from(["无", "按要求完成", "详见附件", "无。"])
-ROW_VALUES = st.sampled_from([
-    "≥95%", "100%", "95%", "80%", "10个", "8个", "12个", "≤5000万元", "5200万元", "5000万元", "是", "否", "合格",
-    "良好", "好", "2022年5月", "2022年10月", "≤2022年12月", "", "≥90", "90", "按期完成", "有", "无",
-])
+ROW_VALUES = st.sampled_from(
+    [
+        "≥95%",
+        "100%",
+        "95%",
+        "80%",
+        "10个",
+        "8个",
+        "12个",
+        "≤5000万元",
+        "5200万元",
+        "5000万元",
+        "是",
+        "否",
+        "合格",
+        "良好",
+        "好",
+        "2022年5月",
+        "2022年10月",
+        "≤2022年12月",
+        "",
+        "≥90",
+        "90",
+        "按期完成",
+        "有",
+        "无",
+    ]
+)
 REASONS = st.sampled_from(["", "无", "目标没有偏差", "因天气原因工期延误，下一步加强调度"])
 
 
@@ -90,8 +115,9 @@ def column_value(column: model.Column) -> st.SearchStrategy[object]:
 
 def partition(draw: st.DrawFn, total: Decimal, parts: int) -> list[Decimal]:
     """Split an integral `total` into `parts` non-negative integers that add up to it."""
-    cuts = sorted(draw(st.lists(st.integers(min_value=0, max_value=int(total)), min_size=parts - 1,
-                                max_size=parts - 1)))
+    cuts = sorted(
+        draw(st.lists(st.integers(min_value=0, max_value=int(total)), min_size=parts - 1, max_size=parts - 1))
+    )
     bounds = [0, *cuts, int(total)]
     return [D(b - a) for a, b in itertools.pairwise(bounds)]
 
@@ -160,8 +186,11 @@ def documents(draw: st.DrawFn, pack_id: str) -> dict:
         for index in range(draw(st.integers(min_value=0, max_value=8))):
             group, children = draw(st.sampled_from(layout.groups))
             row: dict[str, object] = {
-                layout.levels[0]: group, layout.levels[1]: draw(st.sampled_from(children)),
-                layout.levels[2]: f"指标{index + 1}", layout.target: draw(ROW_VALUES), layout.actual: draw(ROW_VALUES),
+                layout.levels[0]: group,
+                layout.levels[1]: draw(st.sampled_from(children)),
+                layout.levels[2]: f"指标{index + 1}",
+                layout.target: draw(ROW_VALUES),
+                layout.actual: draw(ROW_VALUES),
             }
             reason = draw(REASONS)
             if reason:
@@ -172,8 +201,9 @@ def documents(draw: st.DrawFn, pack_id: str) -> dict:
             for indicator in row_indicators:
                 assert isinstance(indicator.rule, model.RowsRule)
                 wanted = {_level_name(m) for m in indicator.rule.match}
-                mine = [r for r in indicator_rows
-                        if _level_name(str(r[layout.levels[indicator.rule.level - 1]])) in wanted]
+                mine = [
+                    r for r in indicator_rows if _level_name(str(r[layout.levels[indicator.rule.level - 1]])) in wanted
+                ]
                 if mine:
                     for r, w in zip(mine, partition(draw, indicator.weight, len(mine)), strict=True):
                         r[layout.weight] = str(w)
@@ -189,8 +219,10 @@ def documents(draw: st.DrawFn, pack_id: str) -> dict:
         # Adjustable weights that still add up to their fixed parent (the unit's duty; checked elsewhere).
         by_group: dict[tuple[str, ...], list[model.Indicator]] = {}
         for indicator in adjustable:
-            group = max((g for g in pack.groups if g.weight is not None and indicator.path[: len(g.path)] == g.path),
-                        key=lambda g: len(g.path))
+            group = max(
+                (g for g in pack.groups if g.weight is not None and indicator.path[: len(g.path)] == g.path),
+                key=lambda g: len(g.path),
+            )
             by_group.setdefault(group.path, []).append(indicator)
         for path, members in by_group.items():
             group_weight = next(g.weight for g in pack.groups if g.path == path)
@@ -222,11 +254,21 @@ def documents(draw: st.DrawFn, pack_id: str) -> dict:
         options["deviation_reason_ratio"] = 1.3
 
     data: dict[str, object] = {
-        "schema": "xl-perf/1", "framework": pack_id, "unit": "测试单位", "year": year, "level": level,
-        "fields": fields, "tables": tables, "indicator_rows": indicator_rows, "scores": scores, "weights": weights,
-        "params": params, "options": options,
+        "schema": "xl-perf/1",
+        "framework": pack_id,
+        "unit": "测试单位",
+        "year": year,
+        "level": level,
+        "fields": fields,
+        "tables": tables,
+        "indicator_rows": indicator_rows,
+        "scores": scores,
+        "weights": weights,
+        "params": params,
+        "options": options,
         "not_applicable": draw(st.lists(st.sampled_from([i.id for i in pack.indicators if i.na_target]), unique=True))
-        if any(i.na_target for i in pack.indicators) else [],
+        if any(i.na_target for i in pack.indicators)
+        else [],
     }
     if draw(st.booleans()):
         data["stated_total"] = draw(st.integers(min_value=0, max_value=110))
@@ -270,62 +312,116 @@ def test_random_documents_respect_every_weight(pack_id: str, data: st.DataObject
 # --- monotonicity of the tiered and linear rates --------------------------------------------------------------------
 
 POSITIVE = st.decimals(min_value=D("0.01"), max_value=1_000_000, places=2, allow_nan=False, allow_infinity=False)
-FRACTIONS = st.lists(st.decimals(min_value=0, max_value=1, places=6, allow_nan=False, allow_infinity=False),
-                     min_size=2, max_size=4)
+FRACTIONS = st.lists(
+    st.decimals(min_value=0, max_value=1, places=6, allow_nan=False, allow_infinity=False), min_size=2, max_size=4
+)
 
 
 def _run(framework: str, fields: dict | None = None, tables: dict | None = None) -> Evaluation:
-    return evaluate(document.from_dict({
-        "framework": framework, "unit": "测试单位", "year": 2022, "level": "县",
-        "fields": fields or {}, "tables": tables or {},
-    }))
+    return evaluate(
+        document.from_dict(
+            {
+                "framework": framework,
+                "unit": "测试单位",
+                "year": 2022,
+                "level": "县",
+                "fields": fields or {},
+                "tables": tables or {},
+            }
+        )
+    )
 
 
 def _spending(base: Decimal, x: Decimal) -> Evaluation:
-    return _run("gd-county-zhengti", tables={"财政资金情况": [
-        {"项目": "总计", "财政下达预算情况/小计": str(base), "预算支出情况/小计": str(base * x)}]})
+    return _run(
+        "gd-county-zhengti",
+        tables={
+            "财政资金情况": [{"项目": "总计", "财政下达预算情况/小计": str(base), "预算支出情况/小计": str(base * x)}]
+        },
+    )
 
 
 def _fixed_assets(base: Decimal, x: Decimal) -> Evaluation:
-    return _run("gd-county-zhengti", fields={"资产管理": {
-        "固定资产总额（原值）": str(base), "在用固定资产总额（原值）": str(base * x)}})
+    return _run(
+        "gd-county-zhengti",
+        fields={"资产管理": {"固定资产总额（原值）": str(base), "在用固定资产总额（原值）": str(base * x)}},
+    )
 
 
 def _carryover(base: Decimal, x: Decimal) -> Evaluation:
     # 结转结余率 over [0, 60%]: the closing balance grows with x.
-    return _run("gd-county-zhengti", fields={"决算数据（财决01-1表）": {
-        "年初财政拨款结转和结余": "0", "一般公共预算财政拨款收入决算数": str(base),
-        "政府性基金预算财政拨款收入决算数": "0", "年末财政拨款结转和结余": str(base * x * D("0.6"))}})
+    return _run(
+        "gd-county-zhengti",
+        fields={
+            "决算数据（财决01-1表）": {
+                "年初财政拨款结转和结余": "0",
+                "一般公共预算财政拨款收入决算数": str(base),
+                "政府性基金预算财政拨款收入决算数": "0",
+                "年末财政拨款结转和结余": str(base * x * D("0.6")),
+            }
+        },
+    )
 
 
 def _stock(base: Decimal, x: Decimal) -> Evaluation:
     # 存量资金变动率 over [-100%, +100%].
-    return _run("gd-county-zhengti", fields={"存量资金与政府采购": {
-        "上年年末国库集中支付结转结余存量资金": str(base), "当年年末国库集中支付结转结余存量资金": str(base * x * 2)}})
+    return _run(
+        "gd-county-zhengti",
+        fields={
+            "存量资金与政府采购": {
+                "上年年末国库集中支付结转结余存量资金": str(base),
+                "当年年末国库集中支付结转结余存量资金": str(base * x * 2),
+            }
+        },
+    )
 
 
 def _income_deviation(base: Decimal, x: Decimal) -> Evaluation:
-    return _run("gd-county-zhengti", fields={
-        "决算数据（财决01-1表）": {
-            "计分用财政拨款收入预算数": str(base), "财政拨款收入决算数": str(base * (1 + x / 2)),
+    return _run(
+        "gd-county-zhengti",
+        fields={
+            "决算数据（财决01-1表）": {
+                "计分用财政拨款收入预算数": str(base),
+                "财政拨款收入决算数": str(base * (1 + x / 2)),
+            },
+            "预算编制": {
+                "非统一政策原因预算调整或调剂事项数": 0,
+                "预算调整或调剂比例20%（含）以上项目数": 0,
+                "预决算差异率50%（含）以上项目数": 0,
+            },
         },
-        "预算编制": {"非统一政策原因预算调整或调剂事项数": 0, "预算调整或调剂比例20%（含）以上项目数": 0,
-                 "预决算差异率50%（含）以上项目数": 0}})
+    )
 
 
 def _arrival(base: Decimal, x: Decimal) -> Evaluation:
-    return _run("gd-county-xiangmu", tables={"资金情况": [
-        {"资金来源": "年度资金总额", "全年预算数": str(base), "实际到位资金": str(base * x * D("1.2"))}]})
+    return _run(
+        "gd-county-xiangmu",
+        tables={
+            "资金情况": [
+                {"资金来源": "年度资金总额", "全年预算数": str(base), "实际到位资金": str(base * x * D("1.2"))}
+            ]
+        },
+    )
 
 
 def _execution(base: Decimal, x: Decimal) -> Evaluation:
-    return _run("gd-county-xiangmu", tables={"资金情况": [
-        {"资金来源": "年度资金总额", "实际到位资金": str(base), "实际支出资金": str(base * x * D("1.2"))}]})
+    return _run(
+        "gd-county-xiangmu",
+        tables={
+            "资金情况": [
+                {"资金来源": "年度资金总额", "实际到位资金": str(base), "实际支出资金": str(base * x * D("1.2"))}
+            ]
+        },
+    )
 
 
 def _mof_execution(base: Decimal, x: Decimal) -> Evaluation:
-    return _run("mof-xiangmu", tables={"项目资金": [
-        {"资金来源": "年度资金总额", "全年预算数": str(base), "全年执行数": str(base * x * D("1.2"))}]})
+    return _run(
+        "mof-xiangmu",
+        tables={
+            "项目资金": [{"资金来源": "年度资金总额", "全年预算数": str(base), "全年执行数": str(base * x * D("1.2"))}]
+        },
+    )
 
 
 MONOTONE_CASES: list[tuple[str, Callable[[Decimal, Decimal], Evaluation], str, int]] = [
@@ -344,8 +440,9 @@ MONOTONE_CASES: list[tuple[str, Callable[[Decimal, Decimal], Evaluation], str, i
 @pytest.mark.parametrize(("build", "indicator", "direction"), [pytest.param(*c[1:], id=c[0]) for c in MONOTONE_CASES])
 @MONOTONE
 @given(base=POSITIVE, xs=FRACTIONS)
-def test_scores_are_monotone_in_their_rate(build: Callable[[Decimal, Decimal], Evaluation], indicator: str,
-                                           direction: int, base: Decimal, xs: list[Decimal]) -> None:
+def test_scores_are_monotone_in_their_rate(
+    build: Callable[[Decimal, Decimal], Evaluation], indicator: str, direction: int, base: Decimal, xs: list[Decimal]
+) -> None:
     scores = []
     for x in sorted(xs):
         result = build(base, x).indicator(indicator)
@@ -360,14 +457,28 @@ def test_scores_are_monotone_in_their_rate(build: Callable[[Decimal, Decimal], E
 
 def test_row_weights_above_the_indicator_weight_do_not_break_the_total() -> None:
     rows = [
-        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": f"指标{n}", "年度指标值": "10个",
-         "实际完成值": "10个", "分值": 40, "得分": 40}
+        {
+            "一级指标": "产出指标",
+            "二级指标": "数量指标",
+            "三级指标": f"指标{n}",
+            "年度指标值": "10个",
+            "实际完成值": "10个",
+            "分值": 40,
+            "得分": 40,
+        }
         for n in (1, 2)
     ]
-    evaluation = evaluate(document.from_dict({
-        "framework": "mof-xiangmu", "unit": "测试单位", "year": 2022, "indicator_rows": rows,
-        "tables": {"项目资金": [{"资金来源": "年度资金总额", "全年预算数": 100, "全年执行数": 100}]},
-    }))
+    evaluation = evaluate(
+        document.from_dict(
+            {
+                "framework": "mof-xiangmu",
+                "unit": "测试单位",
+                "year": 2022,
+                "indicator_rows": rows,
+                "tables": {"项目资金": [{"资金来源": "年度资金总额", "全年预算数": 100, "全年执行数": 100}]},
+            }
+        )
+    )
     assert any(f.code == "WEIGHT_SUM" for f in evaluation.findings)
     check_invariants(evaluation)
 
@@ -376,16 +487,30 @@ def test_adjusted_weights_above_the_group_weight_do_not_break_the_total() -> Non
     pack = loader.load("gd-county-xiangmu")
     weights = {i.id: 20 for i in pack.indicators if i.adjustable}
     scores = {i.id: int(weights.get(i.id, i.weight)) for i in pack.indicators}
-    evaluation = evaluate(document.from_dict({
-        "framework": "gd-county-xiangmu", "unit": "测试单位", "year": 2022, "weights": weights, "scores": scores,
-    }))
+    evaluation = evaluate(
+        document.from_dict(
+            {
+                "framework": "gd-county-xiangmu",
+                "unit": "测试单位",
+                "year": 2022,
+                "weights": weights,
+                "scores": scores,
+            }
+        )
+    )
     assert any(f.code == "WEIGHT_SUM" for f in evaluation.findings)
     check_invariants(evaluation)
 
 
 def test_huge_rates_do_not_crash_the_engine() -> None:
-    evaluation = evaluate(document.from_dict({
-        "framework": "gd-county-zhengti", "unit": "测试单位", "year": 2022,
-        "fields": {"公用经费控制率": {"预算安排数": "0.000001", "实际支出数": "1e20"}},
-    }))
+    evaluation = evaluate(
+        document.from_dict(
+            {
+                "framework": "gd-county-zhengti",
+                "unit": "测试单位",
+                "year": 2022,
+                "fields": {"公用经费控制率": {"预算安排数": "0.000001", "实际支出数": "1e20"}},
+            }
+        )
+    )
     check_invariants(evaluation)

@@ -29,12 +29,28 @@ MOF_PACKS = ("mof-xiangmu", "mof-zhengti")
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 
-def run(framework: str, *, fields: dict | None = None, tables: dict | None = None, params: dict | None = None,
-        options: dict | None = None, scores: dict | None = None, rows: list | None = None) -> Evaluation:
+def run(
+    framework: str,
+    *,
+    fields: dict | None = None,
+    tables: dict | None = None,
+    params: dict | None = None,
+    options: dict | None = None,
+    scores: dict | None = None,
+    rows: list | None = None,
+) -> Evaluation:
     data: dict[str, object] = {
-        "schema": "xl-perf/1", "framework": framework, "unit": "测试单位", "year": 2022, "level": "县",
-        "fields": fields or {}, "tables": tables or {}, "params": params or {}, "options": options or {},
-        "scores": scores or {}, "indicator_rows": rows or [],
+        "schema": "xl-perf/1",
+        "framework": framework,
+        "unit": "测试单位",
+        "year": 2022,
+        "level": "县",
+        "fields": fields or {},
+        "tables": tables or {},
+        "params": params or {},
+        "options": options or {},
+        "scores": scores or {},
+        "indicator_rows": rows or [],
     }
     return evaluate(document.from_dict(data))
 
@@ -67,75 +83,116 @@ def cases(table: Iterable[tuple[str, str]], *, label=pct) -> list:
 # “结果=100%，得4分；100%>结果≥90%，得3分；90%>结果≥80%，得2分；80%>结果≥70%得1分，结果<70%，得0分。”
 # Above 100% the text is silent; the pack's documented default (spending_above_full_score) treats it as 100%.
 SPENDING_COMPLETION = [
-    ("0", "0"), ("0.5", "0"), ("0.6999", "0"),
-    ("0.7", "1"), ("0.7999", "1"),
-    ("0.8", "2"), ("0.8999", "2"),
-    ("0.9", "3"), ("0.9999", "3"),
+    ("0", "0"),
+    ("0.5", "0"),
+    ("0.6999", "0"),
+    ("0.7", "1"),
+    ("0.7999", "1"),
+    ("0.8", "2"),
+    ("0.8999", "2"),
+    ("0.9", "3"),
+    ("0.9999", "3"),
     ("1", "4"),
-    ("1.0001", "4"), ("1.5", "4"),
+    ("1.0001", "4"),
+    ("1.5", "4"),
 ]
 
 # 结转结余率 (3分): “1. 结余结转率≤10%的，得3分；2. 10%<结余结转率≤20%的，得2分；3. 20%<结余结转率≤30%的，得1分。”
 # Above 30% the text lists no tier: no points (pack parameter carryover_above_30_score, default 0).
 CARRYOVER = [
-    ("0", "3"), ("0.0999", "3"), ("0.1", "3"),
-    ("0.1001", "2"), ("0.2", "2"),
-    ("0.2001", "1"), ("0.3", "1"),
-    ("0.3001", "0"), ("1", "0"),
+    ("0", "3"),
+    ("0.0999", "3"),
+    ("0.1", "3"),
+    ("0.1001", "2"),
+    ("0.2", "2"),
+    ("0.2001", "1"),
+    ("0.3", "1"),
+    ("0.3001", "0"),
+    ("1", "0"),
 ]
 
 # 国库集中支付结转结余存量资金效率性 (3分), 变动率 = 当年年末 ÷ 上年年末 - 1:
 # “1. 变动率≤-15%的，得3分；2. 变动率≤-10%但是大于-15%的，得2分；3. 变动率≤0但是大于-10%的，得1分；
 #   4. 变动率>0的，不得分；5. 存量资金上年度为0的，本年度继续为0的，得3分。”
 TREASURY_STOCK = [
-    ("-1", "3"), ("-0.1501", "3"), ("-0.15", "3"),
-    ("-0.1499", "2"), ("-0.1", "2"),
-    ("-0.0999", "1"), ("-0.0001", "1"), ("0", "1"),
-    ("0.0001", "0"), ("0.5", "0"),
+    ("-1", "3"),
+    ("-0.1501", "3"),
+    ("-0.15", "3"),
+    ("-0.1499", "2"),
+    ("-0.1", "2"),
+    ("-0.0999", "1"),
+    ("-0.0001", "1"),
+    ("0", "1"),
+    ("0.0001", "0"),
+    ("0.5", "0"),
 ]
 
 # 固定资产利用率 (3分): “使用率高于95%（含）的得3分，90%（含）—95%的得1分，低于90%的得0分。”
 FIXED_ASSETS = [
-    ("0", "0"), ("0.8999", "0"),
-    ("0.9", "1"), ("0.9499", "1"),
-    ("0.95", "3"), ("1", "3"),
+    ("0", "0"),
+    ("0.8999", "0"),
+    ("0.9", "1"),
+    ("0.9499", "1"),
+    ("0.95", "3"),
+    ("1", "3"),
 ]
 
 # 公用经费控制率 (4分), each part probed by 实际支出数 - 预算安排数:
 # “1. “三公”经费实际支出数≤三公经费预算数，得2分，否则不得分；
 #   2. 日常公用经费决算数≤日常公用经费调整预算数，得2分，否则不得分。”
 EXPENSE_CONTROL_PART = [
-    ("-10", "2"), ("-0.000001", "2"), ("0", "2"),
-    ("0.000001", "0"), ("10", "0"),
+    ("-10", "2"),
+    ("-0.000001", "2"),
+    ("0", "2"),
+    ("0.000001", "0"),
+    ("10", "0"),
 ]
 
 # 预算编制准确性 part 1 (3分), by 财政拨款收入预决算差异率:
 # “差异率=0，本项指标得满分3分；每增加5%（含）扣减0.5分，直至扣完为止。”
 # Default reading (deduction_step_rounding = ceil): every started 5% costs 0.5.
 INCOME_DEVIATION_CEIL = [
-    ("0", "3"), ("0.0001", "2.5"), ("0.05", "2.5"),
-    ("0.0501", "2"), ("0.1", "2"),
-    ("0.1001", "1.5"), ("0.15", "1.5"),
-    ("0.1501", "1"), ("0.2", "1"),
-    ("0.2001", "0.5"), ("0.25", "0.5"),
-    ("0.2501", "0"), ("0.3", "0"),
-    ("0.3001", "0"), ("0.5", "0"), ("2", "0"),
+    ("0", "3"),
+    ("0.0001", "2.5"),
+    ("0.05", "2.5"),
+    ("0.0501", "2"),
+    ("0.1", "2"),
+    ("0.1001", "1.5"),
+    ("0.15", "1.5"),
+    ("0.1501", "1"),
+    ("0.2", "1"),
+    ("0.2001", "0.5"),
+    ("0.25", "0.5"),
+    ("0.2501", "0"),
+    ("0.3", "0"),
+    ("0.3001", "0"),
+    ("0.5", "0"),
+    ("2", "0"),
 ]
 # The other reading (deduction_step_rounding = floor): deductions start when a full 5% is reached.
 INCOME_DEVIATION_FLOOR = [
-    ("0", "3"), ("0.0001", "3"), ("0.0499", "3"),
-    ("0.05", "2.5"), ("0.0999", "2.5"),
-    ("0.1", "2"), ("0.2999", "0.5"),
-    ("0.3", "0"), ("1", "0"),
+    ("0", "3"),
+    ("0.0001", "3"),
+    ("0.0499", "3"),
+    ("0.05", "2.5"),
+    ("0.0999", "2.5"),
+    ("0.1", "2"),
+    ("0.2999", "0.5"),
+    ("0.3", "0"),
+    ("1", "0"),
 ]
 
 # 预算编制准确性 part 2 (2分), by the number of non-policy adjustment events (other counts 0):
 # “非统一政策原因发生的预算调整或调剂事项3项（含）至5项扣0.5分，5项及以上扣1分”
 # 5 is in both ranges; the pack resolves it with adjust_count_five_deduction (default 1: “及以上” is more specific).
 ADJUSTMENT_EVENTS = [
-    ("0", "2"), ("2", "2"),
-    ("3", "1.5"), ("4", "1.5"),
-    ("5", "1"), ("6", "1"), ("20", "1"),
+    ("0", "2"),
+    ("2", "2"),
+    ("3", "1.5"),
+    ("4", "1.5"),
+    ("5", "1"),
+    ("6", "1"),
+    ("20", "1"),
 ]
 
 # gd-county-xiangmu 预算编制科学性, the adjustment part (3分), by 非统一政策原因预算调整或调剂比例:
@@ -143,10 +200,17 @@ ADJUSTMENT_EVENTS = [
 # The indicator is “根据以上评价要点结合实际情况核定分数”: the engine gives [0, bound]; these are the bounds.
 BUDGET_ADJUSTMENT = [
     ("0", "3"),
-    ("0.0001", "2.5"), ("0.05", "2.5"), ("0.0999", "2.5"),
-    ("0.1", "2"), ("0.15", "2"), ("0.1999", "2"),
-    ("0.2", "1"), ("0.3", "1"), ("0.4999", "1"),
-    ("0.5", "0"), ("1", "0"),
+    ("0.0001", "2.5"),
+    ("0.05", "2.5"),
+    ("0.0999", "2.5"),
+    ("0.1", "2"),
+    ("0.15", "2"),
+    ("0.1999", "2"),
+    ("0.2", "1"),
+    ("0.3", "1"),
+    ("0.4999", "1"),
+    ("0.5", "0"),
+    ("1", "0"),
 ]
 
 # gd-county-xiangmu 预算控制 (5分), by 实际支出 - 全年预算数:
@@ -157,19 +221,29 @@ BUDGET_CONTROL_DEDUCT = ["0.000001", "10"]
 
 # 财政部式 预算执行率 (10分): “得分 = 预算执行率 × 10分，四舍五入保留两位小数，最高10分。”
 MOF_EXECUTION = [
-    ("0", "0"), ("0.0005", "0.01"), ("0.5", "5"), ("0.95", "9.5"),
-    ("0.9999", "10"), ("1", "10"), ("1.2", "10"),
+    ("0", "0"),
+    ("0.0005", "0.01"),
+    ("0.5", "5"),
+    ("0.95", "9.5"),
+    ("0.9999", "10"),
+    ("1", "10"),
+    ("1.2", "10"),
 ]
 
 # 财政部式 total cap by execution (opt-in regional option):
 # “70%–80% 不高于89分，60%–70% 不高于79分，50%–60% 不高于69分，低于50% 不高于59分”. Total before the cap here is
 # 预算执行率 × 10 + 90 (the three indicator-row groups are entered at full marks).
 MOF_TOTAL_CAP = [
-    ("1", "100"), ("0.8", "98"),
-    ("0.7999", "89"), ("0.7", "89"),
-    ("0.6999", "79"), ("0.6", "79"),
-    ("0.5999", "69"), ("0.5", "69"),
-    ("0.4999", "59"), ("0", "59"),
+    ("1", "100"),
+    ("0.8", "98"),
+    ("0.7999", "89"),
+    ("0.7", "89"),
+    ("0.6999", "79"),
+    ("0.6", "79"),
+    ("0.5999", "69"),
+    ("0.5", "69"),
+    ("0.4999", "59"),
+    ("0", "59"),
 ]
 
 
@@ -196,8 +270,9 @@ def test_spending_above_full_warns() -> None:
     ("indicator", "exact", "rounded", "expected"),
     [
         # The pack's own example: 6073.095 / 6073.094524 = 100.000008% is shown and scored as 100.00%.
-        pytest.param("spending_completion", ("6073.094524", "6073.095"), "1.0000", "4",
-                     id="spending-100.000008%->100%->4"),
+        pytest.param(
+            "spending_completion", ("6073.094524", "6073.095"), "1.0000", "4", id="spending-100.000008%->100%->4"
+        ),
         pytest.param("spending_completion", ("100", "89.995"), "0.9000", "3", id="spending-89.995%->90.00%->3"),
         pytest.param("spending_completion", ("100", "89.994999"), "0.8999", "2", id="spending-89.994999%->89.99%->2"),
         pytest.param("spending_completion", ("100", "69.995"), "0.7000", "1", id="spending-69.995%->70.00%->1"),
@@ -206,8 +281,9 @@ def test_spending_above_full_warns() -> None:
         pytest.param("carryover", ("100", "10.005"), "0.1001", "2", id="carryover-10.005%->10.01%->2"),
     ],
 )
-def test_rates_round_half_up_to_four_places_before_tiering(indicator: str, exact: tuple[str, str], rounded: str,
-                                                          expected: str) -> None:
+def test_rates_round_half_up_to_four_places_before_tiering(
+    indicator: str, exact: tuple[str, str], rounded: str, expected: str
+) -> None:
     denominator, numerator = exact
     if indicator == "spending_completion":
         evaluation = run(ZHENGTI, tables=funds_total(denominator, numerator))
@@ -216,10 +292,17 @@ def test_rates_round_half_up_to_four_places_before_tiering(indicator: str, exact
         evaluation = run(ZHENGTI, fields=assets(denominator, numerator))
         rate_id = "fixed_asset_utilization"
     else:
-        evaluation = run(ZHENGTI, fields={"决算数据（财决01-1表）": {
-            "年初财政拨款结转和结余": "0", "一般公共预算财政拨款收入决算数": denominator,
-            "政府性基金预算财政拨款收入决算数": "0", "年末财政拨款结转和结余": numerator,
-        }})
+        evaluation = run(
+            ZHENGTI,
+            fields={
+                "决算数据（财决01-1表）": {
+                    "年初财政拨款结转和结余": "0",
+                    "一般公共预算财政拨款收入决算数": denominator,
+                    "政府性基金预算财政拨款收入决算数": "0",
+                    "年末财政拨款结转和结余": numerator,
+                }
+            },
+        )
         rate_id = "carryover_rate"
     assert evaluation.rates[rate_id].value == D(rounded)
     assert_point(evaluation.indicator(indicator), expected)
@@ -230,10 +313,17 @@ def test_rates_round_half_up_to_four_places_before_tiering(indicator: str, exact
 @pytest.mark.parametrize(("rate", "expected"), cases(CARRYOVER))
 def test_carryover(rate: str, expected: str) -> None:
     # The denominator is spread over all three of its terms (20 + 50 + 30 = 100).
-    evaluation = run(ZHENGTI, fields={"决算数据（财决01-1表）": {
-        "年初财政拨款结转和结余": "20", "一般公共预算财政拨款收入决算数": "50",
-        "政府性基金预算财政拨款收入决算数": "30", "年末财政拨款结转和结余": times("100", rate),
-    }})
+    evaluation = run(
+        ZHENGTI,
+        fields={
+            "决算数据（财决01-1表）": {
+                "年初财政拨款结转和结余": "20",
+                "一般公共预算财政拨款收入决算数": "50",
+                "政府性基金预算财政拨款收入决算数": "30",
+                "年末财政拨款结转和结余": times("100", rate),
+            }
+        },
+    )
     assert evaluation.rates["carryover_rate"].value == D(rate)
     assert_point(evaluation.indicator("carryover"), expected)
 
@@ -243,9 +333,12 @@ def assets(total: str, in_use: str) -> dict:
 
 
 def stock(prior: str, current: str) -> dict:
-    return {"存量资金与政府采购": {
-        "上年年末国库集中支付结转结余存量资金": prior, "当年年末国库集中支付结转结余存量资金": current,
-    }}
+    return {
+        "存量资金与政府采购": {
+            "上年年末国库集中支付结转结余存量资金": prior,
+            "当年年末国库集中支付结转结余存量资金": current,
+        }
+    }
 
 
 @pytest.mark.parametrize(("change", "expected"), cases(TREASURY_STOCK))
@@ -307,8 +400,9 @@ def test_expense_control_both_parts(sangong_over: str, public_over: str, expecte
     assert_point(run(ZHENGTI, fields=expense_control(sangong_over, public_over)).indicator("public_expense"), expected)
 
 
-def accuracy_fields(deviation: str = "0", events: int = 0, adjusted_20: int = 0, deviation_50: int = 0,
-                    below: bool = False) -> dict:
+def accuracy_fields(
+    deviation: str = "0", events: int = 0, adjusted_20: int = 0, deviation_50: int = 0, below: bool = False
+) -> dict:
     final = D(100) * (1 - D(deviation)) if below else D(100) * (1 + D(deviation))
     return {
         "决算数据（财决01-1表）": {"计分用财政拨款收入预算数": "100", "财政拨款收入决算数": str(final)},
@@ -394,9 +488,15 @@ def test_budget_accuracy_is_a_range_while_a_part_is_blank() -> None:
     ],
 )
 def test_procurement(plan: str, actual: str, expected: str) -> None:
-    evaluation = run(ZHENGTI, fields={"存量资金与政府采购": {
-        "政府采购计划金额合计": plan, "实际政府采购金额合计": actual,
-    }})
+    evaluation = run(
+        ZHENGTI,
+        fields={
+            "存量资金与政府采购": {
+                "政府采购计划金额合计": plan,
+                "实际政府采购金额合计": actual,
+            }
+        },
+    )
     assert_point(evaluation.indicator("procurement"), expected)
 
 
@@ -436,10 +536,13 @@ def test_key_work_official_example_rate() -> None:
     ],
 )
 def test_goal_completion(overall: tuple[int, int], project: tuple[int, int], expected: str) -> None:
-    evaluation = run(ZHENGTI, fields={
-        "整体绩效目标": {"计划数": overall[0], "实际实现数": overall[1]},
-        "重要项目绩效目标": {"计划数": project[0], "实际实现数": project[1]},
-    })
+    evaluation = run(
+        ZHENGTI,
+        fields={
+            "整体绩效目标": {"计划数": overall[0], "实际实现数": overall[1]},
+            "重要项目绩效目标": {"计划数": project[0], "实际实现数": project[1]},
+        },
+    )
     assert_point(evaluation.indicator("goal_completion"), expected)
 
 
@@ -481,10 +584,17 @@ def test_project_timeliness_without_projects_is_judged() -> None:
     ],
 )
 def test_petitions(channel: str, petitions: int, on_time: int, expected: str) -> None:
-    evaluation = run(ZHENGTI, fields={"公平性": {
-        "是否有群众意见反映渠道和群众意见办理回复机制": channel, "群众上访、信访数量": petitions,
-        "答复数量": on_time, "其中按规定期限答复": on_time,
-    }})
+    evaluation = run(
+        ZHENGTI,
+        fields={
+            "公平性": {
+                "是否有群众意见反映渠道和群众意见办理回复机制": channel,
+                "群众上访、信访数量": petitions,
+                "答复数量": on_time,
+                "其中按规定期限答复": on_time,
+            }
+        },
+    )
     assert_point(evaluation.indicator("petitions"), expected)
 
 
@@ -502,9 +612,16 @@ def test_petitions(channel: str, petitions: int, on_time: int, expected: str) ->
     ],
 )
 def test_transfer_advance_ratios(general: str, special: str, expected: str) -> None:
-    evaluation = run(ZHENGTI, fields={"预算编制": {
-        "是否有需提前下达的转移支付": "是", "一般性转移支付提前下达比例": general, "专项转移支付提前下达比例": special,
-    }})
+    evaluation = run(
+        ZHENGTI,
+        fields={
+            "预算编制": {
+                "是否有需提前下达的转移支付": "是",
+                "一般性转移支付提前下达比例": general,
+                "专项转移支付提前下达比例": special,
+            }
+        },
+    )
     result = evaluation.indicator("budget_standardization")
     assert (result.low, result.high) == (D(expected), D(expected) + 2)
 
@@ -602,16 +719,23 @@ def test_mof_execution_rate_is_rounded_before_scoring(pack_id: str) -> None:
 # Full marks on every row group, entered on the rows themselves (MoF rows carry their own 得分).
 MOF_FULL_ROWS = [
     {"一级指标": first, "二级指标": second, "三级指标": "指标1", "分值": weight, "得分": weight}
-    for first, second, weight in (("产出指标", "数量指标", 50), ("效益指标", "社会效益指标", 30),
-                                  ("满意度指标", "服务对象满意度指标", 10))
+    for first, second, weight in (
+        ("产出指标", "数量指标", 50),
+        ("效益指标", "社会效益指标", 30),
+        ("满意度指标", "服务对象满意度指标", 10),
+    )
 ]
 
 
 @pytest.mark.parametrize("pack_id", MOF_PACKS)
 @pytest.mark.parametrize(("rate", "expected"), cases(MOF_TOTAL_CAP))
 def test_mof_total_cap_by_execution(pack_id: str, rate: str, expected: str) -> None:
-    evaluation = run(pack_id, tables=mof_funds(pack_id, "100", times("100", rate)), rows=MOF_FULL_ROWS,
-                     options={"total_cap_by_execution": True})
+    evaluation = run(
+        pack_id,
+        tables=mof_funds(pack_id, "100", times("100", rate)),
+        rows=MOF_FULL_ROWS,
+        options={"total_cap_by_execution": True},
+    )
     assert evaluation.total == D(expected)
 
 
