@@ -230,11 +230,28 @@ class Books:
         return len(self._app._books)
 
 
-class Book:
-    def __init__(self, app: App, path: Path) -> None:
+class _Opened:
+    """What an open workbook and an open add-in both answer as xlwings Books: their name and their Excel."""
+
+    def __init__(self, app: App, name: str) -> None:
         self._app = app
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        self._app.tick("Book.name")
+        return self._name
+
+    @property
+    def app(self) -> App:
+        self._app.tick("Book.app")
+        return self._app
+
+
+class Book(_Opened):
+    def __init__(self, app: App, path: Path) -> None:
+        super().__init__(app, path.name)
         self._path = path.resolve()
-        self._name = path.name
         macro = path.suffix.lower() in (".xlsm", ".xlam")
         self.wb = openpyxl.load_workbook(path, keep_vba=macro, keep_links=False)
         values = openpyxl.load_workbook(path, data_only=True, keep_links=False)
@@ -254,16 +271,6 @@ class Book:
     def fullname(self) -> str:
         self._app.tick("Book.fullname")
         return str(self._path)
-
-    @property
-    def name(self) -> str:
-        self._app.tick("Book.name")
-        return self._name
-
-    @property
-    def app(self) -> App:
-        self._app.tick("Book.app")
-        return self._app
 
     @property
     def sheets(self) -> Sheets:
@@ -966,22 +973,11 @@ _RUN_PYTHON = re.compile(r'^RunPython\s+"((?:[^"]|"")*)"\s*$')
 _MACRO_OPTIONS = re.compile(r'^Application\.MacroOptions Macro:=.*?!(\w+)", Description:="((?:[^"]|"")*)"')
 
 
-class AddIn:
+class AddIn(_Opened):
     """An open add-in (.xlam) as RunPython's caller sees it: its ribbon callbacks run with ThisWorkbook = the add-in."""
 
     def __init__(self, app: App, name: str = "xl-perf.xlam") -> None:
-        self._app = app
-        self._name = name
-
-    @property
-    def name(self) -> str:
-        self._app.tick("Book.name")
-        return self._name
-
-    @property
-    def app(self) -> App:
-        self._app.tick("Book.app")
-        return self._app
+        super().__init__(app, name)
 
 
 @contextlib.contextmanager
