@@ -216,14 +216,16 @@ def test_findings_between_files_name_the_file_when_it_is_gone(tmp_path: Path, mo
     """Places are read again only for files with such findings; a file removed meanwhile is still named."""
     for name in ("gangmen-2022-zhengti.xlsx", "gangmen-2022-xiangmu.xlsx"):
         shutil.copy(SAMPLES / name, tmp_path / name)
-    real_check_units = batch._check_units
+    from xl_perf.batch import units
+
+    real_check_units = units.check_units
 
     def remove_then_check(items: list[batch.Item]) -> None:
         for item in items:
             item.path.unlink()
         real_check_units(items)
 
-    monkeypatch.setattr(batch, "_check_units", remove_then_check)
+    monkeypatch.setattr(units, "check_units", remove_then_check)
     result = batch.run(tmp_path, workers=2)
     cross = [(i, f) for i in result.items for f in i.findings if f.code.startswith("CROSS")]
     assert cross

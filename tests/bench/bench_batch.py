@@ -84,10 +84,11 @@ def measure_calamine(folder: Path, workers: int) -> dict[str, float]:
     import multiprocessing
 
     from xl_perf import batch
+    from xl_perf.batch.pool import task_chunks
 
     started = time.perf_counter()
     paths = [str(p) for p in batch.discover(folder)]
-    chunks = batch._chunks([(Path(p), p) for p in paths], workers)
+    chunks = task_chunks([(Path(p), p) for p in paths], workers)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         cells = sum(pool.map(_read_chunk, [[str(p) for p, _ in chunk] for chunk in chunks]))
     return {"seconds": time.perf_counter() - started, "files": len(paths), "cells": cells}
