@@ -25,6 +25,7 @@ from xl_perf.io.safe_write import (
     write_bytes,
     write_text,
 )
+from xl_perf.io.safe_write import temps as temps_of_writer
 
 OLD = b"PK\x03\x04 old workbook content " * 64
 NEW = b"PK\x03\x04 new workbook content " * 80
@@ -232,12 +233,12 @@ def test_stale_temp_files_of_dead_process_are_removed(tmp_path: Path) -> None:
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
-    stale = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag(pid)}-0123456789abcdef.xlsx"
+    stale = tmp_path / f"{TEMP_PREFIX}{temps_of_writer.owner_tag(pid)}-0123456789abcdef.xlsx"
     stale.write_bytes(b"workbook data of a killed run")
-    scratch = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag(pid)}-0123456789abcdef.d"
+    scratch = tmp_path / f"{TEMP_PREFIX}{temps_of_writer.owner_tag(pid)}-0123456789abcdef.d"
     scratch.mkdir()
     (scratch / "copy.xlsx").write_bytes(b"data")
-    mine = tmp_path / f"{TEMP_PREFIX}{safe_write._owner_tag()}-0123456789abcdef.xlsx"  # a live process's: kept
+    mine = tmp_path / f"{TEMP_PREFIX}{temps_of_writer.owner_tag()}-0123456789abcdef.xlsx"  # a live process's: kept
     mine.write_bytes(b"in use")
     other_machine = tmp_path / f"{TEMP_PREFIX}{pid}-ffffff-0123456789abcdef.xlsx"  # its pid means nothing here
     other_machine.write_bytes(b"being written on another computer")
@@ -456,7 +457,7 @@ def test_overwrite_false_without_hard_links(tmp_path: Path, monkeypatch: pytest.
     def no_link(src: object, dst: object) -> None:
         raise OSError(95, "Operation not supported")
 
-    monkeypatch.setattr(safe_write.os, "link", no_link)
+    monkeypatch.setattr(os, "link", no_link)
     target = tmp_path / "new.xlsx"
     write_bytes(target, NEW, overwrite=False)
     assert target.read_bytes() == NEW
@@ -560,7 +561,7 @@ def test_replace_failure_keeps_old_file(book: Path, monkeypatch: pytest.MonkeyPa
     def broken_replace(src: object, dst: object) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(safe_write.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(WriteRefused) as info:
         write_bytes(book, NEW)
     assert isinstance(info.value.__cause__, OSError)
@@ -572,8 +573,8 @@ def test_replace_permission_error_is_chinese_refusal(book: Path, monkeypatch: py
     def denied(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(safe_write.os, "replace", denied)
-    monkeypatch.setattr(safe_write, "_REPLACE_DELAY", 0)
+    monkeypatch.setattr(os, "replace", denied)
+    monkeypatch.setattr(temps_of_writer, "REPLACE_DELAY", 0)
     with pytest.raises(WriteRefused, match="权限") as info:
         write_bytes(book, NEW)
     assert str(book) in info.value.message
@@ -590,9 +591,9 @@ def test_replace_retries_transient_sharing_violation(book: Path, monkeypatch: py
             raise PermissionError(13, "The process cannot access the file")
         real_replace(src, dst)
 
-    monkeypatch.setattr(safe_write.os, "replace", flaky)
-    monkeypatch.setattr(safe_write, "_REPLACE_ATTEMPTS", 3)
-    monkeypatch.setattr(safe_write, "_REPLACE_DELAY", 0)
+    monkeypatch.setattr(os, "replace", flaky)
+    monkeypatch.setattr(temps_of_writer, "REPLACE_ATTEMPTS", 3)
+    monkeypatch.setattr(temps_of_writer, "REPLACE_DELAY", 0)
     write_bytes(book, NEW)
     assert len(calls) == 3
     assert book.read_bytes() == NEW
@@ -603,7 +604,7 @@ def test_temp_creation_permission_error_is_refusal(book: Path, monkeypatch: pyte
     def denied(folder: Path, suffix: str) -> Path:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(safe_write, "_create_temp", denied)
+    monkeypatch.setattr(temps_of_writer, "create_temp", denied)
     with pytest.raises(WriteRefused, match="权限") as info:
         write_bytes(book, NEW)
     assert CJK.search(info.value.message)
@@ -614,7 +615,7 @@ def test_fsync_failure_keeps_old_file(book: Path, monkeypatch: pytest.MonkeyPatc
     def no_space(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(safe_write.os, "fsync", no_space)
+    monkeypatch.setattr(os, "fsync", no_space)
     with pytest.raises(WriteRefused):
         write_bytes(book, NEW)
     assert_untouched(book)
@@ -624,7 +625,7 @@ def test_interrupt_during_replace_leaves_no_temp(book: Path, monkeypatch: pytest
     def interrupted(src: object, dst: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(safe_write.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_bytes(book, NEW)
     assert_untouched(book)
@@ -643,8 +644,8 @@ def test_directory_is_fsynced_after_replace(book: Path, monkeypatch: pytest.Monk
         events.append("fsync")
         real_fsync(fd)
 
-    monkeypatch.setattr(safe_write.os, "replace", replace)
-    monkeypatch.setattr(safe_write.os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "fsync", fsync)
     write_bytes(book, NEW)
     assert events == ["fsync", "replace", "fsync"]  # temp file, rename, folder
 
@@ -684,7 +685,7 @@ KILL_AT = """
 import os, signal, sys
 from pathlib import Path
 from xl_perf import export
-from xl_perf.io import safe_write
+from xl_perf.io.safe_write import outputs
 
 point, count = sys.argv[3], int(sys.argv[4])
 seen = []
@@ -695,7 +696,7 @@ def hook(where):
         if len(seen) == count:
             os.kill(os.getpid(), signal.SIGKILL)
 
-safe_write.fault_hook = hook
+outputs.fault_hook = hook
 export.export(Path(sys.argv[1]), Path(sys.argv[2]), as_json=True, as_csv=True)
 """
 
