@@ -349,10 +349,10 @@ def _dir_stream(modules: Sequence[Module], project_name: bytes, codepage: int) -
     out += _record(0x000F, struct.pack("<H", len(modules)))
     out += _record(0x0013, struct.pack("<H", 0xFFFF))  # PROJECTCOOKIE
     for module in modules:
-        name = module.name.encode("ascii")
-        out += _record(0x0019, name)  # MODULENAME
+        module_name = module.name.encode("ascii")
+        out += _record(0x0019, module_name)  # MODULENAME
         out += _record(0x0047, module.name.encode("utf-16-le"))  # MODULENAMEUNICODE
-        out += _dual_record(0x001A, name, 0x0032, module.name)  # MODULESTREAMNAME
+        out += _dual_record(0x001A, module_name, 0x0032, module.name)  # MODULESTREAMNAME
         out += _dual_record(0x001C, b"", 0x0048, "")  # MODULEDOCSTRING
         out += _record(0x0031, struct.pack("<I", 0))  # MODULEOFFSET: the source starts the stream
         out += _record(0x001E, struct.pack("<I", 0))  # MODULEHELPCONTEXT
@@ -478,8 +478,39 @@ def _sectors(size: int, unit: int) -> int:
     return -(-size // unit)
 
 
+@dataclass
+class _Layout:
+    """Where the parts of a compound file go: sector counts and first sectors, the FAT, and the large streams."""
+
+    fat: list[int]
+    fat_sectors: int
+    directory_start: int
+    mini_fat_start: int
+    mini_fat_sectors: int
+    total: int  # sectors after the header
+    body: bytes  # the large streams, each padded to whole sectors
+
+
 def _compound_file(streams: dict[str, bytes]) -> bytes:
     """A compound file holding ``streams`` (paths with "/" between storage and stream names)."""
+    root = _storage_tree(streams)
+    entries = _directory_entries(root)
+    mini_fat, mini_stream, big = _mini_stream(entries)
+    layout = _lay_out(root, entries, mini_fat, mini_stream, big)
+    mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
+    mini_fat_bytes += struct.pack("<I", _FREESECT) * ((-len(mini_fat)) % (_SECTOR // 4))
+    out = bytearray(_header(layout))
+    out += struct.pack(f"<{len(layout.fat)}I", *layout.fat)
+    out += _directory(entries)
+    out += mini_fat_bytes
+    out += mini_stream + bytes((-len(mini_stream)) % _SECTOR)
+    out += layout.body
+    assert len(out) == _SECTOR * (1 + layout.total)
+    return bytes(out)
+
+
+def _storage_tree(streams: dict[str, bytes]) -> _Entry:
+    """The root entry with its storages and streams, as the paths of ``streams`` name them."""
     root = _Entry("Root Entry", _ROOT, children=[])
     for path, data in streams.items():
         parent = root
@@ -493,9 +524,12 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
             parent = found
         assert parent.children is not None
         parent.children.append(_Entry(leaf, _STREAM, data=data, size=len(data)))
+    return root
 
-    # Directory: ids in depth-first order; each storage's children form a balanced binary search tree, all black
-    # (2.6.4 allows every node black; a balanced tree keeps the red-black invariants).
+
+def _directory_entries(root: _Entry) -> list[_Entry]:
+    """The directory: ids in depth-first order; each storage's children form a balanced binary search tree, all
+    black (2.6.4 allows every node black; a balanced tree keeps the red-black invariants)."""
     entries: list[_Entry] = [root]
 
     def number(storage: _Entry) -> None:
@@ -519,8 +553,12 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
                 number(entry)
 
     number(root)
+    return entries
 
-    # Mini stream: streams shorter than the cutoff, in 64-byte mini sectors
+
+def _mini_stream(entries: list[_Entry]) -> tuple[list[int], bytearray, list[_Entry]]:
+    """Streams shorter than the cutoff, placed in 64-byte mini sectors: the mini FAT, the mini stream, and the
+    streams left for whole sectors."""
     mini_fat: list[int] = []
     mini_stream = bytearray()
     big: list[_Entry] = []
@@ -535,7 +573,14 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
             mini_stream += entry.data + bytes(count * _MINI_SECTOR - entry.size)
         else:
             big.append(entry)
+    return mini_fat, mini_stream, big
 
+
+def _lay_out(
+    root: _Entry, entries: list[_Entry], mini_fat: list[int], mini_stream: bytearray, big: list[_Entry]
+) -> _Layout:
+    """Sectors in order: FAT, directory, mini FAT, mini stream, then the large streams (their first sectors are
+    set on the entries)."""
     directory_sectors = _sectors(len(entries) * 128, _SECTOR)
     mini_fat_sectors = _sectors(len(mini_fat) * 4, _SECTOR)
     mini_stream_sectors = _sectors(len(mini_stream), _SECTOR)
@@ -551,7 +596,6 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
     for index in range(fat_sectors):
         fat[index] = _FATSECT
 
-    # Layout: FAT, directory, mini FAT, mini stream, then the large streams
     next_sector = fat_sectors
     directory_start = next_sector
     _chain(fat, directory_start, directory_sectors)
@@ -574,23 +618,31 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
         next_sector += count
         body += entry.data + bytes(count * _SECTOR - entry.size)
     assert next_sector == total
+    return _Layout(fat, fat_sectors, directory_start, mini_fat_start, mini_fat_sectors, total, bytes(body))
 
+
+def _header(layout: _Layout) -> bytes:
+    """The 512-byte header of a version 3 compound file (all FAT sectors listed in its DIFAT)."""
     header = bytearray()
     header += bytes.fromhex("D0CF11E0A1B11AE1")  # signature
     header += bytes(16)  # header CLSID
     header += struct.pack("<HHHHH", 0x003E, 0x0003, 0xFFFE, 9, 6)  # minor, major (3), byte order, sector shifts
     header += bytes(6)  # reserved
     header += struct.pack("<I", 0)  # number of directory sectors: 0 in version 3
-    header += struct.pack("<I", fat_sectors)
-    header += struct.pack("<I", directory_start)
+    header += struct.pack("<I", layout.fat_sectors)
+    header += struct.pack("<I", layout.directory_start)
     header += struct.pack("<I", 0)  # transaction signature
     header += struct.pack("<I", _MINI_CUTOFF)
-    header += struct.pack("<II", mini_fat_start, mini_fat_sectors)
+    header += struct.pack("<II", layout.mini_fat_start, layout.mini_fat_sectors)
     header += struct.pack("<II", _ENDOFCHAIN, 0)  # no DIFAT sectors
-    difat = list(range(fat_sectors)) + [_FREESECT] * (_HEADER_DIFAT - fat_sectors)
+    difat = list(range(layout.fat_sectors)) + [_FREESECT] * (_HEADER_DIFAT - layout.fat_sectors)
     header += struct.pack(f"<{_HEADER_DIFAT}I", *difat)
     assert len(header) == _SECTOR
+    return bytes(header)
 
+
+def _directory(entries: list[_Entry]) -> bytes:
+    """The directory entries (128 bytes each), padded with unused entries to whole sectors."""
     directory = bytearray()
     for entry in entries:
         name = entry.name.encode("utf-16-le") + b"\0\0"
@@ -604,16 +656,4 @@ def _compound_file(streams: dict[str, bytes]) -> bytes:
     while len(directory) % _SECTOR:  # unused entries: empty name, type 0, no siblings or child
         directory += bytes(64) + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", *([_NOSTREAM] * 3))
         directory += bytes(36) + struct.pack("<IQ", 0, 0)
-
-    mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
-    mini_fat_bytes += struct.pack("<I", _FREESECT) * ((-len(mini_fat)) % (_SECTOR // 4))
-    mini_stream += bytes((-len(mini_stream)) % _SECTOR)
-
-    out = bytearray(header)
-    out += struct.pack(f"<{len(fat)}I", *fat)
-    out += directory
-    out += mini_fat_bytes
-    out += mini_stream
-    out += body
-    assert len(out) == _SECTOR * (1 + total)
-    return bytes(out)
+    return bytes(directory)
