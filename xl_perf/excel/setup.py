@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from xl_perf.errors import BadInputError, Location, XlPerfError, describe_os_error
 from xl_perf.excel import addin, project
@@ -98,7 +99,10 @@ class Environment:
         policy and local registry keys; None where they cannot be read (not Windows)."""
         if not self.platform.startswith("win"):
             return None
-        import winreg  # type: ignore[import-not-found,unused-ignore]
+        import importlib
+
+        # Imported by name: the module exists only on Windows, and type checkers elsewhere know none of its names.
+        winreg: Any = importlib.import_module("winreg")
 
         rules: dict[str, int] = {}
         for key in ASR_KEYS:
@@ -179,6 +183,8 @@ def _utf8_or_none(data: bytes) -> str | None:
 
 
 def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> list[Check]:
+    """Every check, in the order they are printed: the system, Python and xlwings, Windows' own pieces, xlwings'
+    configuration, the Store alias, Defender's rules, then the mark of the web of each of `workbooks`."""
     env = env or Environment()
     windows = env.platform.startswith("win")
     checks: list[Check] = [
@@ -190,6 +196,23 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
         )
     ]
     version = env.installed_version("xlwings")
+    code_page = env.code_page()
+    checks += _python_checks(env, version)
+    checks.append(_home_check(env, code_page))
+    if windows:
+        checks += _windows_checks(env, version)
+    config_checks, interpreter = _config_checks(env, code_page, windows)
+    checks += config_checks
+    if windows:
+        checks.append(_store_alias_check(env, interpreter))
+    checks.append(_asr_check(env))
+    checks += [_web_mark_check(env, workbook, windows) for workbook in workbooks]
+    return checks
+
+
+def _python_checks(env: Environment, version: str | None) -> list[Check]:
+    """xlwings (the pinned version, the same in the workbooks' VBA) and the Python Excel will start."""
+    checks: list[Check] = []
     checks.append(
         Check(
             "xlwings 版本",
@@ -227,45 +250,58 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
             "请安装到如 C:\\Python311 这样的纯英文路径",
         )
     )
-    code_page = env.code_page()
+    return checks
+
+
+def _home_check(env: Environment, code_page: str) -> Check:
+    """The user folder must be expressible in the code page xlwings reads its configuration with."""
+    return Check(
+        "用户文件夹路径可用",
+        _encodable(str(env.home), code_page),
+        f"{env.home}（本机代码页 {code_page}）",
+        f"用户文件夹的名称含有代码页 {code_page} 无法表示的字符，xlwings 读配置时会读成乱码："
+        "请把 Python 安装到纯英文路径（如 C:\\Python311），在该 Python 中运行 xl-perf excel install，"
+        "并把工作簿放在纯英文路径",
+    )
+
+
+def _windows_checks(env: Environment, version: str | None) -> list[Check]:
+    """pywin32, xlwings' DLL and the kind of Office (Windows only)."""
+    checks: list[Check] = []
     checks.append(
         Check(
-            "用户文件夹路径可用",
-            _encodable(str(env.home), code_page),
-            f"{env.home}（本机代码页 {code_page}）",
-            f"用户文件夹的名称含有代码页 {code_page} 无法表示的字符，xlwings 读配置时会读成乱码："
-            "请把 Python 安装到纯英文路径（如 C:\\Python311），在该 Python 中运行 xl-perf excel install，"
-            "并把工作簿放在纯英文路径",
+            "pywin32",
+            env.importable("win32com"),
+            "Excel 与 Python 通信需要 pywin32",
+            "运行：pip install pywin32，然后 python -m pywin32_postinstall -install",
         )
     )
-    if windows:
-        checks.append(
-            Check(
-                "pywin32",
-                env.importable("win32com"),
-                "Excel 与 Python 通信需要 pywin32",
-                "运行：pip install pywin32，然后 python -m pywin32_postinstall -install",
-            )
+    dll = Path(env.prefix) / f"xlwings64-{version}.dll"
+    checks.append(
+        Check(
+            "xlwings DLL",
+            env.exists(dll),
+            str(dll),
+            f"运行：pip install --force-reinstall xlwings=={PINNED_XLWINGS}",
         )
-        dll = Path(env.prefix) / f"xlwings64-{version}.dll"
-        checks.append(
-            Check(
-                "xlwings DLL",
-                env.exists(dll),
-                str(dll),
-                f"运行：pip install --force-reinstall xlwings=={PINNED_XLWINGS}",
-            )
+    )
+    office_store = env.exists(Path(env.env.get("ProgramFiles", "C:\\Program Files")) / "WindowsApps")
+    checks.append(
+        Check(
+            "Office 版本",
+            True,
+            "如 Office 来自微软商店，加载项和 VBA 调用 Python 可能受限"
+            if office_store
+            else "未发现商店版 Office 的迹象",
         )
-        office_store = env.exists(Path(env.env.get("ProgramFiles", "C:\\Program Files")) / "WindowsApps")
-        checks.append(
-            Check(
-                "Office 版本",
-                True,
-                "如 Office 来自微软商店，加载项和 VBA 调用 Python 可能受限"
-                if office_store
-                else "未发现商店版 Office 的迹象",
-            )
-        )
+    )
+    return checks
+
+
+def _config_checks(env: Environment, code_page: str, windows: bool) -> tuple[list[Check], str | None]:
+    """xlwings.conf: readable in the code page, its interpreter present, Python's UTF-8 mode not in the way; and
+    the interpreter it names (None when there is none)."""
+    checks: list[Check] = []
     config = user_config(env)
     data = env.read_bytes(config) if env.exists(config) else None
     if data is not None:
@@ -303,62 +339,59 @@ def doctor(env: Environment | None = None, workbooks: tuple[Path, ...] = ()) -> 
     else:
         interpreter = None
         checks.append(Check("xlwings 配置", not windows, f"{config} 不存在", "运行 xl-perf excel install"))
-    if windows:
-        local = env.env.get("LOCALAPPDATA")
-        alias = (Path(local) if local else env.home / "AppData" / "Local") / "Microsoft" / "WindowsApps" / "python.exe"
-        uses_alias = (interpreter is None and env.exists(alias)) or "WindowsApps" in (interpreter or "")
-        checks.append(
-            Check(
-                "微软商店 Python 别名",
-                not uses_alias,
-                f"{alias}（应用执行别名）" if uses_alias else "Excel 不会调用商店版 Python 的别名",
-                "Excel 可能调用到这个别名而不是真正的 Python：运行 xl-perf excel install 写入 INTERPRETER_WIN，"
-                "并在 设置 → 应用 → 高级应用设置 → 应用执行别名 中关闭 python.exe 和 python3.exe",
-            )
-        )
+    return checks, interpreter
+
+
+def _store_alias_check(env: Environment, interpreter: str | None) -> Check:
+    """The Microsoft Store's python.exe alias, which Excel may start instead of the real Python (Windows only)."""
+    local = env.env.get("LOCALAPPDATA")
+    alias = (Path(local) if local else env.home / "AppData" / "Local") / "Microsoft" / "WindowsApps" / "python.exe"
+    uses_alias = (interpreter is None and env.exists(alias)) or "WindowsApps" in (interpreter or "")
+    return Check(
+        "微软商店 Python 别名",
+        not uses_alias,
+        f"{alias}（应用执行别名）" if uses_alias else "Excel 不会调用商店版 Python 的别名",
+        "Excel 可能调用到这个别名而不是真正的 Python：运行 xl-perf excel install 写入 INTERPRETER_WIN，"
+        "并在 设置 → 应用 → 高级应用设置 → 应用执行别名 中关闭 python.exe 和 python3.exe",
+    )
+
+
+def _asr_check(env: Environment) -> Check:
+    """Defender's attack-surface-reduction rules that stop Excel calling Python."""
     rules = env.asr_rules()
     if rules is None:
-        checks.append(Check("Defender 攻击面减少规则", None, "本系统无法检查（只在 Windows 上读取注册表）"))
-    else:
-        active = [
-            f"{ASR_RULES[rule]}（{ASR_ACTIONS.get(action, action)}）"
-            for rule, action in sorted(rules.items())
-            if rule in ASR_RULES and action in (1, 6)
-        ]
-        checks.append(
-            Check(
-                "Defender 攻击面减少规则",
-                not active,
-                "；".join(active) if active else "未发现会阻止 xlwings 的规则",
-                "这些规则会阻止 Excel 调用 Python：请单位信息管理员为 Excel 排除这些规则，"
-                "或把 xl-perf 所用的 Python 加入例外；在此之前请使用 xl-perf 命令行和 .xlsx 模板",
-            )
-        )
-    for workbook in workbooks:
-        if not workbook.is_file():  # a mistyped name must not read as "no mark"
-            checks.append(
-                Check(f"文件来源标记：{workbook.name}", False, f"找不到该文件：{workbook}", "检查文件名和路径后重试")
-            )
-            continue
-        if not windows:
-            checks.append(
-                Check(
-                    f"文件来源标记：{workbook.name}", None, "本系统无法检查（该标记是 Windows NTFS 文件的附加数据流）"
-                )
-            )
-            continue
-        zone = env.zone_of(workbook)
-        checks.append(
-            Check(
-                f"文件来源标记：{workbook.name}",
-                zone is None or zone < 3,
-                "无“来自网络”标记"
-                if zone is None or zone < 3
-                else f"带有“来自网络”标记（Zone {zone}），Office 会直接禁用其中的宏且不显示“启用内容”",
-                f'运行 xl-perf excel unblock "{workbook}"，或 右键该文件 → 属性 → 勾选“解除锁定” → 确定',
-            )
-        )
-    return checks
+        return Check("Defender 攻击面减少规则", None, "本系统无法检查（只在 Windows 上读取注册表）")
+    active = [
+        f"{ASR_RULES[rule]}（{ASR_ACTIONS.get(action, action)}）"
+        for rule, action in sorted(rules.items())
+        if rule in ASR_RULES and action in (1, 6)
+    ]
+    return Check(
+        "Defender 攻击面减少规则",
+        not active,
+        "；".join(active) if active else "未发现会阻止 xlwings 的规则",
+        "这些规则会阻止 Excel 调用 Python：请单位信息管理员为 Excel 排除这些规则，"
+        "或把 xl-perf 所用的 Python 加入例外；在此之前请使用 xl-perf 命令行和 .xlsx 模板",
+    )
+
+
+def _web_mark_check(env: Environment, workbook: Path, windows: bool) -> Check:
+    """A workbook's mark of the web, with which Office disables its macros without offering to enable them."""
+    name = f"文件来源标记：{workbook.name}"
+    if not workbook.is_file():  # a mistyped name must not read as "no mark"
+        return Check(name, False, f"找不到该文件：{workbook}", "检查文件名和路径后重试")
+    if not windows:
+        return Check(name, None, "本系统无法检查（该标记是 Windows NTFS 文件的附加数据流）")
+    zone = env.zone_of(workbook)
+    unmarked = zone is None or zone < 3
+    return Check(
+        name,
+        unmarked,
+        "无“来自网络”标记"
+        if unmarked
+        else f"带有“来自网络”标记（Zone {zone}），Office 会直接禁用其中的宏且不显示“启用内容”",
+        f'运行 xl-perf excel unblock "{workbook}"，或 右键该文件 → 属性 → 勾选“解除锁定” → 确定',
+    )
 
 
 def install(env: Environment | None = None, folder: Path | None = None) -> list[Path]:
