@@ -68,8 +68,16 @@ def _give_chinese_metavars(params: Sequence[_click.Parameter]) -> None:
             param.metavar = type_word(param)
         if isinstance(param, TyperArgument):
             # typer shows an argument's Python type (<list[Path]>) beside its name; show the Chinese word instead.
-            word = type_word(param)
-            param.display_type_rich = lambda ctx, word=word: word  # type: ignore[method-assign]
+            param.display_type_rich = _shown_as(type_word(param))  # type: ignore[method-assign,assignment]
+
+
+def _shown_as(word: str) -> Callable[[_click.Context], str]:
+    """A replacement for an argument's `display_type_rich`: always `word` (typer calls it with ctx=...)."""
+
+    def display_type_rich(ctx: _click.Context) -> str:
+        return word
+
+    return display_type_rich
 
 
 def _chinese_help_option(option: Any) -> Any:

@@ -121,7 +121,7 @@ def same(read: object, expected: str | float | None) -> bool:
 
 
 def write(path: Path, tables: Sequence[Table], charts: Sequence[ColumnChart] = ()) -> None:
-    import xlsxwriter
+    import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
 
     # in_memory: the sheets' XML is assembled in memory rather than in temporary files (a summary is small).
     workbook = xlsxwriter.Workbook(
