@@ -96,80 +96,102 @@ def _close_enough(a: object, b: object) -> bool:
     return a == b
 
 
-def run(
-    folder: Path, app_factory: Callable[[], Any] | None = None, sample: Path = SAMPLE
-) -> tuple[list[Step], dict[str, str]]:
-    """Run every step in `folder`; returns the steps and the versions to report."""
-    from xl_perf.excel.udfs import REGISTRY
+class _Chain:
+    """The steps of the self-test, in order, and what they hand on to each other (the workbook, Excel, cells)."""
 
-    if not sample.is_file():
-        raise XlPerfError(f"找不到自测用的样例数据 {sample}：安装不完整，请重新安装 xl-perf 后再运行自测")
-    doc = document.load_path(sample)
-    pack = doc.pack.id
-    state: dict[str, Any] = {}
-    run = _Run()
+    def __init__(self, folder: Path, app_factory: Callable[[], Any] | None, doc: document.Document) -> None:
+        self.folder, self.app_factory, self.doc = folder, app_factory, doc
+        self.path: Path | None = None
+        self.app: Any | None = None
+        self.book: Any | None = None
+        self.name = ""
+        self.cells: dict[str, Any] = {}
+        self.rate: Any = None
+        self.score: Any = None
+        self.original: Any = None
+        self.sheets: list[str] = []
+        self.protected: dict[str, Any] = {}
+        self.exported: Path | None = None
 
-    def make() -> str:
-        target = folder / generate.file_name(doc, ".xlsm")
-        state["path"] = generate.write_workbook(doc, target, macro=True)
+    def steps(self) -> list[tuple[str, Callable[[], str]]]:
+        return [
+            ("生成带宏的模板", self.make),
+            ("启动 Excel", self.start),
+            ("打开模板（不应显示 #NAME?）", self.open_template),
+            ("通过 COM 输入并重算 UDF", self.type_and_recalculate),
+            ("校验按钮（Application.Run）", self.validate),
+            ("导出按钮（Application.Run）", self.export),
+            ("打开导出的报送版", self.open_export),
+        ]
+
+    def make(self) -> str:
+        target = self.folder / generate.file_name(self.doc, ".xlsm")
+        self.path = generate.write_workbook(self.doc, target, macro=True)
         return str(target)
 
-    def start() -> str:
-        assert app_factory is not None or sys.platform.startswith("win"), (
+    def start(self) -> str:
+        assert self.app_factory is not None or sys.platform.startswith("win"), (
             f"需要装有 Excel 的 Windows 电脑（本机为 {sys.platform}）"
         )
-        state["app"] = (app_factory or _default_app)()
+        self.app = (self.app_factory or _default_app)()
         return "已启动 Excel"
 
-    def open_template() -> str:
-        book = state["app"].books.open(str(state["path"]))
-        state["book"] = book
-        state["name"] = book.name
+    def open_template(self) -> str:
+        assert self.app is not None
+        book = self.app.books.open(str(self.path))
+        self.book = book
+        self.name = book.name
         names = book.names
-        state["cell"] = {n: names[n].refers_to_range for n in (field_name(TYPED), field_name(TOTAL))}
-        state["rate"] = names[rate_name(RATE)].refers_to_range
-        state["score"] = names[score_name(INDICATOR)].refers_to_range
-        rate = state["rate"].value
+        self.cells = {n: names[n].refers_to_range for n in (field_name(TYPED), field_name(TOTAL))}
+        self.rate = names[rate_name(RATE)].refers_to_range
+        self.score = names[score_name(INDICATOR)].refers_to_range
+        rate = self.rate.value
         assert isinstance(rate, float), f"打开后“{rate_name(RATE)}”显示 {quoted(rate)}，应为缓存的数值（不是 #NAME?）"
-        state["original"] = state["cell"][field_name(TYPED)].value
-        state["sheets"] = [s.name for s in book.sheets]
-        state["protected"] = {s: book.sheets[s].api.ProtectContents for s in state["sheets"]}
+        self.original = self.cells[field_name(TYPED)].value
+        self.sheets = [s.name for s in book.sheets]
+        self.protected = {s: book.sheets[s].api.ProtectContents for s in self.sheets}
         return f"{book.name}：打开即显示缓存值 {rate}"
 
-    def type_and_recalculate() -> str:
-        total = state["cell"][field_name(TOTAL)].value
+    def type_and_recalculate(self) -> str:
+        from xl_perf.excel.udfs import REGISTRY
+
+        assert self.app is not None
+        pack = self.doc.pack.id
+        total = self.cells[field_name(TOTAL)].value
         typed = round(float(total) * 0.92, 6)
-        state["cell"][field_name(TYPED)].value = typed
-        state["app"].calculate()
-        rate, score = state["rate"].value, state["score"].value
+        self.cells[field_name(TYPED)].value = typed
+        self.app.calculate()
+        rate, score = self.rate.value, self.score.value
         expected_rate = REGISTRY["XP_RATE"].function(pack, RATE, typed, total)  # type: ignore[misc]
         expected_score = REGISTRY["XP_SCORE"].function(pack, INDICATOR, typed, total)  # type: ignore[misc]
         assert _close_enough(rate, expected_rate), f"XP_RATE 得 {quoted(rate)}，应为 {quoted(expected_rate)}"
         assert _close_enough(score, expected_score), f"XP_SCORE 得 {quoted(score)}，应为 {quoted(expected_score)}"
-        state["cell"][field_name(TYPED)].value = state["original"]
-        state["app"].calculate()
-        return f"输入 {typed} 后利用率 {rate}、得分 {score}；已改回 {state['original']}"
+        self.cells[field_name(TYPED)].value = self.original
+        self.app.calculate()
+        return f"输入 {typed} 后利用率 {rate}、得分 {score}；已改回 {self.original}"
 
-    def validate() -> str:
-        state["app"].api.Run(f"'{state['name']}'!XlPerfValidate")
-        book = state["book"]
-        summary = book.sheets[RESULT_SHEET].range("B1").value
+    def validate(self) -> str:
+        assert self.app is not None and self.book is not None
+        self.app.api.Run(f"'{self.name}'!XlPerfValidate")
+        summary = self.book.sheets[RESULT_SHEET].range("B1").value
         assert isinstance(summary, str) and summary.startswith("错误 0 条"), f"校验结果!B1 为 {quoted(summary)}"
-        typed = state["cell"][field_name(TYPED)].value
-        assert _close_enough(typed, state["original"]), f"校验改动了填写的值：{quoted(typed)}"
-        protected = {s: book.sheets[s].api.ProtectContents for s in state["sheets"]}
-        assert protected == state["protected"], f"校验后工作表保护变了：{protected}"
+        typed = self.cells[field_name(TYPED)].value
+        assert _close_enough(typed, self.original), f"校验改动了填写的值：{quoted(typed)}"
+        protected = {s: self.book.sheets[s].api.ProtectContents for s in self.sheets}
+        assert protected == self.protected, f"校验后工作表保护变了：{protected}"
         return f"校验结果：{summary}；填写值与工作表保护未变"
 
-    def export() -> str:
-        state["app"].api.Run(f"'{state['name']}'!XlPerfExport")
-        target = Path(state["path"]).parent / "报送" / generate.file_name(doc)
+    def export(self) -> str:
+        assert self.app is not None and self.path is not None
+        self.app.api.Run(f"'{self.name}'!XlPerfExport")
+        target = Path(self.path).parent / "报送" / generate.file_name(self.doc)
         assert target.is_file(), f"未生成 {target}"
-        state["export"] = target
+        self.exported = target
         return str(target)
 
-    def open_export() -> str:
-        exported = state["app"].books.open(str(state["export"]))
+    def open_export(self) -> str:
+        assert self.app is not None
+        exported = self.app.books.open(str(self.exported))
         try:
             names = [s.name for s in exported.sheets]
         finally:
@@ -177,22 +199,30 @@ def run(
         assert RESULT_SHEET not in names and "_xlperf" not in names, f"报送版含工具的表：{names}"
         return "报送版工作表：" + "、".join(names)
 
-    run.step("生成带宏的模板", make)
-    run.step("启动 Excel", start)
-    run.step("打开模板（不应显示 #NAME?）", open_template)
-    run.step("通过 COM 输入并重算 UDF", type_and_recalculate)
-    run.step("校验按钮（Application.Run）", validate)
-    run.step("导出按钮（Application.Run）", export)
-    run.step("打开导出的报送版", open_export)
-    versions = environment(state.get("app"))
-    app = state.get("app")
-    if app is not None:
+    def close(self, run: _Run) -> None:
+        """Close the template and quit Excel; a failure there is one more line of the table."""
+        if self.app is None:
+            return
         try:
-            if "book" in state:
-                state["book"].close()
-            app.quit()
+            if self.book is not None:
+                self.book.close()
+            self.app.quit()
         except Exception as exc:  # closing is tidying up: report it, do not hide the table
             run.steps.append(Step("关闭 Excel", False, str(exc)))
+
+
+def run(
+    folder: Path, app_factory: Callable[[], Any] | None = None, sample: Path = SAMPLE
+) -> tuple[list[Step], dict[str, str]]:
+    """Run every step in `folder`; returns the steps and the versions to report."""
+    if not sample.is_file():
+        raise XlPerfError(f"找不到自测用的样例数据 {sample}：安装不完整，请重新安装 xl-perf 后再运行自测")
+    chain = _Chain(folder, app_factory, document.load_path(sample))
+    run = _Run()
+    for name, action in chain.steps():
+        run.step(name, action)
+    versions = environment(chain.app)
+    chain.close(run)
     return run.steps, versions
 
 
