@@ -129,72 +129,79 @@ def write(path: Path, tables: Sequence[Table], charts: Sequence[ColumnChart] = (
     )
     try:
         workbook.set_custom_property("generator", MARK)
-        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
-        formats = {kind: workbook.add_format({**base, **spec}) for kind, spec in KIND_FORMATS.items()}
-        totals = {kind: workbook.add_format({**base, **spec, "bold": True}) for kind, spec in KIND_FORMATS.items()}
-        title = workbook.add_format({"font_name": "黑体", "font_size": 14, "bold": True})
-        note = workbook.add_format({"font_name": FONT, "font_size": 10})
-        header = workbook.add_format(
-            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
-        )
-        placed: dict[str, tuple[Any, Table]] = {}
-        for table in tables:
-            sheet = workbook.add_worksheet(table.sheet)
-            placed[table.sheet] = (sheet, table)
-            sheet.write_string(TITLE_ROW, 0, table.title, title)
-            sheet.set_row(TITLE_ROW, 24)
-            for i, line in enumerate(table.notes):
-                sheet.write_string(1 + i, 0, line, note)
-            first = header_row(table)
-            for col, column in enumerate(table.columns):
-                sheet.set_column(col, col, column.width)
-                sheet.write_string(first, col, column.title, header)
-            for r, row in enumerate(table.rows, start=first + 1):
-                _write_row(sheet, r, row, table.columns, formats)
-            last = first + len(table.rows)
-            if table.totals is not None:
-                last += 1
-                _write_row(sheet, last, table.totals, table.columns, totals)
-            sheet.freeze_panes(first + 1, 0)
-            if table.filter and table.rows:
-                sheet.autofilter(first, 0, first + len(table.rows), len(table.columns) - 1)
-            sheet.set_landscape()
-            sheet.set_paper(9)
-            sheet.fit_to_pages(1, 0)
-            sheet.repeat_rows(first)
+        styles = _Styles(workbook)
+        placed = {table.sheet: (_write_table(workbook, table, styles), table) for table in tables}
         for spec in charts:
             sheet, table = placed[spec.table]
-            chart = workbook.add_chart({"type": "column"})
-            first = header_row(table)
-            rows = (first + 1, first + len(table.rows))
-            for col in spec.value_columns:
-                chart.add_series(
-                    {
-                        "name": [table.sheet, first, col],
-                        "categories": [table.sheet, rows[0], 0, rows[1], 0],
-                        "values": [table.sheet, rows[0], col, rows[1], col],
-                        "data_labels": {"value": True},
-                    }
-                )
-            chart.set_title({"name": spec.title, "name_font": {"name": FONT, "size": 12}})
-            chart.set_x_axis({"name": spec.x_title, "num_font": {"name": FONT}})
-            largest = max(
-                (_number(v) for row in table.rows for c, v in enumerate(row) if c in spec.value_columns), default=0
-            )
-            step = max(1, -(-int(largest) // 8))  # whole steps: these are counts
-            chart.set_y_axis(
-                {
-                    "name": spec.y_title,
-                    "major_gridlines": {"visible": True},
-                    "min": 0,
-                    "major_unit": step,
-                    "num_format": "0",
-                }
-            )
-            chart.set_legend({"position": "bottom", "font": {"name": FONT}})
-            sheet.insert_chart(first, len(table.columns) + 1, chart, {"x_scale": 1.2, "y_scale": 1.2})
+            _add_chart(workbook, sheet, table, spec)
     finally:
         workbook.close()
+
+
+class _Styles:
+    """The workbook's formats: one per column kind for rows and for the totals row, and the title, notes, header."""
+
+    def __init__(self, workbook: Any) -> None:
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
+        self.cells = {kind: workbook.add_format({**base, **spec}) for kind, spec in KIND_FORMATS.items()}
+        self.totals = {kind: workbook.add_format({**base, **spec, "bold": True}) for kind, spec in KIND_FORMATS.items()}
+        self.title = workbook.add_format({"font_name": "黑体", "font_size": 14, "bold": True})
+        self.note = workbook.add_format({"font_name": FONT, "font_size": 10})
+        self.header = workbook.add_format(
+            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
+        )
+
+
+def _write_table(workbook: Any, table: Table, styles: _Styles) -> Any:
+    """One sheet: title, notes, header, rows and totals, frozen below the header, printed landscape on A4."""
+    sheet = workbook.add_worksheet(table.sheet)
+    sheet.write_string(TITLE_ROW, 0, table.title, styles.title)
+    sheet.set_row(TITLE_ROW, 24)
+    for i, line in enumerate(table.notes):
+        sheet.write_string(1 + i, 0, line, styles.note)
+    first = header_row(table)
+    for col, column in enumerate(table.columns):
+        sheet.set_column(col, col, column.width)
+        sheet.write_string(first, col, column.title, styles.header)
+    for r, row in enumerate(table.rows, start=first + 1):
+        _write_row(sheet, r, row, table.columns, styles.cells)
+    last = first + len(table.rows)
+    if table.totals is not None:
+        last += 1
+        _write_row(sheet, last, table.totals, table.columns, styles.totals)
+    sheet.freeze_panes(first + 1, 0)
+    if table.filter and table.rows:
+        sheet.autofilter(first, 0, first + len(table.rows), len(table.columns) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(first)
+    return sheet
+
+
+def _add_chart(workbook: Any, sheet: Any, table: Table, spec: ColumnChart) -> None:
+    """A column chart of some of `table`'s columns, placed right of the table."""
+    chart = workbook.add_chart({"type": "column"})
+    first = header_row(table)
+    rows = (first + 1, first + len(table.rows))
+    for col in spec.value_columns:
+        chart.add_series(
+            {
+                "name": [table.sheet, first, col],
+                "categories": [table.sheet, rows[0], 0, rows[1], 0],
+                "values": [table.sheet, rows[0], col, rows[1], col],
+                "data_labels": {"value": True},
+            }
+        )
+    chart.set_title({"name": spec.title, "name_font": {"name": FONT, "size": 12}})
+    chart.set_x_axis({"name": spec.x_title, "num_font": {"name": FONT}})
+    largest = max((_number(v) for row in table.rows for c, v in enumerate(row) if c in spec.value_columns), default=0)
+    step = max(1, -(-int(largest) // 8))  # whole steps: these are counts
+    chart.set_y_axis(
+        {"name": spec.y_title, "major_gridlines": {"visible": True}, "min": 0, "major_unit": step, "num_format": "0"}
+    )
+    chart.set_legend({"position": "bottom", "font": {"name": FONT}})
+    sheet.insert_chart(first, len(table.columns) + 1, chart, {"x_scale": 1.2, "y_scale": 1.2})
 
 
 def _write_row(sheet: Any, row: int, values: list[CellData], columns: list[Column], formats: dict[str, Any]) -> None:
