@@ -4,7 +4,7 @@ Every output goes to a new temp file in the target's folder (same file system, s
 is flushed to disk, verified, and only then moved onto the target with os.replace. Any failure before that point
 (the writer raising, verification rejecting, Ctrl+C, a failed rename) removes the temp file and leaves an existing
 target byte-identical. Writers such as openpyxl and XlsxWriter truncate their target first, so they must only ever
-be pointed at the temp path this module yields.
+be pointed at the temp path this package yields.
 
 Before anything is written the module refuses (WriteRefused, Chinese message) when the target is open in
 Excel/WPS/LibreOffice (their owner/lock files sit next to the workbook), when it is an input file of the current
@@ -12,7 +12,7 @@ command (`protect`), when it is a symbolic link (dangling or not: a link is neve
 not made by xl-perf (unless `foreign=True`, the user's `--overwrite`), when it exists and overwriting was not
 allowed, when it is a folder or other non-regular file, or when its folder does not exist.
 
-Ownership: every file this module writes is recorded, with its SHA-256, in a small manifest in its folder
+Ownership: every file this package writes is recorded, with its SHA-256, in a small manifest in its folder
 (`.xl-perf-owned.json`). An existing file counts as the tool's own only if the manifest lists it with the same
 content: a file someone else made, or one of ours the user has since edited, is theirs.
 

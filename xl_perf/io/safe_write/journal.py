@@ -18,7 +18,7 @@ _JOURNAL_SUFFIX = "-commit.json"
 
 def sweep(folder: Path) -> None:
     """Finish or remove what a killed run left in `folder`: a commit journal is completed (its staged files moved
-    into place), other temp files and scratch folders are removed. Only entries named like this module's temp files
+    into place), other temp files and scratch folders are removed. Only entries named like this package's temp files
     and belonging to a process that no longer exists (or very old ones) are touched. Never raises."""
     try:
         names = [n for n in os.listdir(folder) if n.startswith(TEMP_PREFIX)]

@@ -39,7 +39,7 @@ class _Staged:
 class OutputSet:
     """Files written together: each is staged (written to a temp file beside its target and verified) with `add`,
     and when the with-block of `output_set` ends normally all of them are moved into place; if anything fails
-    before, none is. See the module docstring for what a kill at any point leaves."""
+    before, none is. See the package docstring (xl_perf.io.safe_write) for what a kill at any point leaves."""
 
     protect: list[Path] = field(default_factory=list)
     foreign: bool = False
@@ -205,7 +205,7 @@ def atomic_output(
     Raises WriteRefused before anything is written when the target is open in Excel/WPS/LibreOffice, is one of the
     `protect` paths (input files), is a symbolic link, exists while `overwrite` is False, exists and is not the
     tool's own (see `is_own`; `owned` may recognise more, `foreign=True` allows any), is a folder or not a regular
-    file, or lies in a folder that does not exist. File-system errors of this module's own steps and of the writer
+    file, or lies in a folder that does not exist. File-system errors of this package's own steps and of the writer
     (disk full, no permission) also become WriteRefused; other errors of the caller or of `verify` propagate.
     """
     with (
