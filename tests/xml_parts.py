@@ -68,7 +68,13 @@ def read_parts(path: Path) -> dict[str, Element | bytes]:
     with zipfile.ZipFile(path) as package:
         for name in package.namelist():
             data = package.read(name)
-            parts[name] = normalised(name, data) if name.endswith(XML_SUFFIXES) else data
+            if not name.endswith(XML_SUFFIXES):
+                parts[name] = data
+                continue
+            try:
+                parts[name] = normalised(name, data)
+            except SafeTree.ParseError as exc:
+                raise AssertionError(f"{path}: part {name} is not well-formed XML: {exc}") from None
     return parts
 
 
