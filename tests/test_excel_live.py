@@ -671,7 +671,7 @@ def test_the_selftest_sample_ships_with_the_package() -> None:
 
 
 def test_the_selftest_runs_from_an_installed_copy(tmp_path: Path) -> None:
-    """What pip installs (setuptools' build_py: the packages and their package data, as pyproject.toml lists them),
+    """What pip installs (setuptools' build_py: the packages setup.py finds and the package data pyproject.toml lists),
     outside any source checkout: the selftest finds its sample and passes through the stand-in."""
     import subprocess
     import sys
@@ -683,8 +683,7 @@ def test_the_selftest_runs_from_an_installed_copy(tmp_path: Path) -> None:
     build = subprocess.run(
         [
             sys.executable,
-            "-c",
-            "from setuptools import setup; setup()",
+            "setup.py",
             "-q",
             "build_py",
             "--build-lib",
@@ -697,6 +696,10 @@ def test_the_selftest_runs_from_an_installed_copy(tmp_path: Path) -> None:
     )
     assert build.returncode == 0, build.stderr
     assert (installed / "xl_perf" / "excel" / "data" / "selftest-sample.json").is_file()
+    # Every module of the checkout is installed: a new sub-package cannot be left out.
+    modules = {p.relative_to(source).as_posix() for p in (source / "xl_perf").rglob("*.py")}
+    assert {p.relative_to(installed).as_posix() for p in (installed / "xl_perf").rglob("*.py")} == modules
+    assert (installed / "xl_perf" / "vba_shim" / "XlPerfButtons.bas").is_file()
     assert not (installed / "workbooks").exists()
     work = tmp_path / "work"
     work.mkdir()

@@ -71,6 +71,6 @@ def addin_package(vba_project: bytes, config: Sequence[tuple[str, str]], note: s
             sheet.write_string(row, 1, value)
         sheet.set_vba_name("Sheet2")
         book.set_vba_name("ThisWorkbook")
-        book.add_vba_project(io.BytesIO(vba_project), is_stream=True)  # type: ignore[arg-type]
+        book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
         book.close()
         return path.read_bytes()
