@@ -113,7 +113,7 @@ def test_streaming_scan_finds_tokens_split_across_chunks(
     corpus: tuple[Path, dict[str, str]], chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outdir, expected = corpus
-    monkeypatch.setattr(guard, "_CHUNK", chunk)
+    monkeypatch.setattr(guard.base, "CHUNK", chunk)
     for name in (
         "doctype_in_sheet.xlsx",
         "billion_laughs_workbook.xlsx",
@@ -179,7 +179,7 @@ def test_utf16_parts_are_scanned_as_text(
 ) -> None:
     """A part outside the strict set may be UTF-16 (readers accept it); its entity declarations are still found,
     whether it is scanned whole or streamed in small chunks."""
-    monkeypatch.setattr(guard, "_CHUNK", chunk)
+    monkeypatch.setattr(guard.base, "CHUNK", chunk)
     app = '<?xml version="1.0"?><Properties><Application>预算</Application></Properties>'
     plain = tmp_path / "plain.xlsx"
     plain.write_bytes(zip_bytes({**base_parts(), "docProps/app.xml": app.encode(codec)}))
@@ -355,7 +355,7 @@ def mutated(draw: st.DrawFn, base: bytes, tail: int | None = None) -> bytes:
 FUZZ_INPUTS = st.one_of(
     st.binary(max_size=4096),
     st.binary(max_size=2048).map(lambda b: b"PK\x03\x04" + b),
-    st.binary(max_size=2048).map(lambda b: guard._OLE_MAGIC + b),
+    st.binary(max_size=2048).map(lambda b: guard.sniff.OLE_MAGIC + b),
     mutated(VALID),
     mutated(VALID, tail=400),  # the central directory and end record
     mutated(VALID_OLE),
@@ -420,7 +420,7 @@ def sheet_body(rows: Rows, limits: Limits) -> tuple[bytes, bool, set[tuple[int, 
                 cell_row, tag = max(cur_row, 1), "<c>"
             else:
                 cur_col, cell_row = ref
-                tag = CELL_TAGS[cell_style].format(ref=f"{guard._col_letters(cur_col)}{cell_row}")
+                tag = CELL_TAGS[cell_style].format(ref=f"{guard.extent.col_letters(cur_col)}{cell_row}")
             too_large |= cell_row > limits.max_rows or cur_col > limits.max_cols
             parts.append(tag + ("<f>1</f>" if formula else "") + "<v>1</v></c>")
             if formula:
@@ -438,7 +438,7 @@ def test_sheet_extent_matches_reader_model(tmp_path: Path, limits: Limits, rows:
     body, too_large, formulas = sheet_body(rows, limits)
     path = tmp_path / "extent.xlsx"
     path.write_bytes(with_parts(sheet=sheet_xml(body)))
-    with mock.patch.object(guard, "_CHUNK", chunk):
+    with mock.patch.object(guard.base, "CHUNK", chunk):
         if too_large:
             with pytest.raises(BadInputError, match="范围过大"):
                 inspect(path, limits)
@@ -462,7 +462,7 @@ def test_formula_cells_are_found_wherever_the_stream_is_cut(tmp_path: Path, betw
     path = tmp_path / "cut.xlsx"
     path.write_bytes(with_parts(sheet=sheet_xml(body)))
     for chunk in range(1, 12):
-        with mock.patch.object(guard, "_CHUNK", chunk):
+        with mock.patch.object(guard.base, "CHUNK", chunk):
             facts = inspect(path, SMALL)
         assert facts.formulas is not None and facts.formulas["预算表"] == {(9, 3)}, chunk
 
@@ -629,3 +629,83 @@ def test_hostile_data_documents_are_refused(text: str, fragment: str, driver, tm
         outcome = driver.run([command, str(path)], tmp_path / "cwd", tmp_path / "tmp")
         assert outcome.code == 2 and fragment in outcome.stdout + outcome.stderr, (command, outcome.stderr)
         assert outcome.seconds < 20
+
+
+# --- one extent algorithm, whichever scan reads the sheet ------------------------------------------------------
+
+# The same sheet written in forms that take each scan: the one-pass screen of a whole part, the bulk scan of the
+# usual form (the screen gives up on a reference this long; streamed in small chunks it is never screened), and the
+# walk token by token (r not the first attribute, a prefixed tag, a cell without reference following its neighbour).
+EXTENT_FORMS = {
+    "usual": ('<row r="{row}">', '<c r="{ref}">', "</c>", "</row>"),
+    "r_not_first": ('<row spans="1:2" r="{row}">', '<c s="0" r="{ref}">', "</c>", "</row>"),
+    "prefixed": ('<x:row r="{row}">', '<x:c r="{ref}">', "</x:c>", "</x:row>"),
+}
+
+
+def extent_sheet(form: str, cells: list[tuple[int, int]], implicit_last: bool = False) -> bytes:
+    """A sheet with one row per cell of `cells` (1-based row, column); with `implicit_last`, the last cell is
+    written without reference, right after a cell one column to its left."""
+    row_tag, cell_tag, cell_end, row_end = EXTENT_FORMS[form]
+    parts = []
+    for index, (row, col) in enumerate(cells):
+        parts.append(row_tag.format(row=row))
+        if implicit_last and index == len(cells) - 1:
+            left = f"{guard.extent.col_letters(col - 1)}{row}"
+            parts.append(cell_tag.format(ref=left) + "<v>1</v>" + cell_end + "<c><v>2</v></c>")
+        else:
+            parts.append(cell_tag.format(ref=f"{guard.extent.col_letters(col)}{row}") + "<v>1</v>" + cell_end)
+        parts.append(row_end)
+    head = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:x="urn:x">'
+    return (head + "<sheetData>" + "".join(parts) + "</sheetData></worksheet>").encode()
+
+
+def refusals_by_scan(tmp_path: Path, cells: list[tuple[int, int]], limits: Limits) -> dict[str, str]:
+    """The refusal message of the sheet holding `cells` under `limits`, read by every scan, by scan."""
+    messages: dict[str, str] = {}
+    for form in EXTENT_FORMS:
+        for implicit in (False, True):
+            path = tmp_path / f"{form}-{implicit}.xlsx"
+            path.write_bytes(with_parts(sheet=extent_sheet(form, cells, implicit)))
+            for chunk in (1 << 20, 5):  # whole, streamed
+                with mock.patch.object(guard.base, "CHUNK", chunk), pytest.raises(BadInputError) as caught:
+                    inspect(path, limits)
+                messages[f"{form}, implicit={implicit}, chunk={chunk}"] = caught.value.message
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("cells", "limits", "detail"),
+    [
+        ([(1, 1), (3, 1001)], Limits(), "数据延伸到单元格 ALM3"),  # one column too wide
+        ([(1, 2), (100_001, 3)], Limits(), "数据延伸到第 100001 行"),  # one row too far down (its <row> comes first)
+        # within the one-pass screen's reach (references of one letter and one digit under these limits)
+        ([(1, 1), (5, 26)], Limits(max_rows=50, max_cols=30, max_cells=129), "数据从 A1 延伸到 Z5（约 130 个单元格"),
+        ([(1, 2)] * 12, Limits(max_rows=11, max_cols=30), "行元素多于 11 个"),
+    ],
+    ids=["too_wide", "too_far_down", "area", "row_count"],
+)
+def test_one_extent_algorithm_refuses_alike_whichever_scan_reads(
+    tmp_path: Path, cells: list[tuple[int, int]], limits: Limits, detail: str
+) -> None:
+    """Every scan reports to the one `SheetExtent`, which alone decides and words the refusal: the same sheet is
+    refused with the same message, naming the same cell, whichever scan (and cut of the stream) reads it."""
+    messages = refusals_by_scan(tmp_path, cells, limits)
+    assert len(messages) == 12
+    assert len(set(messages.values())) == 1, messages
+    message = next(iter(messages.values()))
+    assert detail in message, message
+    assert message.startswith("工作表“预算表”的范围过大")
+
+
+def test_every_scan_reports_to_the_one_extent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `SheetExtent` told to refuse nothing, no scan refuses a far cell on its own."""
+    monkeypatch.setattr(guard.extent.SheetExtent, "_reach", lambda self, row, col: None)
+    monkeypatch.setattr(guard.extent.SheetExtent, "fits", lambda self, row, col: True)
+    monkeypatch.setattr(guard.extent.SheetExtent, "finish", lambda self: None)
+    for form in EXTENT_FORMS:
+        path = tmp_path / f"{form}.xlsx"
+        path.write_bytes(with_parts(sheet=extent_sheet(form, [(1, 1), (3, 1001)], True)))
+        for chunk in (1 << 20, 5):
+            with mock.patch.object(guard.base, "CHUNK", chunk):
+                inspect(path)
