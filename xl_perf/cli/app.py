@@ -507,10 +507,15 @@ def excel_selftest_command(
 
 def main() -> None:
     from typer import _click
+    from typer.main import get_command
+
+    from xl_perf.cli import params
 
     try:
+        command = get_command(app)
+        params.install(command)  # values converted plainly: parsing a command line imports no pydantic
         # Not standalone: usage errors come back here and are said in Chinese (chinese.explain), not by click.
-        code = app(standalone_mode=False, prog_name="xl-perf")
+        code = command(standalone_mode=False, prog_name="xl-perf")
     except _click.exceptions.ClickException as exc:
         sys.exit(show_usage_error(exc))
     except typer.Abort:
