@@ -17,6 +17,7 @@ ZHENGTI = SAMPLES / "corrected" / "gangmen-2022-zhengti.xlsx"
 XIANGMU = SAMPLES / "corrected" / "gangmen-2022-xiangmu.xlsx"
 WITH_ERRORS = SAMPLES / "gangmen-2022-xiangmu.xlsx"  # same file name as XIANGMU, one error finding
 ZHENGTI_NAME = "遂溪县港门镇人民政府_2022_整体绩效自评指标评分表"
+XIANGMU_NAME = "遂溪县港门镇人民政府_2022_遂溪县港门镇乡村振兴基础设施综合提升项目_项目支出绩效自评指标评分表"
 
 
 def _need_libreoffice() -> None:
@@ -102,3 +103,26 @@ def test_a_failed_pdf_drops_only_that_input(tmp_path: Path, monkeypatch: pytest.
     assert second.error is not None and second.exported is None and "PDF" in str(second.error)
     assert outputs(folders[1]) == []
     assert [p for p in tmp_path.rglob("*") if p.name.startswith(".xl-perf-tmp")] == []  # no scratch left
+
+
+def test_batch_exports_the_workbooks_without_errors(tmp_path: Path) -> None:
+    source = tmp_path / "收到"
+    (source / "港门镇").mkdir(parents=True)
+    for path in (ZHENGTI, XIANGMU):
+        (source / "港门镇" / path.name).write_bytes(path.read_bytes())
+    (source / "坏的.xlsx").write_bytes(b"")  # unreadable: listed in the summary, not exported
+    out = tmp_path / "报送"
+    result = run("batch", str(source), "-o", str(tmp_path / "汇总.xlsx"), "--export", str(out), "--json")
+    assert result.returncode == 2, result.stderr  # one unreadable file in the batch
+    exported = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
+    assert exported == [
+        f"港门镇/gangmen-2022-xiangmu/{XIANGMU_NAME}.xlsx",
+        f"港门镇/gangmen-2022-zhengti/{ZHENGTI_NAME}.xlsx",
+    ]
+    assert "已导出 2 个工作簿的报送材料" in result.stderr
+
+
+def test_batch_pdf_needs_export(tmp_path: Path) -> None:
+    result = run("batch", str(tmp_path), "-o", str(tmp_path / "汇总.xlsx"), "--pdf")
+    assert result.returncode == 2 and "--pdf 需要与 --export" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -343,6 +343,15 @@ def batch_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
     ] = False,
+    export_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--export", help="同时把没有错误的工作簿导出报送材料到此文件夹（每个工作簿一个子文件夹，按相对路径命名）"
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="与 --export 一起：同时导出 PDF（全部共用一个 LibreOffice）")
+    ] = False,
 ) -> None:
     """批量校验、计分文件夹中的全部工作簿，生成汇总工作簿。
 
@@ -360,6 +369,8 @@ def batch_command(
             raise XlPerfError(f"汇总工作簿应以 .xlsx 结尾：{output}")
         if workers < 0 or workers > 64:
             raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
+        if pdf and export_to is None:
+            raise XlPerfError("--pdf 需要与 --export 文件夹 一起使用")
         batch.check_output(output, overwrite=overwrite)
         count = workers or min(8, os.cpu_count() or 1)
         result = _run_batch(folder, output, count)
@@ -373,9 +384,44 @@ def batch_command(
     from xl_perf.cli import render
 
     render.print_batch(result, output, stderr=as_json)
-    if result.bad:
+    exported = 0 if export_to is None else _batch_export(result, export_to, pdf=pdf, overwrite=overwrite)
+    if result.bad or exported == 2:
         raise typer.Exit(2)
     raise typer.Exit(1 if result.errors else 0)
+
+
+def _batch_export(result: BatchResult, export_to: Path, *, pdf: bool, overwrite: bool) -> int:
+    """`batch --export`: the submission files of every workbook the batch read without an error, one subfolder each
+    (its path under the batch folder), every PDF from one LibreOffice. Returns 2 when one could not be exported."""
+    from xl_perf import export as exporter
+    from xl_perf.io.folders import output_folder
+    from xl_perf.io.safe_write import safe_stem
+
+    items = [i for i in result.read if not i.errors]
+    folders: list[Path] = []
+    for item in items:
+        folder = export_to.joinpath(*(safe_stem(part) for part in Path(item.shown).with_suffix("").parts))
+        base, n = folder, 1
+        while str(folder).casefold() in {str(f).casefold() for f in folders}:  # a.xlsx and a.xlsm side by side
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+        folders.append(folder)
+    try:
+        with contextlib.ExitStack() as made:  # made if missing; removed again if nothing was exported into them
+            for folder in dict.fromkeys([export_to, *folders]):
+                made.enter_context(output_folder(folder))
+            outcomes = exporter.export_many([i.path for i in items], folders, pdf=pdf, overwrite=overwrite)
+    except XlPerfError as exc:
+        _fail(exc)
+        return 2
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        _show_export(outcome)
+    skipped = len(result.read) - len(items)
+    done = len(outcomes) - len(failed)
+    note = f"；{skipped} 个有错误的工作簿未导出" if skipped else ""
+    typer.echo(f"已导出 {done} 个工作簿的报送材料到 {export_to}{note}", err=True)
+    return 2 if failed else 0
 
 
 def _run_batch(folder: Path, output: Path, workers: int) -> BatchResult:
