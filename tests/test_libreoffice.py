@@ -358,3 +358,70 @@ def test_to_png_errors_are_chinese(tmp_path: Path) -> None:
     if shutil.which("pdftoppm"):
         with pytest.raises(LibreOfficeError, match="pdftoppm"):
             to_png(broken, tmp_path / "png")
+
+
+# ---------------------------------------------------------------- outputs go through safe_write
+
+
+def test_convert_refuses_a_link_and_a_foreign_file(conv: lo.Converter, tmp_path: Path) -> None:
+    book = write_calc_workbook(tmp_path / "a.xlsx")
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"someone else's")
+    (out / "a.pdf").symlink_to(elsewhere)
+    with pytest.raises(XlPerfError, match="链接"):
+        conv.convert([book], "pdf", out)
+    assert elsewhere.read_bytes() == b"someone else's"  # never written through the link
+    (out / "a.pdf").unlink()
+    (out / "a.pdf").write_bytes(b"the user's own file")
+    with pytest.raises(XlPerfError, match=r"--overwrite|不是本工具"):
+        conv.convert([book], "pdf", out)
+    assert (out / "a.pdf").read_bytes() == b"the user's own file"
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["a.pdf"]  # no scratch left behind
+    (pdf,) = conv.convert([book], "pdf", out, overwrite=True)  # the user allowed it
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    (again,) = conv.convert([book], "pdf", out)  # now the tool's own: replaced without --overwrite
+    assert again == pdf and again.read_bytes().startswith(b"%PDF-")
+
+
+def test_convert_to_many_folders_in_one_session(
+    conv: lo.Converter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_calc_workbook(tmp_path / "一.xlsx")
+    second = write_calc_workbook(tmp_path / "二.xlsx")
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    class CountingPopen(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
+            started.append(list(args))
+            super().__init__(args, *a, **k)
+
+    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    targets = [tmp_path / "x" / "表.pdf", tmp_path / "y" / "表.pdf"]  # same name, two folders
+    outputs = conv.convert_to(list(zip([first, second], targets, strict=True)), "pdf")
+    monkeypatch.undo()
+    assert len(started) == 1
+    assert outputs == targets
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in outputs)
+
+
+def test_convert_to_wrong_suffix_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lo, "find_soffice", lambda: "/bin/false")
+    book = write_calc_workbook(tmp_path / "a.xlsx")
+    with pytest.raises(LibreOfficeError, match=r"\.pdf"):
+        converter(tmp_path / "cache").convert_to([(book, tmp_path / "a.xlsx.out")], "pdf")
+
+
+def test_to_png_refuses_a_foreign_file(conv: lo.Converter, tmp_path: Path) -> None:
+    require_tool("pdftoppm")
+    (pdf,) = conv.convert([write_text_workbook(tmp_path / "页.xlsx", [(ORG, "宋体")])], "pdf", tmp_path / "pdf")
+    png_dir = tmp_path / "png"
+    png_dir.mkdir()
+    (png_dir / "页-1.png").write_bytes(b"a picture of the user's")
+    with pytest.raises(XlPerfError):
+        to_png(pdf, png_dir)
+    assert (png_dir / "页-1.png").read_bytes() == b"a picture of the user's"
+    (page,) = to_png(pdf, png_dir, overwrite=True)
+    assert page.read_bytes().startswith(b"\x89PNG")

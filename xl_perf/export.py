@@ -22,6 +22,7 @@ from xl_perf.engine.evaluate import Evaluation, IndicatorResult
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
+from xl_perf.io.xlsx_writer import CellValue as Written  # what the writer takes: Decimal too
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template import fill, generate
@@ -39,17 +40,17 @@ class Exported:
     refused: bool = False
 
 
-def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], CellValue]:
+def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], Written]:
     """The value every formula cell of `plan` shows, from the engine (by the cell's defined name or its role)."""
     doc = evaluation.document
     cached = fill.cached_for(evaluation)
     rows = {r.row_index: r for r in evaluation.rows}
-    values: dict[tuple[str, int, int], CellValue] = {}
+    values: dict[tuple[str, int, int], Written] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
             if not cell.formula or col >= sheet.print_cols:
                 continue
-            value: CellValue = None
+            value: Written = None
             binding = cell.binding
             if binding is not None and binding.kind == "field":
                 stated_of = doc.pack.fields[binding.id].stated_of
@@ -62,7 +63,7 @@ def computed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int
             else:  # group weights: the sum of the named weights the formula adds up
                 parts = [cached.get(n) for n in _NAME.findall(cell.formula)]
                 if parts and all(isinstance(p, Decimal) for p in parts):
-                    value = sum(parts, Decimal(0))  # type: ignore[arg-type]
+                    value = sum((p for p in parts if isinstance(p, Decimal)), Decimal(0))
             values[(sheet.key, row, col)] = None if value == "" else value
     return values
 
@@ -84,7 +85,7 @@ def _moved_to(evaluation: Evaluation, indicator_id: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], CellValue]:
+def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int, int], Written]:
     """Cells printed as the engine applied the rules rather than as the form states them: every weight as applied
     after a redistribution, 不适用 (weight 0) for an indicator that does not apply, with where its points went in its
     评分说明, and the receiving indicator's 评分说明 naming the points it received."""
@@ -92,7 +93,7 @@ def printed_values(plan: Layout, evaluation: Evaluation) -> dict[tuple[str, int,
     by_stated = {stated_name(r.id): r for r in evaluation.indicators}
     scored = [r for r in evaluation.indicators if r.kind != "bonus_penalty"]
     given = {r.id: _moved_to(evaluation, r.id) for r in scored if r.weight < r.declared_weight}
-    printed: dict[tuple[str, int, int], CellValue] = {}
+    printed: dict[tuple[str, int, int], Written] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
             if col >= sheet.print_cols or not cell.name:
@@ -150,8 +151,8 @@ def spare_rows(plan: Layout, inputs: dict) -> dict[str, frozenset[int]]:
     return spare
 
 
-def _expected_grid(plan: Layout, inputs: dict, computed: dict, printed: dict) -> dict[tuple[str, int, int], CellValue]:
-    grid: dict[tuple[str, int, int], CellValue] = {}
+def _expected_grid(plan: Layout, inputs: dict, computed: dict, printed: dict) -> dict[tuple[str, int, int], Written]:
+    grid: dict[tuple[str, int, int], Written] = {}
     for sheet in plan.sheets:
         for (row, col), cell in sheet.cells.items():
             if col >= sheet.print_cols:
@@ -165,7 +166,7 @@ def _expected_grid(plan: Layout, inputs: dict, computed: dict, printed: dict) ->
     return grid
 
 
-def _same(written: CellValue, expected: CellValue) -> bool:
+def _same(written: CellValue, expected: Written) -> bool:
     if expected is None or expected == "":
         return written in (None, "")
     if isinstance(expected, Decimal | int | float) and not isinstance(expected, bool):
@@ -245,6 +246,26 @@ def _csv_tables(doc: document.Document, evaluation: Evaluation) -> dict[str, str
     return tables
 
 
+@dataclass
+class _Pending:
+    """One input's export, staged (every file written beside its target and verified) but not yet moved in."""
+
+    result: Exported
+    outputs: safe_write.OutputSet
+    book: Path
+    pdf: Path | None
+
+
+@dataclass
+class Outcome:
+    """What happened to one input of `export_many`: exported (``exported``) or unusable (``error``)."""
+
+    source: Path
+    outdir: Path
+    exported: Exported | None = None
+    error: XlPerfError | None = None
+
+
 def export(
     source: Path,
     outdir: Path,
@@ -258,25 +279,99 @@ def export(
     """Check `source`, then write its submission files to `outdir` as one set: every file is staged and verified
     first, then all replace the earlier export together (see `safe_write.OutputSet`). `overwrite`: the user allows
     replacing files of the same names that xl-perf did not make."""
+    (outcome,) = export_many(
+        [source], [outdir], pdf=pdf, as_json=as_json, as_csv=as_csv, force=force, overwrite=overwrite
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.exported is not None
+    return outcome.exported
+
+
+def subfolders(sources: list[Path], outdir: Path) -> list[Path]:
+    """Where each input's files go: `outdir` itself for one input; for several, one subfolder per input named by
+    its file name without the extension (numbered -2, -3 ... when two inputs share a name)."""
+    if len(sources) == 1:
+        return [outdir]
+    folders: list[Path] = []
+    taken: set[str] = set()
+    for source in sources:
+        stem = safe_write.safe_stem(source.stem)
+        name, n = stem, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name.casefold())
+        folders.append(outdir / name)
+    return folders
+
+
+def export_many(
+    sources: list[Path],
+    outdirs: list[Path],
+    *,
+    pdf: bool = False,
+    as_json: bool = False,
+    as_csv: bool = False,
+    force: bool = False,
+    overwrite: bool = False,
+) -> list[Outcome]:
+    """`export` of every source into its folder (the folders must exist), with every PDF made by ONE LibreOffice
+    session. Each input's files are one set; an unusable input (or one whose PDF fails) is reported in its
+    Outcome and writes nothing, and the others are exported all the same."""
+    outcomes = [Outcome(s, o) for s, o in zip(sources, outdirs, strict=True)]
+    pending: dict[int, _Pending] = {}
+    try:
+        for index, outcome in enumerate(outcomes):
+            try:
+                staged = _stage(outcome, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force, overwrite=overwrite)
+            except XlPerfError as exc:
+                outcome.error = exc
+                continue
+            if staged is not None:
+                pending[index] = staged
+        if pdf:
+            _pdfs(outcomes, pending)
+        for index, staged in list(pending.items()):
+            del pending[index]
+            try:
+                staged.outputs.commit()
+            except XlPerfError as exc:
+                outcomes[index].exported, outcomes[index].error = None, exc
+    finally:
+        for staged in pending.values():  # an interruption: nothing of an uncommitted set is left behind
+            staged.outputs.discard()
+    return outcomes
+
+
+def _stage(
+    outcome: Outcome, *, pdf: bool, as_json: bool, as_csv: bool, force: bool, overwrite: bool
+) -> _Pending | None:
+    """Check one input and stage its files; None when the check refuses the export (errors without --force)."""
+    source, outdir = outcome.source, outcome.outdir
     if not outdir.is_dir():
         raise BadInputError("输出文件夹不存在", Location(file=str(outdir)))
     report = check_files([source])
     if report.bad:
         raise report.bad[0][1]
     result = Exported(report)
+    outcome.exported = result
     if report.errors and not force:
         result.refused = True
-        return result
+        return None
     checked = report.checked[0]
     doc, evaluation = checked.doc, checked.evaluation
     stem = generate.file_name(doc).removesuffix(".xlsx")
-    protect = (source,)  # `export 工作簿.xlsx -o .` must never replace the workbook it reads
-    with safe_write.output_set(protect=protect, foreign=overwrite) as outputs:
+    # `export 工作簿.xlsx -o .` must never replace the workbook it reads
+    outputs = safe_write.OutputSet([source], overwrite)
+    try:
         book = outdir / f"{stem}.xlsx"
         write_submission(doc, evaluation, book, banner=BANNER if report.errors else "", outputs=outputs)
         result.files.append(book)
-        if pdf:
-            result.files.append(_pdf(outputs, outputs.staged[-1].temp, outdir / f"{stem}.pdf"))
+        staged_book = outputs.staged[-1].temp
+        pdf_target = outdir / f"{stem}.pdf" if pdf else None
+        if pdf_target is not None:
+            result.files.append(pdf_target)
         if as_json:
             data = {
                 **evaluation.as_dict(),
@@ -289,28 +384,58 @@ def export(
             for name, text in _csv_tables(doc, evaluation).items():
                 target = outdir / f"{stem}_{generate.safe_name(name)}.csv"
                 result.files.append(outputs.write_text(target, text, encoding="utf-8", newline=""))
-    return result
+    except BaseException:
+        outputs.discard()
+        outcome.exported = None
+        raise
+    return _Pending(result, outputs, staged_book, pdf_target)
 
 
-def _pdf(outputs: safe_write.OutputSet, staged_book: Path, target: Path) -> Path:
-    """The PDF of the staged submission copy. LibreOffice works on a copy named as the final workbook (its name is
-    the PDF's title), in a scratch folder beside the target: the workbook's data never goes to the system's temp
-    folder, and a killed run's scratch folder is removed by the next run there."""
-    from xl_perf.io.libreoffice import converter
+def _verify_pdf(path: Path) -> None:
+    with open(path, "rb") as fh:
+        if fh.read(5) != b"%PDF-":
+            raise XlPerfError("PDF 生成失败，已放弃写入")
 
-    scratch = safe_write.scratch_folder(target.parent)
+
+def _pdfs(outcomes: list[Outcome], pending: dict[int, _Pending]) -> None:
+    """The PDFs of every staged submission copy, from one LibreOffice session, each added to its input's set. An
+    input whose PDF fails is dropped (its set discarded, its Outcome given the error); the others go on.
+
+    LibreOffice works on copies named as the final workbooks (the name is the PDF's title) in a scratch folder in
+    the first output folder: the workbooks' data never goes to the system's temp folder, and a killed run's scratch
+    folder is removed by the next run there."""
+    from xl_perf.io.libreoffice import LibreOfficeError, converter
+
+    wanted = {i: p for i, p in pending.items() if p.pdf is not None}
+    if not wanted:
+        return
+    first = next(iter(wanted.values()))
+    assert first.pdf is not None
+    scratch = safe_write.scratch_folder(first.pdf.parent)
     try:
-        named = scratch / target.with_suffix(".xlsx").name
-        shutil.copyfile(staged_book, named)
-        (converted,) = converter().convert([named], "pdf", scratch / "pdf", scratch=scratch)
-
-        def verify(path: Path) -> None:
-            with open(path, "rb") as fh:
-                if fh.read(5) != b"%PDF-":
-                    raise XlPerfError("PDF 生成失败，已放弃写入")
-
-        with outputs.add(target, verify=verify) as temp:
-            shutil.copyfile(converted, temp)
+        pairs = {i: (p.book, scratch / str(i) / p.pdf.name) for i, p in wanted.items() if p.pdf is not None}
+        failed: set[Path] = set()
+        general: LibreOfficeError | None = None
+        try:
+            converter().convert_to(list(pairs.values()), "pdf", scratch=scratch)
+        except LibreOfficeError as exc:
+            if exc.failed:
+                failed = set(exc.failed)
+            else:  # LibreOffice missing, crashed or timed out: no PDF for anyone
+                general = exc
+        for index, (book, made) in pairs.items():
+            staged = wanted[index]
+            try:
+                if general is not None:
+                    raise general
+                if book in failed:
+                    raise XlPerfError(f"无法为 {outcomes[index].source} 生成 PDF：LibreOffice 未能转换报送版")
+                assert staged.pdf is not None
+                with staged.outputs.add(staged.pdf, verify=_verify_pdf) as temp:
+                    shutil.copyfile(made, temp)
+            except XlPerfError as exc:
+                staged.outputs.discard()
+                del pending[index]
+                outcomes[index].exported, outcomes[index].error = None, exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from xl_perf.cli.chinese import ChineseTyper, show_usage_error
 from xl_perf.errors import XlPerfError, describe_os_error, quoted
 
 if TYPE_CHECKING:
+    from xl_perf import export as exporter_types
     from xl_perf.batch import BatchResult
 
 app = ChineseTyper(
@@ -127,7 +129,10 @@ def check_command(
 
 @app.command("export")
 def export_command(
-    source: Annotated[Path, typer.Argument(metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或数据文档（.json）")],
+    sources: Annotated[
+        list[Path],
+        typer.Argument(metavar="文件", help="填好的工作簿（.xlsx/.xlsm）或数据文档（.json），可多个"),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")],
     pdf: Annotated[bool, typer.Option("--pdf", help="同时导出 PDF（需要 LibreOffice）")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="同时导出 JSON（数据、得分、校验结果）")] = False,
@@ -139,30 +144,52 @@ def export_command(
 ) -> None:
     """导出报送材料：先校验，有错误则不导出（除非 --force）；报送版 .xlsx 只有数值、没有公式和宏。
 
-    文件名为“单位_年度_表名”；退出码：0 已导出；1 有错误未导出（或 --force 导出）；2 输入无法使用。
+    文件名为“单位_年度_表名”；给出多个文件时，每个文件导出到输出文件夹中以该文件名命名的子文件夹。
+    退出码：0 已导出；1 有错误未导出（或 --force 导出）；2 有文件无法使用（其余文件照常导出）。
     """
     from xl_perf import export as exporter
-    from xl_perf.cli import render
     from xl_perf.io.folders import output_folder
 
+    folders = exporter.subfolders(list(sources), output)
     try:
-        with output_folder(output):  # made if missing; removed again if nothing was exported into it
-            result = exporter.export(
-                source, output, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force, overwrite=overwrite
+        with contextlib.ExitStack() as made:  # made if missing; removed again if nothing was exported into them
+            made.enter_context(output_folder(output))
+            for folder in folders if len(folders) > 1 else ():
+                made.enter_context(output_folder(folder))
+            outcomes = exporter.export_many(
+                list(sources), folders, pdf=pdf, as_json=as_json, as_csv=as_csv, force=force, overwrite=overwrite
             )
     except XlPerfError as exc:
         _fail(exc)
         return
+    if len(outcomes) == 1 and outcomes[0].error is not None:
+        _fail(outcomes[0].error)
+    codes = [_show_export(outcome) for outcome in outcomes]
+    raise typer.Exit(max(codes))
+
+
+def _show_export(outcome: exporter_types.Outcome) -> int:
+    """Print what became of one input of `export`; returns its exit code (0, 1 or 2)."""
+    from xl_perf.cli import render
+
+    if outcome.error is not None:
+        from rich.console import Console
+        from rich.markup import escape
+
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]错误[/]：{escape(str(outcome.error))}", highlight=False)
+        return outcome.error.exit_code
+    result = outcome.exported
+    assert result is not None
     if result.refused:
         render.print_report(result.report)
         typer.echo(
             f"校验发现 {result.report.errors} 个错误，未导出。改正后重试，或加 --force 导出（页眉标注“未通过校验”）。",
             err=True,
         )
-        raise typer.Exit(1)
+        return 1
     for path in result.files:
         typer.echo(f"已导出：{path}")
-    raise typer.Exit(1 if result.report.errors else 0)
+    return 1 if result.report.errors else 0
 
 
 @app.command("new")
@@ -285,10 +312,11 @@ def dump_command(
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     fields = data.get("fields", {})
-    count = sum(len(v) for v in fields.values()) if isinstance(fields, dict) else 0
+    count = sum(len(v) for v in fields.values() if isinstance(v, dict | list)) if isinstance(fields, dict) else 0
+    scores = data.get("scores", {})
     typer.echo(
         f"{data['unit']} {data['year']}年度 {_form_name(data)}：已填字段 {count} 项，"
-        f"填报得分 {len(data.get('scores', {}))} 项（加 --json 输出全部内容）"
+        f"填报得分 {len(scores) if isinstance(scores, dict | list) else 0} 项（加 --json 输出全部内容）"
     )
 
 
@@ -315,6 +343,15 @@ def batch_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
     ] = False,
+    export_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--export", help="同时把没有错误的工作簿导出报送材料到此文件夹（每个工作簿一个子文件夹，按相对路径命名）"
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="与 --export 一起：同时导出 PDF（全部共用一个 LibreOffice）")
+    ] = False,
 ) -> None:
     """批量校验、计分文件夹中的全部工作簿，生成汇总工作簿。
 
@@ -332,6 +369,8 @@ def batch_command(
             raise XlPerfError(f"汇总工作簿应以 .xlsx 结尾：{output}")
         if workers < 0 or workers > 64:
             raise XlPerfError(f"--workers 应为 1–64 之间的整数，实为 {workers}")
+        if pdf and export_to is None:
+            raise XlPerfError("--pdf 需要与 --export 文件夹 一起使用")
         batch.check_output(output, overwrite=overwrite)
         count = workers or min(8, os.cpu_count() or 1)
         result = _run_batch(folder, output, count)
@@ -345,9 +384,44 @@ def batch_command(
     from xl_perf.cli import render
 
     render.print_batch(result, output, stderr=as_json)
-    if result.bad:
+    exported = 0 if export_to is None else _batch_export(result, export_to, pdf=pdf, overwrite=overwrite)
+    if result.bad or exported == 2:
         raise typer.Exit(2)
     raise typer.Exit(1 if result.errors else 0)
+
+
+def _batch_export(result: BatchResult, export_to: Path, *, pdf: bool, overwrite: bool) -> int:
+    """`batch --export`: the submission files of every workbook the batch read without an error, one subfolder each
+    (its path under the batch folder), every PDF from one LibreOffice. Returns 2 when one could not be exported."""
+    from xl_perf import export as exporter
+    from xl_perf.io.folders import output_folder
+    from xl_perf.io.safe_write import safe_stem
+
+    items = [i for i in result.read if not i.errors]
+    folders: list[Path] = []
+    for item in items:
+        folder = export_to.joinpath(*(safe_stem(part) for part in Path(item.shown).with_suffix("").parts))
+        base, n = folder, 1
+        while str(folder).casefold() in {str(f).casefold() for f in folders}:  # a.xlsx and a.xlsm side by side
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+        folders.append(folder)
+    try:
+        with contextlib.ExitStack() as made:  # made if missing; removed again if nothing was exported into them
+            for folder in dict.fromkeys([export_to, *folders]):
+                made.enter_context(output_folder(folder))
+            outcomes = exporter.export_many([i.path for i in items], folders, pdf=pdf, overwrite=overwrite)
+    except XlPerfError as exc:
+        _fail(exc)
+        return 2
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        _show_export(outcome)
+    skipped = len(result.read) - len(items)
+    done = len(outcomes) - len(failed)
+    note = f"；{skipped} 个有错误的工作簿未导出" if skipped else ""
+    typer.echo(f"已导出 {done} 个工作簿的报送材料到 {export_to}{note}", err=True)
+    return 2 if failed else 0
 
 
 def _run_batch(folder: Path, output: Path, workers: int) -> BatchResult:
@@ -479,10 +553,15 @@ def excel_selftest_command(
 
 def main() -> None:
     from typer import _click
+    from typer.main import get_command
+
+    from xl_perf.cli import params
 
     try:
+        command = get_command(app)
+        params.install(command)  # values converted plainly: parsing a command line imports no pydantic
         # Not standalone: usage errors come back here and are said in Chinese (chinese.explain), not by click.
-        code = app(standalone_mode=False, prog_name="xl-perf")
+        code = command(standalone_mode=False, prog_name="xl-perf")
     except _click.exceptions.ClickException as exc:
         sys.exit(show_usage_error(exc))
     except typer.Abort:

@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -251,6 +251,95 @@ def _staging_names(files: Sequence[Path]) -> list[str]:
     return names
 
 
+def _extension(target: str) -> str:
+    """The file extension of a ``--convert-to`` argument: ``"pdf:calc_pdf_Export"`` -> ``"pdf"``."""
+    extension = target.split(":", 1)[0].strip().lower()
+    if not extension or "/" in extension or "\\" in extension:
+        raise LibreOfficeError(f"无效的转换目标格式：{quoted(target)}")
+    return extension
+
+
+def _check_request(inputs: Sequence[Path], outputs: Sequence[Path], extension: str) -> str:
+    """Refuse what cannot work before LibreOffice starts; make the output folders. Returns the soffice path."""
+    for path in inputs:
+        if not path.is_file():
+            reason = "这是文件夹，不是文件" if path.is_dir() else "文件不存在"
+            raise LibreOfficeError(f"无法转换 {path}：{reason}")
+    soffice = find_soffice()
+    if soffice is None:
+        raise LibreOfficeError(f"未找到 LibreOffice（soffice）。{INSTALL_HINT}")
+    resolved_inputs = {p.resolve() for p in inputs}
+    for output in outputs:
+        if output.suffix.lower() != f".{extension}":
+            raise LibreOfficeError(f"输出文件 {output} 的扩展名应为 .{extension}")
+        if output.resolve() in resolved_inputs:
+            raise LibreOfficeError(f"输出文件 {output} 会覆盖输入文件，请换一个输出目录")
+    for folder in dict.fromkeys(o.parent for o in outputs):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibreOfficeError(f"无法创建输出目录 {folder}：{describe_os_error(exc)}") from exc
+    return soffice
+
+
+def _scratch(folder: Path) -> Path:
+    try:
+        return safe_write.scratch_folder(folder)
+    except OSError as exc:
+        raise LibreOfficeError(f"无法在 {folder} 中创建临时文件夹：{describe_os_error(exc)}") from exc
+
+
+def _stage(inputs: Sequence[Path], work: Path, stems: Sequence[str]) -> tuple[list[Path], Path]:
+    """Copy the inputs into ``work/in`` (LibreOffice writes its lock files beside what it opens, and names each
+    output after its input's stem, so the copies carry the outputs' stems, numbered when two would clash)."""
+    staged_dir, produced_dir = work / "in", work / "out"
+    staged_dir.mkdir()
+    produced_dir.mkdir()
+    named = [Path(f"{stem}{path.suffix}") for stem, path in zip(stems, inputs, strict=True)]
+    staged: list[Path] = []
+    for path, name in zip(inputs, _staging_names(named), strict=True):
+        copy = staged_dir / name
+        try:
+            shutil.copyfile(path, copy)
+        except OSError as exc:
+            raise LibreOfficeError(f"无法读取 {path}：{describe_os_error(exc)}") from exc
+        staged.append(copy)
+    return staged, produced_dir
+
+
+# What a good output starts with, by extension: a PDF's header, or a zip (OOXML and ODF are zip packages).
+_MAGIC = {"pdf": b"%PDF-", "png": b"\x89PNG", "xlsx": b"PK", "xlsm": b"PK", "ods": b"PK", "docx": b"PK", "odt": b"PK"}
+
+
+def _verifier(extension: str) -> Callable[[Path], None]:
+    magic = _MAGIC.get(extension, b"")
+
+    def verify(path: Path) -> None:
+        with open(path, "rb") as fh:
+            head = fh.read(max(len(magic), 1))
+        if not head or not head.startswith(magic):
+            raise LibreOfficeError(f"LibreOffice 生成的 {extension} 文件无效，已放弃写入：{path}")
+
+    return verify
+
+
+def _place_outputs(
+    inputs: Sequence[Path], produced: Sequence[Path], outputs: Sequence[Path], extension: str, overwrite: bool
+) -> list[Path]:
+    """Move what LibreOffice produced to the outputs as one set through safe_write; returns the inputs that
+    produced nothing usable."""
+    failed: list[Path] = []
+    verify = _verifier(extension)
+    with safe_write.output_set(protect=inputs, foreign=overwrite) as outputs_set:
+        for path, made, output in zip(inputs, produced, outputs, strict=True):
+            if not made.is_file() or made.stat().st_size == 0:
+                failed.append(path)
+                continue
+            with outputs_set.add(output, verify=verify) as temp:
+                shutil.copyfile(made, temp)
+    return failed
+
+
 @dataclass
 class Converter:
     """A private LibreOffice user profile, reused for every conversion (a warm profile starts faster)."""
@@ -277,79 +366,49 @@ class Converter:
         Formulas are recalculated on load, so ``target="xlsx"`` is the LibreOffice round trip. Returns the output
         paths in input order (``outdir/<input stem>.<ext>``; a repeated stem gets ``-2``, ``-3``, ...). Inputs are
         never modified and nothing is written next to them. Raises LibreOfficeError naming every input that
-        produced no output.
+        produced no output (the outputs of the others are still written).
 
         The working copies live in a scratch folder inside ``scratch`` (default: ``outdir``), never in the system's
-        temp folder; the outputs are moved into ``outdir`` through ``safe_write`` as one set (never through a link,
-        never over a file xl-perf did not make unless ``overwrite``).
+        temp folder; the outputs are moved into ``outdir`` through ``safe_write`` as one set (written beside the
+        target, verified, moved; never through a link, never over a file xl-perf did not make unless ``overwrite``).
         """
         inputs = [Path(f) for f in files]
         if not inputs:
             return []
-        extension = target.split(":", 1)[0].strip().lower()
-        if not extension or "/" in extension or "\\" in extension:
-            raise LibreOfficeError(f"无效的转换目标格式：{quoted(target)}")
-        for path in inputs:
-            if not path.is_file():
-                reason = "这是文件夹，不是文件" if path.is_dir() else "文件不存在"
-                raise LibreOfficeError(f"无法转换 {path}：{reason}")
-        soffice = find_soffice()
-        if soffice is None:
-            raise LibreOfficeError(f"未找到 LibreOffice（soffice）。{INSTALL_HINT}")
-
         outdir = Path(outdir)
         names = _staging_names(inputs)
+        extension = _extension(target)
         outputs = [outdir / f"{Path(name).stem}.{extension}" for name in names]
-        resolved_inputs = {p.resolve() for p in inputs}
-        for output in outputs:
-            if output.resolve() in resolved_inputs:
-                raise LibreOfficeError(f"输出文件 {output} 会覆盖输入文件，请换一个输出目录")
-        try:
-            outdir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LibreOfficeError(f"无法创建输出目录 {outdir}：{describe_os_error(exc)}") from exc
+        return self.convert_to(
+            list(zip(inputs, outputs, strict=True)), target, timeout=timeout, scratch=scratch, overwrite=overwrite
+        )
 
+    def convert_to(
+        self,
+        pairs: Sequence[tuple[Path, Path]],
+        target: str,
+        *,
+        timeout: float = 300,
+        scratch: Path | None = None,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Like `convert`, with each input's output path given (the outputs may lie in different folders; each
+        output's suffix must be the target's extension). One LibreOffice session converts them all."""
+        if not pairs:
+            return []
+        inputs = [Path(source) for source, _ in pairs]
+        outputs = [Path(output) for _, output in pairs]
+        extension = _extension(target)
+        soffice = _check_request(inputs, outputs, extension)
+        first_folder = outputs[0].parent
+        work = _scratch(Path(scratch) if scratch is not None else first_folder)
         try:
-            work = safe_write.scratch_folder(Path(scratch) if scratch is not None else outdir)
-        except OSError as exc:
-            raise LibreOfficeError(f"无法在 {outdir} 中创建临时文件夹：{describe_os_error(exc)}") from exc
-        try:
-            staged_dir, produced_dir = work / "in", work / "out"
-            staged_dir.mkdir()
-            produced_dir.mkdir()
-            staged: list[Path] = []
-            for path, name in zip(inputs, names, strict=True):
-                copy = staged_dir / name
-                try:
-                    shutil.copyfile(path, copy)
-                except OSError as exc:
-                    raise LibreOfficeError(f"无法读取 {path}：{describe_os_error(exc)}") from exc
-                staged.append(copy)
-            command = [
-                soffice,
-                f"-env:UserInstallation={self.profile_dir.as_uri()}",
-                "--headless",
-                "--norestore",
-                "--nolockcheck",
-                "--nologo",
-                "--nodefault",
-                "--convert-to",
-                target,
-                "--outdir",
-                str(produced_dir),
-                *(str(p) for p in staged),
-            ]
+            staged, produced_dir = _stage(inputs, work, [o.stem for o in outputs])
+            command = self._command(soffice, target, produced_dir, staged)
             with _profile_lock(self.profile_dir):
                 self._run(command, inputs, timeout)
-            failed: list[Path] = []
-            with safe_write.output_set(protect=inputs, foreign=overwrite) as outputs_set:
-                for path, output in zip(inputs, outputs, strict=True):
-                    produced = produced_dir / output.name
-                    if not produced.is_file() or produced.stat().st_size == 0:
-                        failed.append(path)
-                        continue
-                    with outputs_set.add(output) as temp:
-                        shutil.copyfile(produced, temp)
+            produced = [produced_dir / f"{copy.stem}.{extension}" for copy in staged]
+            failed = _place_outputs(inputs, produced, outputs, extension, overwrite)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if failed:
@@ -359,6 +418,22 @@ class Converter:
                 failed=failed,
             )
         return outputs
+
+    def _command(self, soffice: str, target: str, produced_dir: Path, staged: Sequence[Path]) -> list[str]:
+        return [
+            soffice,
+            f"-env:UserInstallation={self.profile_dir.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nologo",
+            "--nodefault",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(produced_dir),
+            *(str(p) for p in staged),
+        ]
 
     def _run(self, command: list[str], inputs: list[Path], timeout: float) -> None:
         try:
@@ -446,10 +521,7 @@ def to_png(pdf: Path, outdir: Path, *, dpi: int = 60, overwrite: bool = False) -
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LibreOfficeError(f"无法创建输出目录 {outdir}：{describe_os_error(exc)}") from exc
-    try:
-        work = safe_write.scratch_folder(outdir)
-    except OSError as exc:
-        raise LibreOfficeError(f"无法在 {outdir} 中创建临时文件夹：{describe_os_error(exc)}") from exc
+    work = _scratch(outdir)
     outputs: list[Path] = []
     try:
         try:
@@ -474,7 +546,7 @@ def to_png(pdf: Path, outdir: Path, *, dpi: int = 60, overwrite: bool = False) -
         with safe_write.output_set(protect=[pdf], foreign=overwrite) as outputs_set:
             for number, page in enumerate(pages, 1):
                 target = outdir / f"{pdf.stem}-{number:0{width}d}.png"
-                with outputs_set.add(target) as temp:
+                with outputs_set.add(target, verify=_verifier("png")) as temp:
                     shutil.copyfile(page, temp)
                 outputs.append(target)
     finally:

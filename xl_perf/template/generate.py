@@ -9,15 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location, XlPerfError
-from xl_perf.io import safe_write, xlsx_writer
+from xl_perf.io import safe_write
 from xl_perf.io.workbook import FileWorkbook, open_untrusted
 from xl_perf.rules import loader
-from xl_perf.template import fill, layout, native, read
+from xl_perf.template import layout, native, read
+
+if TYPE_CHECKING:  # the writer (and XlsxWriter) only when a workbook is written: `check` reads
+    from xl_perf.io import xlsx_writer
 
 FormulaFactory = Callable[[document.Document], layout.FormulaBuilder]
 
@@ -32,6 +36,7 @@ BUTTONS = (("XlPerfValidateAndExport", "校验并导出"), ("XlPerfValidate", "�
 def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
     """The VBA project, buttons and xlwings configuration of the .xlsm variant."""
     from xl_perf.excel import project
+    from xl_perf.io import xlsx_writer
 
     code_names = tuple(f"Sheet{i}" for i in range(1, len(plan.sheets) + 3))
     return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, project.XLWINGS_CONFIG)
@@ -62,6 +67,8 @@ def write_workbook(
         plan = build_layout(doc, UdfFormulas)
     else:
         plan = build_layout(doc)
+    from xl_perf.template import fill  # with the writer (XlsxWriter): only when a workbook is written
+
     evaluation = evaluate(doc)
     values = fill.values_for(plan, doc)
     cached = fill.cached_for(evaluation)
@@ -72,6 +79,8 @@ def write_workbook(
             written = document.to_dict(read.read_document(book))
         if written != expected:
             raise BadInputError("写入后回读的数据与原数据不一致，已放弃写入", Location(file=str(target)))
+
+    from xl_perf.io import xlsx_writer
 
     # `overwrite`: the user allows replacing a file of that name xl-perf did not make (or they have edited since);
     # `replace` False: no existing file is replaced at all (a new blank workbook never goes over a filled one).
