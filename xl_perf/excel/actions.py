@@ -20,6 +20,7 @@ from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import SEVERITY_LABELS, Finding
 from xl_perf.errors import XlPerfError, describe_os_error
+from xl_perf.io.cells import address
 from xl_perf.io.formatting import GRADIENT, read_formatting
 from xl_perf.io.workbook import (
     CellValue,
@@ -31,7 +32,7 @@ from xl_perf.io.workbook import (
     read_checked,
 )
 from xl_perf.template import generate, read
-from xl_perf.template.layout import META_SHEET, address
+from xl_perf.template.layout import META_SHEET
 
 RESULT_SHEET = "校验结果"
 HEADER = ["级别", "代码", "位置", "问题", "建议"]

@@ -23,7 +23,8 @@ from xml.etree import ElementTree
 
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io import guard
-from xl_perf.io.workbook import SheetFormat, SheetProtection, col_index
+from xl_perf.io.cells import col_index
+from xl_perf.io.workbook import SheetFormat, SheetProtection
 
 GRADIENT = "gradient"
 _MAX_STYLES_BYTES = 32 * guard.MIB  # Excel's styles.xml is kilobytes; even a bloated one with 64,000 styles fits

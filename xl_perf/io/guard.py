@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from xl_perf.errors import BadInputError, Location, XlPerfError, describe_os_error
+from xl_perf.io.cells import col_letter
 
 T = TypeVar("T")
 
@@ -651,11 +652,8 @@ def _col_number(letters: str | bytes) -> int:
 
 
 def _col_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """Column letters of the 1-based column `number` ("" for 0)."""
+    return col_letter(number - 1) if number > 0 else ""
 
 
 class _PartScan:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from xl_perf.errors import BadInputError, Location, describe_os_error
+from xl_perf.io.cells import address, col_index, parse_address, quote_sheet, range_address
 
 if TYPE_CHECKING:
     from xl_perf.io.guard import PackageFacts
@@ -35,13 +36,6 @@ class NameTarget:
     sheet: str
     first: tuple[int, int]
     last: tuple[int, int]
-
-
-def col_index(letters: str) -> int:
-    value = 0
-    for ch in letters:
-        value = value * 26 + ord(ch) - 64
-    return value - 1
 
 
 def parse_reference(text: str) -> NameTarget | None:
@@ -170,17 +164,10 @@ class SnapshotWorkbook:
 
     def to_json(self) -> str:
         def ref(row: int, col: int) -> str:
-            from xl_perf.template.layout import address
-
             return address(row, col)
 
         def name_ref(target: NameTarget) -> str:
-            from xl_perf.template.layout import address
-
-            quoted = target.sheet.replace("'", "''")
-            first = address(*target.first)
-            last = address(*target.last)
-            return f"'{quoted}'!{first}" + ("" if first == last else f":{last}")
+            return f"{quote_sheet(target.sheet)}!{range_address(*target.first, *target.last)}"
 
         data = {
             "sheets": {
@@ -275,10 +262,7 @@ class _GridWorkbook(SnapshotWorkbook):
 
 
 def _cell(ref: str) -> tuple[int, int]:
-    match = re.match(r"^([A-Z]{1,3})(\d+)$", ref)
-    if not match:
-        raise ValueError(ref)
-    return int(match.group(2)) - 1, col_index(match.group(1))
+    return parse_address(ref)
 
 
 def _json_cell(value: object) -> CellValue:

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Literal, Protocol
 
 from xl_perf.document import Document, level_rows, repeat_after
+from xl_perf.io.cells import address, col_letter
+from xl_perf.io.pages import text_height
 from xl_perf.rules import model
 
 BindingKind = Literal["field", "table", "table_label", "row", "score", "weight", "stated_total"]
@@ -106,6 +108,15 @@ class Layout:
     def sheet(self, key: str) -> Sheet:
         return next(s for s in self.sheets if s.key == key)
 
+    # What the writer (`io.xlsx_writer.WorkbookSpec`) asks of a workbook beyond its sheets.
+    @property
+    def title(self) -> str:
+        return self.pack.title
+
+    @property
+    def meta_sheet(self) -> str:
+        return META_SHEET
+
 
 class FormulaBuilder(Protocol):
     """Formula text for computed cells. Names passed in are defined names of the workbook."""
@@ -168,65 +179,6 @@ TOTAL_NAME = "xp_total"
 STATED_TOTAL_NAME = "xp_stated_total"
 
 
-def col_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def address(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row + 1}"
-
-
-def text_height(text: str, width: float, line: float = 13.5) -> float:
-    """Row height (points) that shows `text` wrapped in a column `width` characters wide (CJK counts double)."""
-    capacity = max(1.0, width * 0.9)  # conservative: renderers wrap earlier than the nominal column width
-    lines = 0
-    for paragraph in text.splitlines() or [""]:
-        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
-        lines += max(1, -(-units // int(capacity)))
-    return min(409.0, lines * line + 8)
-
-
-def page_breaks(
-    heights: list[float],
-    page: float,
-    keep_together: list[tuple[int, int]],
-    first: int = 0,
-    loosely: list[tuple[int, int]] | None = None,
-) -> list[int]:
-    """Rows before which a new page starts, for rows `first`.. of `heights` (points, as printed) on pages `page`
-    points tall. A page ends before the first row that does not fit, or earlier, before a span of `keep_together`
-    that would otherwise be split and fits on a page of its own; spans taller than a page are split where they must.
-    Spans kept `loosely` (merged cells) are kept whole too, unless that would leave the page less than half full.
-    """
-
-    def fitting(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        return [(a, b) for a, b in spans if a < b and sum(heights[a : b + 1]) <= page]
-
-    strict, loose = fitting(keep_together), fitting(loosely or [])
-    breaks: list[int] = []
-    start, used, row = first, 0.0, first
-    while row < len(heights):
-        if used + heights[row] <= page or row == start:
-            used += heights[row]
-            row += 1
-            continue
-        candidates = range(start + 1, row + 1)
-        keeps = [c for c in candidates if not any(a < c <= b for a, b in strict)]
-        whole = [c for c in keeps if not any(a < c <= b for a, b in loose)]
-        if whole and (whole[-1] == keeps[-1] or sum(heights[start : whole[-1]]) >= page / 2):
-            start = whole[-1]
-        else:
-            start = keeps[-1] if keeps else row
-        breaks.append(start)
-        used = sum(heights[start:row])  # and `row` is tried again on the new page
-    return breaks
-
-
 # --- validation ------------------------------------------------------------------------------------------------
 
 
@@ -239,108 +191,71 @@ def validation_for(
     minimum: Decimal | None = None,
     maximum: Decimal | None = None,
 ) -> Validation | None:
-    title = label[:32]
+    """The data validation of an input of `spec_type`, titled `label` (none for "": a field's label stands beside
+    its cell, and an untitled rule is shared by every field of its type, one rule for all of them)."""
+    rule = _rule(spec_type, options, unit, signed, minimum, maximum)
+    if rule is None:
+        return None
+    return Validation({**rule, "input_title": label[:32]} if label else rule)
+
+
+def _rule(
+    spec_type: str,
+    options: tuple[str, ...],
+    unit: str,
+    signed: bool,
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+) -> dict[str, object] | None:
     if spec_type == "amount":
         if signed:
-            return Validation(
-                {
-                    "validate": "decimal",
-                    "criteria": "between",
-                    "minimum": -1e12,
-                    "maximum": 1e12,
-                    "input_title": title,
-                    "input_message": f"请输入金额（{unit or '万元'}），可为负数",
-                    "error_title": "金额有误",
-                    "error_message": "请输入数字金额",
-                }
+            return _between(
+                -1e12, 1e12, "decimal", f"请输入金额（{unit or '万元'}），可为负数", "金额有误", "请输入数字金额"
             )
-        return Validation(
-            {
-                "validate": "decimal",
-                "criteria": ">=",
-                "value": 0,
-                "input_title": title,
-                "input_message": f"请输入金额（单位：{unit or '万元'}），不能为负数",
-                "error_title": "金额有误",
-                "error_message": f"金额须为不小于0的数字（单位：{unit or '万元'}）",
-            }
+        money = unit or "万元"
+        return _at_least(
+            "decimal", f"请输入金额（单位：{money}），不能为负数", "金额有误", f"金额须为不小于0的数字（单位：{money}）"
         )
     if spec_type == "count":
-        return Validation(
-            {
-                "validate": "integer",
-                "criteria": ">=",
-                "value": 0,
-                "input_title": title,
-                "input_message": f"请输入个数（{unit or '个'}），整数",
-                "error_title": "个数有误",
-                "error_message": "个数须为不小于0的整数",
-            }
-        )
+        return _at_least("integer", f"请输入个数（{unit or '个'}），整数", "个数有误", "个数须为不小于0的整数")
     if spec_type in ("number", "score"):
         low = float(minimum) if minimum is not None else 0
         high = float(maximum) if maximum is not None else 1e9
-        return Validation(
-            {
-                "validate": "decimal",
-                "criteria": "between",
-                "minimum": low,
-                "maximum": high,
-                "input_title": title,
-                "input_message": f"请输入 {low:g} 至 {high:g} 之间的数字",
-                "error_title": "数值有误",
-                "error_message": f"须为 {low:g} 至 {high:g} 之间的数字",
-            }
-        )
+        span = f"{low:g} 至 {high:g} 之间的数字"
+        return _between(low, high, "decimal", f"请输入 {span}", "数值有误", f"须为 {span}")
     if spec_type == "rate":
-        return Validation(
-            {
-                "validate": "decimal",
-                "criteria": "between",
-                "minimum": 0,
-                "maximum": 100,
-                "input_title": title,
-                "input_message": "请输入百分比，如 99.65%（可保留公式自动计算）",
-                "error_title": "比率有误",
-                "error_message": "请输入百分比，如 99.65%",
-            }
-        )
+        message = "请输入百分比，如 99.65%"
+        return _between(0, 100, "decimal", message + "（可保留公式自动计算）", "比率有误", message)
     if spec_type in ("yesno", "havenot", "choice"):
-        return Validation(
-            {
-                "validate": "list",
-                "source": list(options),
-                "input_title": title,
-                "input_message": "请从下拉列表选择：" + "、".join(options)[:200],
-                "error_title": "选项有误",
-                "error_message": "请从下拉列表中选择：" + "、".join(options)[:200],
-            }
+        listed = "、".join(options)[:200]
+        return _messages(
+            {"validate": "list", "source": list(options)},
+            "请从下拉列表选择：" + listed,
+            "选项有误",
+            "请从下拉列表中选择：" + listed,
         )
     if spec_type == "date":
         # A full date is a real date; a month alone ("2022年10月") is accepted as text, as the forms write it.
-        return Validation(
-            {
-                "validate": "custom",
-                "value": '=OR(ISNUMBER({cell}),ISNUMBER(SEARCH("年",{cell})))',
-                "input_title": title,
-                "input_message": "请输入日期，如 2023-04-27，或“2022年10月”",
-                "error_title": "日期有误",
-                "error_message": "请输入日期，如 2023-04-27，或“2022年10月”",
-            }
-        )
+        message = "请输入日期，如 2023-04-27，或“2022年10月”"
+        rule = {"validate": "custom", "value": '=OR(ISNUMBER({cell}),ISNUMBER(SEARCH("年",{cell})))'}
+        return _messages(rule, message, "日期有误", message)
     if spec_type in ("text", "longtext"):
-        return Validation(
-            {
-                "validate": "length",
-                "criteria": "<=",
-                "value": 2000,
-                "input_title": title,
-                "input_message": "请输入文字",
-                "error_title": "文字过长",
-                "error_message": "不超过2000字",
-            }
-        )
+        rule = {"validate": "length", "criteria": "<=", "value": 2000}
+        return _messages(rule, "请输入文字", "文字过长", "不超过2000字")
     return None
+
+
+def _messages(rule: dict[str, object], prompt: str, error_title: str, error: str) -> dict[str, object]:
+    return {**rule, "input_message": prompt, "error_title": error_title, "error_message": error}
+
+
+def _between(low: float, high: float, kind: str, prompt: str, error_title: str, error: str) -> dict[str, object]:
+    rule: dict[str, object] = {"validate": kind, "criteria": "between", "minimum": low, "maximum": high}
+    return _messages(rule, prompt, error_title, error)
+
+
+def _at_least(kind: str, prompt: str, error_title: str, error: str) -> dict[str, object]:
+    return _messages({"validate": kind, "criteria": ">=", "value": 0}, prompt, error_title, error)
 
 
 # --- the builder -----------------------------------------------------------------------------------------------
@@ -544,7 +459,6 @@ def input_style(spec_type: str) -> str:
 
 
 def _input_cell(ctx: _Context, spec: model.FieldSpec, span: tuple[int, int]) -> Cell:
-    label = ctx.text(spec.label)
     options = tuple(ctx.text(o) for o in spec.options)
     formula = None
     if spec.stated_of is not None:
@@ -556,7 +470,8 @@ def _input_cell(ctx: _Context, spec: model.FieldSpec, span: tuple[int, int]) -> 
         Binding("field", spec.id),
         formula,
         span,
-        validation_for(spec.type, options, label, spec.unit, minimum=spec.minimum, maximum=spec.maximum),
+        # Untitled: the field's label is beside the cell, and fields of one type share one validation rule.
+        validation_for(spec.type, options, "", spec.unit, minimum=spec.minimum, maximum=spec.maximum),
         field_name(spec.id),
         spec.type,
     )

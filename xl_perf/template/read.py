@@ -354,7 +354,8 @@ def read_document(book: WorkbookData, *, lenient: bool = False) -> document.Docu
 
 def locator(book: WorkbookData, doc: document.Document) -> Callable[[Ref], Location]:
     """Translate the engine's logical places into sheet and cell of this workbook (through its defined names)."""
-    from xl_perf.template.layout import address, score_name
+    from xl_perf.io.cells import address
+    from xl_perf.template.layout import score_name
 
     names = book.names()
 
