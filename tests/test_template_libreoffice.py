@@ -48,8 +48,9 @@ from xl_perf.io.workbook import FileWorkbook
 from xl_perf.numbers import score2
 from xl_perf.rules import model
 from xl_perf.template import fill
-from xl_perf.template.generate import build_layout, dump, write_workbook
+from xl_perf.template.generate import build_layout, write_workbook
 from xl_perf.template.native import UNDEFINED
+from xl_perf.template.sources import dump
 
 D = Decimal
 ZERO = D(0)

@@ -17,7 +17,7 @@ from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import FileWorkbook, SnapshotWorkbook
 from xl_perf.rules import loader
-from xl_perf.template import generate, read, regenerate
+from xl_perf.template import generate, read, regenerate, sources
 from xl_perf.template.layout import field_name
 
 SAMPLE_NAMES = ["gangmen-2022-zhengti", "gangmen-2022-xiangmu", "ziyuan-2023-zhengti"]
@@ -330,5 +330,5 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
 def test_written_workbook_scores_like_its_document() -> None:
     doc = document.load_path(SAMPLES / "gangmen-2022-xiangmu.json")
-    workbook_doc, _ = generate.load_any(SAMPLES / "gangmen-2022-xiangmu.xlsx")
+    workbook_doc, _ = sources.load_any(SAMPLES / "gangmen-2022-xiangmu.xlsx")
     assert evaluate(workbook_doc).total == evaluate(doc).total == 100

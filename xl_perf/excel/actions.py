@@ -31,7 +31,7 @@ from xl_perf.io.workbook import (
     WritableWorkbook,
     read_checked,
 )
-from xl_perf.template import generate, read
+from xl_perf.template import generate, read, sources
 from xl_perf.template.layout import META_SHEET
 
 RESULT_SHEET = "校验结果"
@@ -206,7 +206,7 @@ def export(book: WritableWorkbook, *, validated: Outcome | None = None) -> Outco
     folder = book.folder / "报送"
     try:
         folder.mkdir(exist_ok=True)
-        target = folder / generate.file_name(doc)
+        target = folder / sources.file_name(doc)
         write_submission(doc, evaluate(doc), target)
     except OSError as exc:
         book.alert(f"无法导出到 {folder}：{describe_os_error(exc)}")
@@ -237,7 +237,7 @@ def new_template(book: WritableWorkbook) -> Path | None:
         book.alert(exc.message)
         return None
     doc = document.empty(meta["framework"], int(meta["year"]) + 1, meta.get("level", "县"), meta.get("unit", ""))
-    target = book.folder / generate.file_name(doc)
+    target = book.folder / sources.file_name(doc)
     try:
         generate.refuse_existing([target])  # next year's workbook may already be made and filled in
         generate.write_workbook(doc, target, overwrite=False)

@@ -18,7 +18,8 @@ from typing import Any
 
 from xl_perf import document
 from xl_perf.errors import XlPerfError, quoted
-from xl_perf.template import generate
+from xl_perf.excel.project import macro_variant
+from xl_perf.template import generate, sources
 from xl_perf.template.layout import field_name, rate_name, score_name
 
 # A copy of workbooks/samples/corrected/gangmen-2022-zhengti.json shipped as package data (tests keep the two equal).
@@ -110,8 +111,8 @@ def run(
     run = _Run()
 
     def make() -> str:
-        target = folder / generate.file_name(doc, ".xlsm")
-        state["path"] = generate.write_workbook(doc, target, macro=True)
+        target = folder / sources.file_name(doc, ".xlsm")
+        state["path"] = generate.write_workbook(doc, target, macro=macro_variant())
         return str(target)
 
     def start() -> str:
@@ -163,7 +164,7 @@ def run(
 
     def export() -> str:
         state["app"].api.Run(f"'{state['name']}'!XlPerfExport")
-        target = Path(state["path"]).parent / "报送" / generate.file_name(doc)
+        target = Path(state["path"]).parent / "报送" / sources.file_name(doc)
         assert target.is_file(), f"未生成 {target}"
         state["export"] = target
         return str(target)

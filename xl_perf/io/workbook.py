@@ -331,7 +331,8 @@ class FileWorkbook:
                 data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise BadInputError(f"无法读取工作表：{exc}", Location(file=self.source, sheet=sheet)) from None
-            self._values[sheet] = data
+            # Typed as CellValue, which leaves out the time and timedelta calamine gives for time-formatted cells.
+            self._values[sheet] = data  # type: ignore[assignment]
         return self._values[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> CellValue:

@@ -8,7 +8,7 @@ Excel, WPS or LibreOffice (all three move names with the cells).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -237,15 +237,15 @@ def _rule(
     if spec_type == "date":
         # A full date is a real date; a month alone ("2022年10月") is accepted as text, as the forms write it.
         message = "请输入日期，如 2023-04-27，或“2022年10月”"
-        rule = {"validate": "custom", "value": '=OR(ISNUMBER({cell}),ISNUMBER(SEARCH("年",{cell})))'}
-        return _messages(rule, message, "日期有误", message)
+        formula = '=OR(ISNUMBER({cell}),ISNUMBER(SEARCH("年",{cell})))'
+        return _messages({"validate": "custom", "value": formula}, message, "日期有误", message)
     if spec_type in ("text", "longtext"):
-        rule = {"validate": "length", "criteria": "<=", "value": 2000}
-        return _messages(rule, "请输入文字", "文字过长", "不超过2000字")
+        length = {"validate": "length", "criteria": "<=", "value": 2000}
+        return _messages(length, "请输入文字", "文字过长", "不超过2000字")
     return None
 
 
-def _messages(rule: dict[str, object], prompt: str, error_title: str, error: str) -> dict[str, object]:
+def _messages(rule: Mapping[str, object], prompt: str, error_title: str, error: str) -> dict[str, object]:
     return {**rule, "input_message": prompt, "error_title": error_title, "error_message": error}
 
 
