@@ -419,6 +419,9 @@ class XlwingsWorkbook:
     def is_formula(self, sheet: str, row: int, col: int) -> bool:
         return self._read().is_formula(sheet, row, col)
 
+    def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
+        return self._read().region(target, width)  # from the copy: one read, not a COM call per cell
+
     def fills_of(self, cells: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], str | None]:
         if not cells:
             return {}

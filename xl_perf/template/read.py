@@ -20,7 +20,7 @@ from xl_perf import document
 from xl_perf.engine.findings import Ref
 from xl_perf.engine.memo import fields_of, memoized, pack_memo
 from xl_perf.errors import BadInputError, Location
-from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
+from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.template import meta_check
@@ -246,7 +246,7 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         meta_check.check_region_width(
             table_plan.name, target.first[1], target.last[1], 1 + len(columns), book.source, target.sheet
         )
-        for _, cells in iter_region(book, target, 1 + len(columns)):
+        for _, cells in book.region(target, 1 + len(columns)):
             label = _json_cell(cells[0], "text")
             if table_plan.distinct:
                 # Most cells of a table are blank: skip them without building the full row first.
@@ -293,7 +293,7 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         last_row, last_col = region.last
         read_region = NameTarget(region.sheet, region.first, (last_row, min(last_col, region.first[1] + width - 1)))
         out_rows = []
-        for row, cells in iter_region(book, read_region):
+        for row, cells in book.region(read_region):
             if len(cells) >= width and cells[:width].count(None) == width:
                 continue  # a blank spare row, as most are: nothing in it to read
             item: dict[str, object] = {}
@@ -394,7 +394,7 @@ def _table_offset(book: WorkbookData, region: NameTarget | None, doc: document.D
         return ref.row or 0
     label = rows[ref.row].label.replace(" ", "")
     seen = sum(1 for r in rows[: ref.row] if r.label.replace(" ", "") == label)
-    for offset, (_, cells) in enumerate(iter_region(book, region, 1)):
+    for offset, (_, cells) in enumerate(book.region(region, 1)):
         if str(cells[0] or "").replace(" ", "") == label:
             if seen == 0:
                 return offset
@@ -407,7 +407,7 @@ def _nth_filled_row(book: WorkbookData, region: NameTarget | None, index: int) -
     if region is None:
         return index
     seen = -1
-    for offset, (_, cells) in enumerate(iter_region(book, region)):
+    for offset, (_, cells) in enumerate(book.region(region)):
         if any(v not in (None, "") for v in cells[:-2]):
             seen += 1
             if seen == index:
