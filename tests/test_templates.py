@@ -142,12 +142,12 @@ def test_one_validation_rule_per_range_that_shares_it(tmp_path: Path) -> None:
     assert _validation_rules(_blank("gd-county-zhengti")) <= 60
     from xl_perf.io import xlsx_writer
     from xl_perf.io.cells import address
-    from xl_perf.template import layout, native
+    from xl_perf.template import builder, native
 
     doc = document.empty("gd-county-zhengti", 2026, "县", "")
     sizes = []
     for spare in (3, 30):
-        plan = layout.build(doc, native.NativeFormulas(doc), spare_rows=spare)
+        plan = builder.build(doc, native.NativeFormulas(doc), spare_rows=spare)
         path = tmp_path / f"spare{spare}.xlsx"
         xlsx_writer.write(plan, path)
         sizes.append(_validation_rules(path))

@@ -19,13 +19,13 @@ from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import safe_write, xlsx_writer
 from xl_perf.io.workbook import FileWorkbook, open_untrusted
 from xl_perf.rules import loader
-from xl_perf.template import fill, layout, native, read
+from xl_perf.template import builder, fill, layout, native, read
 
 FormulaFactory = Callable[[document.Document], layout.FormulaBuilder]
 
 
 def build_layout(doc: document.Document, formulas: FormulaFactory = native.NativeFormulas) -> layout.Layout:
-    return layout.build(doc, formulas(doc))
+    return builder.build(doc, formulas(doc))
 
 
 @dataclass(frozen=True)
