@@ -61,7 +61,7 @@ def check(book: WorkbookData) -> tuple[document.Document, Evaluation, list[Findi
 
 
 def _bookkeeping_rows(book: WritableWorkbook, sheet: str, col: int, top: int) -> list[tuple[str, str, CellValue]]:
-    rows = []
+    rows: list[tuple[str, str, CellValue]] = []
     row = top
     while True:
         where = book.value(sheet, row, col)
@@ -523,7 +523,7 @@ def _com_errors() -> tuple[type[BaseException], ...]:
 
 def com_message(exc: BaseException) -> str:
     """Excel's own message from a COM error: (hresult, text, (code, source, description, ...), argument)."""
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
     if len(args) > 2 and isinstance(args[2], tuple) and len(args[2]) > 2 and args[2][2]:
         return str(args[2][2])
     return str(args[1]) if len(args) > 1 else str(exc)

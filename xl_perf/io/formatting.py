@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -207,7 +207,7 @@ class _Reader:
 
 
 def read_formatting(
-    path: Path, wanted: dict[str, Iterable[Cell]] | None = None, limits: guard.Limits | None = None
+    path: Path, wanted: Mapping[str, Iterable[Cell]] | None = None, limits: guard.Limits | None = None
 ) -> dict[str, SheetFormat]:
     """Each sheet's protection, and the fill of the cells in `wanted` (sheet -> 0-based cells) that have one."""
     path = Path(path)

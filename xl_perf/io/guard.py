@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from xl_perf.errors import BadInputError, Location, XlPerfError, describe_os_error
-from xl_perf.io.cells import col_letter
+from xl_perf.io.cells import col_index, col_letter
 
 T = TypeVar("T")
 
@@ -645,10 +645,7 @@ def _col_number(letters: str | bytes) -> int:
         letters = letters.decode("ascii", "replace")
     if len(letters) > 7:
         return 10**9
-    value = 0
-    for ch in letters.upper():
-        value = value * 26 + ord(ch) - 64
-    return value
+    return col_index(letters) + 1
 
 
 def _col_letters(number: int) -> str:
