@@ -264,7 +264,7 @@ class _Roller:
                 continue
             numbers[spec.id] = numbers.get(spec.id, 0) + 1
             label = self.renumber(spec.label, numbers[spec.id], old_row.label)
-            rows.append(document.TableRow(spec.id, label, positive, len(rows)))
+            rows.append(document.TableRow(spec.id, label, {**positive}, len(rows)))
             for column in columns:
                 if column.id in positive:
                     self.carried(
