@@ -266,3 +266,14 @@ def test_grid_snapshot_travels_as_a_plain_snapshot(tmp_path: Path) -> None:
     for copied in (copy.copy(grid), copy.deepcopy(grid)):
         assert type(copied) is SnapshotWorkbook and copied == plain
     assert SnapshotWorkbook.from_json(grid.to_json()) == SnapshotWorkbook.from_json(plain.to_json())
+
+
+def test_every_engine_has_the_whole_interface() -> None:
+    """The readers call these on any engine, never asking which one it is: each engine defines every one."""
+    from xl_perf.excel.actions import XlwingsWorkbook
+    from xl_perf.io.workbook import _GridWorkbook
+
+    members = ("sheet_names", "value", "names", "is_formula", "region", "close", "__enter__", "__exit__")
+    for engine in (FileWorkbook, SnapshotWorkbook, _GridWorkbook, XlwingsWorkbook):
+        missing = [m for m in members if not callable(getattr(engine, m, None))]
+        assert not missing, (engine.__name__, missing)
