@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_perf import document
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 
 GRADE_TOTALS = {"优": Decimal("100"), "良": Decimal("87.5")}
 
@@ -71,7 +71,7 @@ def overall_data(unit: str, projects: int, *, year: int = 2023) -> dict[str, Any
 
 def write(data: dict[str, Any], folder: Path) -> Path:
     doc = document.from_dict(data)
-    target = folder / generate.file_name(doc)
+    target = folder / sources.file_name(doc)
     return generate.write_workbook(doc, target)
 
 

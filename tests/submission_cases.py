@@ -19,7 +19,7 @@ from typing import Any
 from tests import batch_corpus
 from tests.conftest import sample_data
 from xl_perf import document
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 
 FRAMEWORKS = ("gd-county-zhengti", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu")
 
@@ -37,7 +37,7 @@ class PrintCase:
     def workbook(self, folder: Path) -> Path:
         """The workbook a unit would submit for export: the template filled with this document."""
         doc = self.document()
-        return generate.write_workbook(doc, folder / generate.file_name(doc))
+        return generate.write_workbook(doc, folder / sources.file_name(doc))
 
 
 def gangmen_with_commendation() -> dict[str, Any]:

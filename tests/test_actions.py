@@ -10,7 +10,7 @@ from tests.test_templates import _snapshot
 from xl_perf import document
 from xl_perf.excel import actions
 from xl_perf.io.workbook import FileWorkbook, SnapshotWorkbook
-from xl_perf.template import generate
+from xl_perf.template import sources
 
 
 def _book(name: str, folder: Path) -> SnapshotWorkbook:
@@ -98,5 +98,5 @@ def test_new_template_for_the_next_year(tmp_path: Path) -> None:
     book = _book("gangmen-2022-zhengti", tmp_path)
     path = actions.new_template(book)
     assert path is not None and path.name == "遂溪县港门镇人民政府_2023_整体绩效自评指标评分表.xlsx"
-    data = generate.dump(path)
+    data = sources.dump(path)
     assert data["year"] == 2023 and data["level"] == "镇"

@@ -15,7 +15,7 @@ from xl_perf import document, export
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.io import xlsx_writer
 from xl_perf.rules import loader
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 from xl_perf.template.generate import build_layout
 
 FRAMEWORKS = ("gd-county-zhengti", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu")
@@ -73,7 +73,7 @@ def test_every_table_column_survives_fill_read_and_export(framework: str, turn: 
     data = _document(framework, turn)
     doc = document.from_dict(data)
     filled = generate.write_workbook(doc, tmp_path / "filled.xlsx")
-    read_back = document.to_dict(generate.load_any(filled)[0])
+    read_back = document.to_dict(sources.load_any(filled)[0])
     assert read_back["tables"] == document.to_dict(doc)["tables"]
     copy = export.write_submission(doc, evaluate(doc), tmp_path / "submission.xlsx")  # verifies every cell it wrote
     assert copy.exists()

@@ -17,9 +17,10 @@ from tests import excel_standin as xs
 from tests.conftest import SAMPLES
 from xl_perf import document
 from xl_perf.excel import actions, addin
+from xl_perf.excel.project import macro_variant
 from xl_perf.io.formatting import read_formatting
 from xl_perf.io.workbook import FileWorkbook
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 
 BASIC = "整体基础数据（基本情况）"
 CALL_BUDGET = 100  # object-model calls (COM round trips) one 校验 may make on a filled template
@@ -231,7 +232,7 @@ def test_the_standins_copy_carries_the_cached_values(tmp_path: Path) -> None:
 
 def _macro_workbook(name: str, folder: Path) -> Path:
     doc = document.from_dict(json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8")))
-    return generate.write_workbook(doc, folder / generate.file_name(doc, ".xlsm"), macro=True)
+    return generate.write_workbook(doc, folder / sources.file_name(doc, ".xlsm"), macro=macro_variant())
 
 
 def test_the_template_buttons_run_through_application_run(tmp_path: Path) -> None:
@@ -288,7 +289,7 @@ def test_mraptor_finds_no_auto_exec_in_any_generated_template(tmp_path: Path, ad
     files = [_macro_workbook(name, tmp_path) for name in ("gangmen-2022-zhengti", "gangmen-2022-xiangmu")]
     for framework in ("gd-county-zhengti", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu"):
         (doc,) = generate.new_documents(framework, 2026, "", "县", [])
-        files.append(generate.write_workbook(doc, tmp_path / f"{framework}.xlsm", macro=True))
+        files.append(generate.write_workbook(doc, tmp_path / f"{framework}.xlsm", macro=macro_variant()))
     files.append(addin_file)
     for path in files:
         modules = xs.vba_modules(path)
@@ -345,7 +346,7 @@ def test_new_template_button_writes_next_years_workbook(tmp_path: Path) -> None:
     assert app.alerts[-1].startswith("已生成："), app.alerts
     created = Path(app.alerts[-1].removeprefix("已生成："))
     assert created.name == "遂溪县港门镇人民政府_2023_整体绩效自评指标评分表.xlsx"
-    assert generate.dump(created)["year"] == 2023
+    assert sources.dump(created)["year"] == 2023
 
 
 def test_a_result_sheet_the_user_protected_is_rewritten_and_protected_again(addin_file: Path, tmp_path: Path) -> None:

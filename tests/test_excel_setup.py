@@ -15,8 +15,9 @@ from tests.test_cli import run
 from xl_perf import document
 from xl_perf.errors import XlPerfError
 from xl_perf.excel import addin, project, setup
+from xl_perf.excel.project import macro_variant
 from xl_perf.io import xlam
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 
 
 class FakeWindows(setup.Environment):
@@ -133,7 +134,9 @@ def _normalise(code: str) -> str:
 def test_every_module_reads_back_byte_identically(kind: str, tmp_path: Path) -> None:
     if kind == "xlsm":
         path = tmp_path / "t.xlsm"
-        generate.write_workbook(document.from_dict(sample_data("ziyuan-2023-zhengti.json")), path, macro=True)
+        generate.write_workbook(
+            document.from_dict(sample_data("ziyuan-2023-zhengti.json")), path, macro=macro_variant()
+        )
         sheets = 3  # one visible sheet, _xlperf, xlwings.conf
         expected = project.modules(tuple(f"Sheet{i}" for i in range(1, sheets + 1)), addin=False)
     else:
@@ -175,7 +178,7 @@ def test_xlsm_template_has_buttons_udfs_and_config(tmp_path: Path) -> None:
         names = package.namelist()
         assert "xl/vbaProject.bin" in names
         drawings = "".join(package.read(n).decode("utf-8") for n in names if n.startswith("xl/drawings/vmlDrawing"))
-        for macro, caption in generate.BUTTONS:
+        for macro, caption in project.BUTTONS:
             assert f"[0]!{macro}" in drawings and caption in drawings
         sheets = "".join(package.read(n).decode("utf-8") for n in names if n.startswith("xl/worksheets/sheet"))
         rate = 'XP_RATE("gd-county-zhengti","fixed_asset_utilization",xp_fixed_assets_in_use,xp_fixed_assets_total)'
@@ -183,14 +186,14 @@ def test_xlsm_template_has_buttons_udfs_and_config(tmp_path: Path) -> None:
         assert "XP_SCORE(" in sheets
         workbook = package.read("xl/workbook.xml").decode("utf-8")
         assert 'name="xlwings.conf"' in workbook and 'state="hidden"' in workbook
-    data = generate.dump(path)
+    data = sources.dump(path)
     assert data["unit"] == "测试镇" and data["level"] == "镇"
 
 
 def test_xlsm_of_a_sample_dumps_to_its_data(tmp_path: Path) -> None:
     path = tmp_path / "s.xlsm"
-    generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=True)
-    assert generate.dump(path) == document.to_dict(document.from_dict(sample_data("gangmen-2022-zhengti.json")))
+    generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=macro_variant())
+    assert sources.dump(path) == document.to_dict(document.from_dict(sample_data("gangmen-2022-zhengti.json")))
 
 
 # --- LibreOffice, a real VBA-compatible engine, on a generated .xlsm ------------------------------------------------
@@ -229,7 +232,7 @@ End Sub
 @pytest.fixture(scope="module")
 def generated_xlsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gen-xlsm") / "gangmen.xlsm"
-    generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=True)
+    generate.write_workbook(document.load_path(SAMPLES / "gangmen-2022-zhengti.json"), path, macro=macro_variant())
     return path
 
 

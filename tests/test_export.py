@@ -49,7 +49,8 @@ from xl_perf.errors import XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.libreoffice import find_soffice, to_png
 from xl_perf.io.safe_write import TEMP_PREFIX, WriteRefused
-from xl_perf.template.generate import build_layout, load_any
+from xl_perf.template.generate import build_layout
+from xl_perf.template.sources import load_any
 
 PNG_DIR = ROOT / "tests" / "_output" / "png" / "export"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -46,7 +46,7 @@ from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.io.workbook import FileWorkbook
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 from xl_perf.template.generate import build_layout
 from xl_perf.template.layout import ROWS_NAME, STATED_TOTAL_NAME, TOTAL_NAME, Layout, stated_name
 from xl_perf.template.native import UNDEFINED
@@ -508,10 +508,10 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _verify_random_fill(office: Office, plan: Fill, folder: Path) -> None:
     saved = play(office, plan, folder)
-    dumped = generate.dump(saved)
+    dumped = sources.dump(saved)
     found = differences(normalized(plan.data), normalized(dumped))
     assert not found, "dump differs from what was typed:\n" + "\n".join(found)
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     evaluation = evaluate(doc)
     found = calc_disagreements(evaluation, saved)
     assert not found, "\n".join(found)
@@ -672,7 +672,7 @@ def consistent(lo_office: Office, work: Path) -> tuple[Path, dict[str, Any]]:
 
 def test_consistent_fill_reads_back_and_checks_clean(consistent: tuple[Path, dict[str, Any]]) -> None:
     saved, data = consistent
-    dumped = generate.dump(saved)
+    dumped = sources.dump(saved)
     expected = normalized(data)
     got = normalized(dumped)
     assert got["tables"] == expected["tables"]
@@ -687,7 +687,7 @@ def test_consistent_fill_reads_back_and_checks_clean(consistent: tuple[Path, dic
 def test_consistent_fill_one_total_everywhere(consistent: tuple[Path, dict[str, Any]], work: Path) -> None:
     """Calc's 合计, score, check, fill's cached 合计 and the PDF: one number, with the +1 of the 表彰 in it."""
     saved, _ = consistent
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     evaluation = evaluate(doc)
     assert evaluation.bonus == 1
     shown = _decimal(calc_value(saved, STATED_TOTAL_NAME))
@@ -705,7 +705,7 @@ def test_consistent_fill_one_total_everywhere(consistent: tuple[Path, dict[str, 
 
 def test_consistent_fill_pdf_prints_the_same_total(consistent: tuple[Path, dict[str, Any]], work: Path) -> None:
     saved, _ = consistent
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     evaluation = evaluate(doc)
     outdir = work / "export"
     outdir.mkdir()
@@ -722,7 +722,7 @@ def test_consistent_fill_submission_copy_holds_calcs_numbers(
     consistent: tuple[Path, dict[str, Any]], work: Path
 ) -> None:
     saved, _ = consistent
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     evaluation = evaluate(doc)
     folder = work / "submission"
     folder.mkdir()
@@ -734,7 +734,7 @@ def test_judgement_scores_typed_beside_formulas_are_not_summed_alone(consistent:
     """The issue's case: only the judgement scores typed, every other score left to its formula. The stated total is
     the 合计 Calc shows (the typed scores plus the form's own scores), not the sum of the typed scores."""
     saved, _ = consistent
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     assert doc.stated_total is None  # the 合计 still holds its formula: the form's computation, not a typed claim
     evaluation = evaluate(doc)
     typed_sum = sum(doc.stated_scores.values(), Decimal(0))
@@ -752,12 +752,12 @@ def test_dates_in_the_funds_table_survive_calc_fill_and_export(
     saved, _ = consistent
     folder = work / "dates"
     folder.mkdir()
-    rows = normalized(generate.dump(saved))["tables"]["财政资金情况"]
+    rows = normalized(sources.dump(saved))["tables"]["财政资金情况"]
     upper = next(r for r in rows if r["项目"].startswith("（二）"))
     assert upper["财政下达预算情况/上级补助/收到上级资金文件时间"] == "2026-04-27"
     assert upper["预算支出情况/上级补助资金支出/上级转移支付时间"] == "2026-10"
     assert upper["财政下达预算情况/上级补助/上级下达资金文号"] == "粤财农〔2026〕12号"
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     copy = export.write_submission(doc, evaluate(doc), folder / "submission.xlsx")
     with FileWorkbook(copy) as book:
         cells = [book.value(s, r, c) for s in book.sheet_names() for r in range(60) for c in range(40)]
@@ -797,7 +797,7 @@ def test_row_disagreements_found_by_the_harness(lo_office: Office, work: Path, c
     folder = work / f"row-{case}"
     folder.mkdir()
     saved = play(lo_office, plan, folder)
-    doc, _ = generate.load_any(saved)
+    doc, _ = sources.load_any(saved)
     assert not calc_disagreements(evaluate(doc), saved)
 
 
@@ -811,7 +811,7 @@ def test_consistent_project_fill_checks_clean(lo_office: Office, work: Path) -> 
     folder = work / "consistent-xiangmu"
     folder.mkdir()
     saved = play(lo_office, plan, folder)
-    found = differences(normalized(data), normalized(generate.dump(saved)))
+    found = differences(normalized(data), normalized(sources.dump(saved)))
     assert not found, found
     report = check_files([saved])
     errors = [f"{f.code} {f.message}" for f in report.findings if f.severity == "error"]

@@ -18,7 +18,7 @@ from xl_perf import document
 from xl_perf.engine.findings import Ref
 from xl_perf.io.workbook import FileWorkbook
 from xl_perf.rules import loader, model
-from xl_perf.template import generate, rollover
+from xl_perf.template import generate, rollover, sources
 from xl_perf.template.layout import META_SHEET
 
 PACKS = loader.available()
@@ -180,7 +180,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _load(path: Path) -> document.Document:
     """A workbook or data document through `dump` (what `xl-perf dump` shows), as a document keyed by pack ids."""
-    data = generate.dump(path) if path.suffix != ".json" else json.loads(path.read_text(encoding="utf-8"))
+    data = sources.dump(path) if path.suffix != ".json" else json.loads(path.read_text(encoding="utf-8"))
     return document.from_dict(data)
 
 
@@ -296,12 +296,12 @@ def test_cli_rolls_the_gangmen_2022_set_forward_to_2023(tmp_path: Path) -> None:
     assert len(written) == 2
     for source in (ZHENGTI, XIANGMU):
         old = _load(source)
-        target = tmp_path / generate.file_name(document.from_dict({**document.to_dict(old), "year": 2023}))
+        target = tmp_path / sources.file_name(document.from_dict({**document.to_dict(old), "year": 2023}))
         assert target in written and f"已生成：{target}" in result.stdout
         new = _load(target)
         assert_rolled(old, new)
         # Every carried field is printed with its value and the sheet!cell it came from.
-        _, locate = generate.load_any(source)
+        _, locate = sources.load_any(source)
         for spec in old.pack.fields.values():
             origin = spec.id if spec.carry else spec.carry_from
             if origin is None or origin not in old.fields:
@@ -421,7 +421,7 @@ def test_json_source_gives_the_same_workbook_as_its_xlsx(tmp_path: Path) -> None
     assert run("new", "--from", str(ZHENGTI), "-y", "2023", "-o", str(from_xlsx)).returncode == 0
     (a,) = outputs(from_json)
     (b,) = outputs(from_xlsx)
-    assert generate.dump(a) == generate.dump(b)
+    assert sources.dump(a) == sources.dump(b)
     assert_rolled(_load(json_source), _load(a))
 
 

@@ -14,7 +14,7 @@ from tests.test_real_client import blank_template, calc_value
 from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import FileWorkbook
-from xl_perf.template import generate
+from xl_perf.template import generate, sources
 from xl_perf.template.layout import STATED_TOTAL_NAME
 
 
@@ -72,7 +72,7 @@ def test_fill_caches_the_total_the_form_shows(tmp_path: Path) -> None:
         cached = book.value(target.sheet, *target.first)
         assert book.is_formula(target.sheet, *target.first)
     assert Decimal(repr(cached)) == evaluation.form_total
-    assert generate.load_any(written)[0].stated_total is None  # read back: the form's computation, not a claim
+    assert sources.load_any(written)[0].stated_total is None  # read back: the form's computation, not a claim
 
 
 def test_the_forms_total_keeps_within_the_bounds_of_the_adjustment_rule(lo_office: Office, tmp_path: Path) -> None:

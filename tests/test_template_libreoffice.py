@@ -48,8 +48,9 @@ from xl_perf.io.workbook import FileWorkbook
 from xl_perf.numbers import score2
 from xl_perf.rules import model
 from xl_perf.template import fill
-from xl_perf.template.generate import build_layout, dump, write_workbook
+from xl_perf.template.generate import build_layout, write_workbook
 from xl_perf.template.native import UNDEFINED
+from xl_perf.template.sources import dump
 
 D = Decimal
 ZERO = D(0)
@@ -991,3 +992,52 @@ def test_pdf_embeds_every_font_and_uses_noto_cjk(rendered: dict[str, Rendered], 
     assert fonts, listing
     assert all(embedded for _, embedded in fonts), listing
     assert any(re.search(r"Noto(Sans|Serif)CJK", name) for name, _ in fonts), listing
+
+
+# The text that breaks each kind of rule the templates use (all accept a blank cell).
+BREAKS_RULE = {"decimal": "无效", "integer": "无效", "custom": "无效", "list": "不在列表中", "length": "字" * 2001}
+LO_RULE_TYPES = {"decimal": "DECIMAL", "integer": "WHOLE", "custom": "CUSTOM", "list": "LIST", "length": "TEXT_LEN"}
+
+
+def test_libreoffice_applies_each_shared_validation_rule_to_every_cell_it_covers(
+    lo_office: Any, tmp_path: Path
+) -> None:
+    """One rule serves many ranges (the writer's multi-range rules): LibreOffice must see, on every validated cell
+    of a blank 整体 template, a rule of the cell's kind, and refuse a bad value in the first and in the last cell of
+    every rule (a custom formula relative to its range's top-left cell checks the right cell)."""
+    from tests.lo_user import Place
+
+    copy = tmp_path / "blank.xlsx"
+    shutil.copy(ROOT / "workbooks" / "blank" / "gd-county-zhengti-2026.xlsx", copy)
+    plan = build_layout(document.empty("gd-county-zhengti", 2026, "县", ""))
+    book = lo_office.open(copy)
+    tried = 0
+    try:
+        for sheet in plan.sheets:
+            index = book.sheet_index(sheet.name)
+            rules: dict[str, list[tuple[int, int]]] = {}
+            for (row, col), cell in sorted(sheet.cells.items()):
+                if cell.validation is None:
+                    continue
+                kind = str(cell.validation.options["validate"])
+                assert book.cell(Place(index, row, col)).Validation.Type.value == LO_RULE_TYPES[kind], (row, col)
+                key = json.dumps(cell.validation.options, sort_keys=True, ensure_ascii=False)
+                rules.setdefault(key, []).append((row, col))
+            worksheet = book.sheet(index)
+            if worksheet.showInvalid():  # computed defaults of blank inputs already count as invalid there
+                worksheet.clearArrows()
+                continue
+            for key, cells in rules.items():
+                kind = json.loads(key)["validate"]
+                for row, col in {cells[0], cells[-1]}:
+                    place = Place(index, row, col)
+                    book.cell(place).setString(BREAKS_RULE[kind])
+                    assert worksheet.showInvalid(), (sheet.name, row, col, kind)
+                    worksheet.clearArrows()
+                    book.cell(place).setString("")
+                    assert not worksheet.showInvalid(), (sheet.name, row, col, kind)
+                    worksheet.clearArrows()
+                    tried += 1
+    finally:
+        book.close()
+    assert tried >= 20  # the sheets whose blank state is valid hold at least that many rules' first and last cells

@@ -17,7 +17,7 @@ from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import FileWorkbook, SnapshotWorkbook
 from xl_perf.rules import loader
-from xl_perf.template import generate, read, regenerate
+from xl_perf.template import generate, read, regenerate, sources
 from xl_perf.template.layout import field_name
 
 SAMPLE_NAMES = ["gangmen-2022-zhengti", "gangmen-2022-xiangmu", "ziyuan-2023-zhengti"]
@@ -108,14 +108,52 @@ def test_blank_template_structure(framework: str) -> None:
     assert inputs >= len(pack.fields)
 
 
+def _rule_of(ws: object, cell: str) -> object:
+    """The one data-validation rule covering `cell` of an openpyxl sheet."""
+    rules = [dv for dv in ws.data_validations.dataValidation if cell in dv.sqref]  # type: ignore[attr-defined]
+    assert len(rules) == 1, (cell, rules)
+    return rules[0]
+
+
 def test_validation_prompts_are_chinese() -> None:
     book = openpyxl.load_workbook(_blank("gd-county-zhengti"))
     ws = book["整体基础数据（基本情况）"]
-    messages = {dv.promptTitle: (dv.prompt, dv.error, dv.type) for dv in ws.data_validations.dataValidation}
-    assert messages["固定资产总额（原值）"][0].startswith("请输入金额")
-    assert messages["固定资产总额（原值）"][2] == "decimal"
+    target = book.defined_names[field_name("fixed_assets_total")].attr_text.split("!")[1].replace("$", "")
+    rule = _rule_of(ws, target)
+    assert rule.prompt.startswith("请输入金额") and rule.error.startswith("金额须为")
+    assert rule.type == "decimal"
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert any(dv.formula1 == '"是,否"' for dv in lists)
+
+
+def _validation_rules(path: Path) -> int:
+    with zipfile.ZipFile(path) as package:
+        sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        return sum(package.read(n).count(b"<dataValidation ") for n in sheets)
+
+
+def test_one_validation_rule_per_range_that_shares_it(tmp_path: Path) -> None:
+    """A blank 整体 template holds at most 60 rules (it held 506, one per cell), and ten times the spare rows add
+    none: a table column's slots share one rule."""
+    assert _validation_rules(_blank("gd-county-zhengti")) <= 60
+    from xl_perf.io import xlsx_writer
+    from xl_perf.io.cells import address
+    from xl_perf.template import builder, native
+
+    doc = document.empty("gd-county-zhengti", 2026, "县", "")
+    sizes = []
+    for spare in (3, 30):
+        plan = builder.build(doc, native.NativeFormulas(doc), spare_rows=spare)
+        path = tmp_path / f"spare{spare}.xlsx"
+        xlsx_writer.write(plan, path)
+        sizes.append(_validation_rules(path))
+        # Every input cell of every sheet is validated by exactly one rule.
+        book = openpyxl.load_workbook(path)
+        for sheet in plan.sheets:
+            for (row, col), cell in sheet.cells.items():
+                if cell.validation is not None:
+                    _rule_of(book[sheet.name], address(row, col))
+    assert sizes[0] == sizes[1] <= 60
 
 
 def test_year_and_level_words_in_the_template(tmp_path: Path) -> None:
@@ -288,5 +326,5 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
 def test_written_workbook_scores_like_its_document() -> None:
     doc = document.load_path(SAMPLES / "gangmen-2022-xiangmu.json")
-    workbook_doc, _ = generate.load_any(SAMPLES / "gangmen-2022-xiangmu.xlsx")
+    workbook_doc, _ = sources.load_any(SAMPLES / "gangmen-2022-xiangmu.xlsx")
     assert evaluate(workbook_doc).total == evaluate(doc).total == 100

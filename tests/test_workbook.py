@@ -1,5 +1,5 @@
 """The shortcuts of reading a workbook must give what the plain reading gives: the cache of parsed references, the
-direct cell lookups of `iter_region` on a snapshot, the cells `read_snapshot` keeps, whole numbers read without
+direct cell lookups of `region` on each engine, the cells `read_snapshot` keeps, whole numbers read without
 Decimal, the reading plan reused without a blank document, the usual empty metadata read without a parser."""
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from xl_perf.errors import BadInputError
 from xl_perf.io import guard
 from xl_perf.io.workbook import (
     CellValue,
+    FileWorkbook,
     NameTarget,
     SnapshotWorkbook,
     _parse_reference,
-    iter_region,
     parse_reference,
     read_snapshot,
+    region_by_value,
 )
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import model
@@ -73,8 +74,8 @@ def test_region_of_a_snapshot_is_read_as_through_value() -> None:
         NameTarget("S", (3, 0), (3, 0)),
         NameTarget("missing sheet", (0, 0), (1, 1)),
     ]:
-        direct = list(iter_region(book, target))
-        plain = list(iter_region(_Plain(book), target))  # type: ignore[arg-type]
+        direct = list(book.region(target))
+        plain = list(region_by_value(_Plain(book), target))  # type: ignore[arg-type]
         # A snapshot knows where its sheet ends: rows after its last filled row are blank and not yielded.
         assert direct == plain[: len(direct)]
         assert all(v is None for _, cells in plain[len(direct) :] for v in cells)
@@ -83,13 +84,13 @@ def test_region_of_a_snapshot_is_read_as_through_value() -> None:
 
 def test_a_region_is_clipped_to_the_sheet() -> None:
     book = SnapshotWorkbook({"S": {(6, 0): "项目", (7, 30): 1.5}})
-    rows = list(iter_region(book, NameTarget("S", (6, 0), (99_999_998, 30))))  # a name claiming 100 M rows
+    rows = list(book.region(NameTarget("S", (6, 0), (99_999_998, 30))))  # a name claiming 100 M rows
     assert [r for r, _ in rows] == [6, 7]
     assert rows[1][1][30] == 1.5
-    narrowed = list(iter_region(book, NameTarget("S", (6, 0), (99_999_998, 30)), 2))
+    narrowed = list(book.region(NameTarget("S", (6, 0), (99_999_998, 30)), 2))
     assert narrowed == [(6, ["项目", None]), (7, [None, None])]
     with pytest.raises(BadInputError, match="过宽"):
-        list(iter_region(book, NameTarget("S", (0, 0), (1_048_575, 16_383))))
+        list(book.region(NameTarget("S", (0, 0), (1_048_575, 16_383))))
 
 
 def test_snapshot_keeps_every_value_but_blanks(tmp_path: Path) -> None:
@@ -220,10 +221,23 @@ def test_grid_snapshot_reads_as_the_plain_one(tmp_path: Path) -> None:
                 assert grid.is_formula(sheet, row, col) == plain.is_formula(sheet, row, col)
         for first, last in [((0, 0), (3, 4)), ((1, 1), (2, 2)), ((-1, -1), (5, 9)), ((2, 3), (1, 1)), ((3, 4), (3, 4))]:
             target = NameTarget(sheet, first, last)
-            assert list(iter_region(grid, target)) == list(iter_region(plain, target)), (sheet, first, last)
+            assert list(grid.region(target)) == list(plain.region(target)), (sheet, first, last)
+            with FileWorkbook(tmp_path / "grid.xlsx") as file:
+                assert list(file.region(target)) == list(plain.region(target)), (sheet, first, last)
     assert grid.unbuilt  # type: ignore[attr-defined]
     assert grid.sheets == plain.sheets and grid == plain and plain == grid
     assert not grid.unbuilt  # type: ignore[attr-defined]
+
+
+def test_every_engine_closes_as_a_context_manager(tmp_path: Path) -> None:
+    grid, plain = _grid_and_plain(tmp_path)
+    for book in (grid, plain):
+        with book as same:
+            assert same is book
+        assert book.value("S", 0, 0) == "a"  # a snapshot holds nothing to release: still readable
+    with FileWorkbook(tmp_path / "grid.xlsx") as file:
+        assert file.value("S", 0, 0) == "a"
+    file.close()  # closing twice is harmless
 
 
 def test_grid_snapshot_once_built_is_a_plain_snapshot(tmp_path: Path) -> None:
@@ -236,8 +250,8 @@ def test_grid_snapshot_once_built_is_a_plain_snapshot(tmp_path: Path) -> None:
     for book in (grid, plain):
         assert book.value("S", 0, 0) == "changed" and book.value("S", 9, 9) == 1
         assert book.sheet_names() == ["S", "空表", "新表"]
-        assert list(iter_region(book, NameTarget("S", (0, 0), (0, 1)))) == [(0, ["changed", 0])]
-        assert list(iter_region(book, NameTarget("新表", (0, 0), (0, 2)))) == [(0, ["a", None, 3])]
+        assert list(book.region(NameTarget("S", (0, 0), (0, 1)))) == [(0, ["changed", 0])]
+        assert list(book.region(NameTarget("新表", (0, 0), (0, 2)))) == [(0, ["a", None, 3])]
 
 
 def test_grid_snapshot_travels_as_a_plain_snapshot(tmp_path: Path) -> None:
@@ -252,3 +266,14 @@ def test_grid_snapshot_travels_as_a_plain_snapshot(tmp_path: Path) -> None:
     for copied in (copy.copy(grid), copy.deepcopy(grid)):
         assert type(copied) is SnapshotWorkbook and copied == plain
     assert SnapshotWorkbook.from_json(grid.to_json()) == SnapshotWorkbook.from_json(plain.to_json())
+
+
+def test_every_engine_has_the_whole_interface() -> None:
+    """The readers call these on any engine, never asking which one it is: each engine defines every one."""
+    from xl_perf.excel.actions import XlwingsWorkbook
+    from xl_perf.io.workbook import _GridWorkbook
+
+    members = ("sheet_names", "value", "names", "is_formula", "region", "close", "__enter__", "__exit__")
+    for engine in (FileWorkbook, SnapshotWorkbook, _GridWorkbook, XlwingsWorkbook):
+        missing = [m for m in members if not callable(getattr(engine, m, None))]
+        assert not missing, (engine.__name__, missing)

@@ -25,7 +25,7 @@ from xl_perf.io.workbook import CellValue, FileWorkbook
 from xl_perf.io.xlsx_writer import CellValue as Written  # what the writer takes: Decimal too
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
-from xl_perf.template import fill, generate
+from xl_perf.template import fill, generate, sources
 from xl_perf.template.layout import Cell, Layout, rate_name, stated_name, weight_name
 from xl_perf.validate.run import Report, check_files
 
@@ -361,7 +361,7 @@ def _stage(
         return None
     checked = report.checked[0]
     doc, evaluation = checked.doc, checked.evaluation
-    stem = generate.file_name(doc).removesuffix(".xlsx")
+    stem = sources.file_name(doc).removesuffix(".xlsx")
     # `export 工作簿.xlsx -o .` must never replace the workbook it reads
     outputs = safe_write.OutputSet([source], overwrite)
     try:
@@ -382,7 +382,7 @@ def _stage(
             result.files.append(outputs.write_text(outdir / f"{stem}.json", text))
         if as_csv:
             for name, text in _csv_tables(doc, evaluation).items():
-                target = outdir / f"{stem}_{generate.safe_name(name)}.csv"
+                target = outdir / f"{stem}_{sources.safe_name(name)}.csv"
                 result.files.append(outputs.write_text(target, text, encoding="utf-8", newline=""))
     except BaseException:
         outputs.discard()

@@ -65,7 +65,7 @@ def main() -> None:
 
     from xl_perf import export as exporter
     from xl_perf.engine.evaluate import evaluate
-    from xl_perf.template.generate import file_name, load_any
+    from xl_perf.template.sources import file_name, load_any
 
     doc, _ = load_any(SOURCE, lenient=True)
     evaluation = evaluate(doc)

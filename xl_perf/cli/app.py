@@ -17,6 +17,7 @@ from xl_perf.errors import XlPerfError, describe_os_error, quoted
 if TYPE_CHECKING:
     from xl_perf import export as exporter_types
     from xl_perf.batch import BatchResult
+    from xl_perf.template.generate import MacroVariant
 
 app = ChineseTyper(
     name="xl-perf",
@@ -82,7 +83,7 @@ def score_command(
     """
     from xl_perf.cli import render
     from xl_perf.engine.evaluate import evaluate
-    from xl_perf.template.generate import load_any
+    from xl_perf.template.sources import load_any
 
     try:
         # A workbook's unusable cells become findings at their cells; a data document must be valid as a whole.
@@ -226,8 +227,11 @@ def new_command(
     """
     from xl_perf.io.folders import output_folder
     from xl_perf.template import generate
+    from xl_perf.template.sources import file_name
 
     try:
+        # The .xlsm variant is the Excel integration's, composed here: the template knows nothing of Excel.
+        variant = _macro_variant() if macro else None
         _check_year_level(year, level or "县")
         if output.exists() and not output.is_dir():
             raise XlPerfError(f"-o 应为文件夹，{output} 是一个文件")
@@ -238,7 +242,7 @@ def new_command(
                 raise XlPerfError("用 --from 时单位、层级和项目取自上年材料，不能同时给出 --unit、--level 或 --project")
             suffix = ".xlsm" if macro else ".xlsx"
             rolled = rollover.roll_all(list(sources), year, framework)
-            targets = [output / generate.file_name(doc, suffix) for _, doc, _ in rolled]
+            targets = [output / file_name(doc, suffix) for _, doc, _ in rolled]
             twice = next((t for i, t in enumerate(targets) if t in targets[:i]), None)
             if twice is not None:
                 raise XlPerfError(f"有两份上年材料生成同名的新工作簿：{twice.name}；请分别生成到不同的文件夹")
@@ -247,7 +251,7 @@ def new_command(
             with output_folder(output):
                 for (source, doc, items), target in zip(rolled, targets, strict=True):
                     generate.write_workbook(
-                        doc, target, protect=(source,), macro=macro, overwrite=overwrite, replace=overwrite
+                        doc, target, protect=(source,), macro=variant, overwrite=overwrite, replace=overwrite
                     )
                     typer.echo(f"上年材料：{source}")
                     for item in items:
@@ -259,14 +263,20 @@ def new_command(
         documents = generate.new_documents(framework, year, unit, level or "县", list(project or []))
         suffix = ".xlsm" if macro else ".xlsx"
         if not overwrite:
-            generate.refuse_existing([output / generate.file_name(doc, suffix) for doc in documents], OVERWRITE_HINT)
+            generate.refuse_existing([output / file_name(doc, suffix) for doc in documents], OVERWRITE_HINT)
         with output_folder(output):
             for doc in documents:
-                target = output / generate.file_name(doc, suffix)
-                generate.write_workbook(doc, target, macro=macro, overwrite=overwrite, replace=overwrite)
+                target = output / file_name(doc, suffix)
+                generate.write_workbook(doc, target, macro=variant, overwrite=overwrite, replace=overwrite)
                 typer.echo(f"已生成：{target}")
     except XlPerfError as exc:
         _fail(exc)
+
+
+def _macro_variant() -> MacroVariant:
+    from xl_perf.excel.project import macro_variant
+
+    return macro_variant()
 
 
 @app.command("fill")
@@ -301,10 +311,10 @@ def dump_command(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 数据文档（默认输出摘要）")] = False,
 ) -> None:
     """读出工作簿中填写的全部内容，得到数据文档；工作簿不会被修改。"""
-    from xl_perf.template import generate
+    from xl_perf.template import sources
 
     try:
-        data = generate.dump(workbook)
+        data = sources.dump(workbook)
     except XlPerfError as exc:
         _fail(exc)
         return

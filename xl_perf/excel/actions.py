@@ -20,6 +20,7 @@ from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import SEVERITY_LABELS, Finding
 from xl_perf.errors import XlPerfError, describe_os_error
+from xl_perf.io.cells import address
 from xl_perf.io.formatting import GRADIENT, read_formatting
 from xl_perf.io.workbook import (
     CellValue,
@@ -30,8 +31,8 @@ from xl_perf.io.workbook import (
     WritableWorkbook,
     read_checked,
 )
-from xl_perf.template import generate, read
-from xl_perf.template.layout import META_SHEET, address
+from xl_perf.template import generate, read, sources
+from xl_perf.template.layout import META_SHEET
 
 RESULT_SHEET = "校验结果"
 HEADER = ["级别", "代码", "位置", "问题", "建议"]
@@ -60,7 +61,7 @@ def check(book: WorkbookData) -> tuple[document.Document, Evaluation, list[Findi
 
 
 def _bookkeeping_rows(book: WritableWorkbook, sheet: str, col: int, top: int) -> list[tuple[str, str, CellValue]]:
-    rows = []
+    rows: list[tuple[str, str, CellValue]] = []
     row = top
     while True:
         where = book.value(sheet, row, col)
@@ -205,7 +206,7 @@ def export(book: WritableWorkbook, *, validated: Outcome | None = None) -> Outco
     folder = book.folder / "报送"
     try:
         folder.mkdir(exist_ok=True)
-        target = folder / generate.file_name(doc)
+        target = folder / sources.file_name(doc)
         write_submission(doc, evaluate(doc), target)
     except OSError as exc:
         book.alert(f"无法导出到 {folder}：{describe_os_error(exc)}")
@@ -236,7 +237,7 @@ def new_template(book: WritableWorkbook) -> Path | None:
         book.alert(exc.message)
         return None
     doc = document.empty(meta["framework"], int(meta["year"]) + 1, meta.get("level", "县"), meta.get("unit", ""))
-    target = book.folder / generate.file_name(doc)
+    target = book.folder / sources.file_name(doc)
     try:
         generate.refuse_existing([target])  # next year's workbook may already be made and filled in
         generate.write_workbook(doc, target, overwrite=False)
@@ -418,6 +419,9 @@ class XlwingsWorkbook:
     def is_formula(self, sheet: str, row: int, col: int) -> bool:
         return self._read().is_formula(sheet, row, col)
 
+    def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
+        return self._read().region(target, width)  # from the copy: one read, not a COM call per cell
+
     def fills_of(self, cells: list[tuple[str, int, int]]) -> dict[tuple[str, int, int], str | None]:
         if not cells:
             return {}
@@ -519,7 +523,7 @@ def _com_errors() -> tuple[type[BaseException], ...]:
 
 def com_message(exc: BaseException) -> str:
     """Excel's own message from a COM error: (hresult, text, (code, source, description, ...), argument)."""
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
     if len(args) > 2 and isinstance(args[2], tuple) and len(args[2]) > 2 and args[2][2]:
         return str(args[2][2])
     return str(args[1]) if len(args) > 1 else str(exc)

@@ -13,10 +13,16 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xl_perf.errors import XlPerfError
 from xl_perf.excel import wrappers
 from xl_perf.io.vba_project import Module, build
+from xl_perf.io.xlsx_writer import MacroParts
+
+if TYPE_CHECKING:
+    from xl_perf.template.generate import MacroVariant
+    from xl_perf.template.layout import Layout
 
 SHIM_FOLDER = Path(__file__).resolve().parents[2] / "vba_shim"
 
@@ -88,3 +94,21 @@ def modules(sheet_code_names: tuple[str, ...], addin: bool) -> list[Module]:
 @cache
 def vba_project(sheet_code_names: tuple[str, ...], addin: bool = False) -> bytes:
     return build(modules(sheet_code_names, addin), project_name="XlPerf")
+
+
+# The form buttons of the .xlsm variant: (macro, caption), placed on every visible sheet.
+BUTTONS = (("XlPerfValidateAndExport", "校验并导出"), ("XlPerfValidate", "校验"), ("XlPerfExport", "导出"))
+
+
+def macro_parts(plan: Layout) -> MacroParts:
+    """The VBA project, buttons and xlwings configuration of the .xlsm variant of `plan`."""
+    code_names = tuple(f"Sheet{i}" for i in range(1, len(plan.sheets) + 3))
+    return MacroParts(vba_project(code_names), BUTTONS, XLWINGS_CONFIG)
+
+
+def macro_variant() -> MacroVariant:
+    """The .xlsm variant for `template.generate.write_workbook`: UDF formulas and this project's macro parts."""
+    from xl_perf.excel.formulas import UdfFormulas
+    from xl_perf.template.generate import MacroVariant
+
+    return MacroVariant(UdfFormulas, macro_parts)

@@ -18,7 +18,8 @@ from typing import Any
 
 from xl_perf import document
 from xl_perf.errors import XlPerfError, quoted
-from xl_perf.template import generate
+from xl_perf.excel.project import macro_variant
+from xl_perf.template import generate, sources
 from xl_perf.template.layout import field_name, rate_name, score_name
 
 # A copy of workbooks/samples/corrected/gangmen-2022-zhengti.json shipped as package data (tests keep the two equal).
@@ -125,8 +126,8 @@ class _Chain:
         ]
 
     def make(self) -> str:
-        target = self.folder / generate.file_name(self.doc, ".xlsm")
-        self.path = generate.write_workbook(self.doc, target, macro=True)
+        target = self.folder / sources.file_name(self.doc, ".xlsm")
+        self.path = generate.write_workbook(self.doc, target, macro=macro_variant())
         return str(target)
 
     def start(self) -> str:
@@ -184,7 +185,7 @@ class _Chain:
     def export(self) -> str:
         assert self.app is not None and self.path is not None
         self.app.api.Run(f"'{self.name}'!XlPerfExport")
-        target = Path(self.path).parent / "报送" / generate.file_name(self.doc)
+        target = Path(self.path).parent / "报送" / sources.file_name(self.doc)
         assert target.is_file(), f"未生成 {target}"
         self.exported = target
         return str(target)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
 from xl_perf.errors import BadInputError, Location
 from xl_perf.io import guard
-from xl_perf.io.workbook import SheetFormat, SheetProtection, col_index
+from xl_perf.io.cells import col_index
+from xl_perf.io.workbook import SheetFormat, SheetProtection
 
 GRADIENT = "gradient"
 _MAX_STYLES_BYTES = 32 * guard.MIB  # Excel's styles.xml is kilobytes; even a bloated one with 64,000 styles fits
@@ -206,7 +207,7 @@ class _Reader:
 
 
 def read_formatting(
-    path: Path, wanted: dict[str, Iterable[Cell]] | None = None, limits: guard.Limits | None = None
+    path: Path, wanted: Mapping[str, Iterable[Cell]] | None = None, limits: guard.Limits | None = None
 ) -> dict[str, SheetFormat]:
     """Each sheet's protection, and the fill of the cells in `wanted` (sheet -> 0-based cells) that have one."""
     path = Path(path)

@@ -6,6 +6,9 @@
 - `SnapshotWorkbook`: a JSON snapshot, so logic above this layer is tested without any spreadsheet file.
 - The live Excel engine (xlwings) implements the same protocol in the Excel integration.
 
+Every engine reads a named region (`region`) and is closed (`close`, or use it as a context manager) the same way;
+each reads a region from what it holds (a grid, a dictionary, a copy), so no caller switches on its type.
+
 Positions are 0-based (row, col). A cell's value is str, float, int, bool, datetime/date or None.
 """
 
@@ -19,14 +22,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from xl_perf.errors import BadInputError, Location, describe_os_error
+from xl_perf.io.cells import address, col_index, parse_address, quote_sheet, range_address
 
 if TYPE_CHECKING:
     from xl_perf.io.guard import PackageFacts
 
 CellValue = str | float | int | bool | dt.date | dt.datetime | None
+_Book = TypeVar("_Book", bound="Closing")
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
@@ -35,13 +40,6 @@ class NameTarget:
     sheet: str
     first: tuple[int, int]
     last: tuple[int, int]
-
-
-def col_index(letters: str) -> int:
-    value = 0
-    for ch in letters:
-        value = value * 26 + ord(ch) - 64
-    return value - 1
 
 
 def parse_reference(text: str) -> NameTarget | None:
@@ -70,6 +68,59 @@ class WorkbookData(Protocol):
     def names(self) -> dict[str, NameTarget]: ...
     def is_formula(self, sheet: str, row: int, col: int) -> bool: ...
 
+    def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
+        """Rows of a named region: (row index, values of its columns), each list as wide as the region or, when
+        given, `width` columns (the ones the caller reads).
+
+        A declared range is clipped to the sheet's real extent where the engine knows it: rows after the last
+        filled row of the sheet are blank and not yielded, so a name covering A7:AE99999999 costs what the sheet
+        holds, not what the name claims. A region wider than `MAX_REGION_COLS` (after `width`) is refused."""
+        ...
+
+    def close(self) -> None: ...
+    def __enter__(self) -> WorkbookData: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+MAX_REGION_COLS = 1_000  # as guard.Limits.max_cols: no template region is nearly this wide
+
+
+def region_bounds(source: str, target: NameTarget, width: int | None, rows: int | None) -> tuple[int, int, int, int]:
+    """(r1, c1, r2, c2) of the cells `region` reads: `width` columns at most, rows clipped to the sheet's `rows`
+    (None: unknown, Excel's row limit); a region too wide is refused (see `WorkbookData.region`)."""
+    (r1, c1), (r2, c2) = target.first, target.last
+    if width is not None:
+        c2 = min(c2, c1 + width - 1)
+    if c2 - c1 + 1 > MAX_REGION_COLS:
+        raise BadInputError(
+            f"定义名称的区域过宽（{c2 - c1 + 1} 列，上限 {MAX_REGION_COLS} 列），工作簿可能被改动过",
+            Location(file=source, sheet=target.sheet),
+        )
+    r2 = min(r2, rows - 1) if rows is not None else min(r2, r1 + 1_048_575)  # else Excel's row limit
+    return r1, c1, r2, c2
+
+
+def region_by_value(
+    book: WorkbookData, target: NameTarget, width: int | None = None, rows: int | None = None
+) -> Iterator[tuple[int, list[CellValue]]]:
+    """`region` read cell by cell through `value` (for an engine that has nothing faster), clipped to `rows`."""
+    r1, c1, r2, c2 = region_bounds(book.source, target, width, rows)
+    for row in range(r1, r2 + 1):
+        yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
+
+
+class Closing:
+    """`with book:` closes it. For the engines that hold nothing to release, closing is a no-op."""
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self: _Book) -> _Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class WritableWorkbook(WorkbookData, Protocol):
     """A workbook the in-Excel actions may write to, only in the cells and sheets the tool owns.
@@ -93,7 +144,7 @@ class WritableWorkbook(WorkbookData, Protocol):
 
 
 @dataclass
-class SnapshotWorkbook:
+class SnapshotWorkbook(Closing):
     """A workbook as plain data: {"sheets": {name: {"A1": value}}, "names": {name: "'Sheet'!$A$1"},
     "formulas": {name: ["B2", ...]}}."""
 
@@ -114,6 +165,22 @@ class SnapshotWorkbook:
 
     def is_formula(self, sheet: str, row: int, col: int) -> bool:
         return (row, col) in self.formulas.get(sheet, set())
+
+    def row_count(self, sheet: str) -> int:
+        """How many rows of `sheet` hold anything (the index of its last filled row + 1), kept while unchanged."""
+        cells = self.sheets.get(sheet, {})
+        key = (sheet, id(cells), len(cells))
+        cache = self.__dict__.setdefault("_row_counts", {})
+        if key not in cache:
+            cache[key] = 1 + max((r for r, _ in cells), default=-1)
+        return cache[key]  # type: ignore[no-any-return]
+
+    def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
+        r1, c1, r2, c2 = region_bounds(self.source, target, width, self.row_count(target.sheet))
+        get = self.sheets.get(target.sheet, {}).get  # the cells directly, not through value()
+        columns = range(c1, c2 + 1)
+        for row in range(r1, r2 + 1):
+            yield row, [get((row, col)) for col in columns]
 
     # --- the writable side, for testing the in-Excel actions ---------------------------------------------------
 
@@ -170,17 +237,10 @@ class SnapshotWorkbook:
 
     def to_json(self) -> str:
         def ref(row: int, col: int) -> str:
-            from xl_perf.template.layout import address
-
             return address(row, col)
 
         def name_ref(target: NameTarget) -> str:
-            from xl_perf.template.layout import address
-
-            quoted = target.sheet.replace("'", "''")
-            first = address(*target.first)
-            last = address(*target.last)
-            return f"'{quoted}'!{first}" + ("" if first == last else f":{last}")
+            return f"{quote_sheet(target.sheet)}!{range_address(*target.first, *target.last)}"
 
         data = {
             "sheets": {
@@ -252,6 +312,12 @@ class _GridWorkbook(SnapshotWorkbook):
         value = line[col]
         return None if value == "" else value
 
+    def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
+        if not self.unbuilt:
+            yield from SnapshotWorkbook.region(self, target, width)
+            return
+        yield from grid_region(self.grids.get(target.sheet), self, target, width)
+
     def plain(self) -> SnapshotWorkbook:
         return SnapshotWorkbook(
             self.sheets, self.defined, self.formulas, self.source, self.fills, self.links, self.alerts, self.location
@@ -275,10 +341,7 @@ class _GridWorkbook(SnapshotWorkbook):
 
 
 def _cell(ref: str) -> tuple[int, int]:
-    match = re.match(r"^([A-Z]{1,3})(\d+)$", ref)
-    if not match:
-        raise ValueError(ref)
-    return int(match.group(2)) - 1, col_index(match.group(1))
+    return parse_address(ref)
 
 
 def _json_cell(value: object) -> CellValue:
@@ -319,7 +382,7 @@ class SheetFormat:
     fills: dict[tuple[int, int], str]
 
 
-class FileWorkbook:
+class FileWorkbook(Closing):
     """A workbook file, opened read-only. The file is never written."""
 
     def __init__(self, path: str | Path) -> None:
@@ -336,6 +399,7 @@ class FileWorkbook:
         self._values: dict[str, list[list[CellValue]]] = {}
         self._names: dict[str, NameTarget] | None = None
         self._formulas: dict[str, set[tuple[int, int]]] = {}
+        self._closed = False
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
@@ -347,12 +411,13 @@ class FileWorkbook:
                 data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise BadInputError(f"无法读取工作表：{exc}", Location(file=self.source, sheet=sheet)) from None
-            self._values[sheet] = data
+            # Typed as CellValue, which leaves out the time and timedelta calamine gives for time-formatted cells.
+            self._values[sheet] = data  # type: ignore[assignment]
         return self._values[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> CellValue:
         grid = self.grid(sheet)
-        if row >= len(grid) or col >= len(grid[row]):
+        if not (0 <= row < len(grid) and 0 <= col < len(grid[row])):
             return None
         value = grid[row][col]
         return None if value == "" else value
@@ -402,83 +467,38 @@ class FileWorkbook:
             self._formulas[sheet] = cells
         return (row, col) in self._formulas[sheet]
 
+    def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
+        try:
+            grid = self.grid(target.sheet)
+        except BadInputError:
+            grid = []  # a sheet that cannot be read has nothing in the region (as `value` would fail on its cells)
+        yield from grid_region(grid, self, target, width)
+
     def close(self) -> None:
-        book = getattr(self, "_book_openpyxl", None)
+        """Release the file (a second close does nothing)."""
+        book = self.__dict__.pop("_book_openpyxl", None)
         if book is not None:
             book.close()
-        self._book.close()
-
-    def __enter__(self) -> FileWorkbook:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        if not self._closed:
+            self._closed = True
+            self._book.close()
 
 
-MAX_REGION_COLS = 1_000  # as guard.Limits.max_cols: no template region is nearly this wide
-
-
-def sheet_rows(book: WorkbookData, sheet: str) -> int | None:
-    """How many rows of `sheet` hold anything (the index of its last filled row + 1); None when the engine cannot
-    tell (a live workbook)."""
-    if type(book) is _GridWorkbook and book.unbuilt:
-        grid = book.grids.get(sheet)
-        return 0 if grid is None else len(grid)
-    if isinstance(book, SnapshotWorkbook):
-        cells = book.sheets.get(sheet, {})
-        key = (sheet, id(cells), len(cells))
-        cache = book.__dict__.setdefault("_row_counts", {})
-        if key not in cache:
-            cache[key] = 1 + max((r for r, _ in cells), default=-1)
-        return cache[key]  # type: ignore[no-any-return]
-    if isinstance(book, FileWorkbook):
-        try:
-            return len(book.grid(sheet))
-        except BadInputError:
-            return 0
-    return None
-
-
-def iter_region(
-    book: WorkbookData, target: NameTarget, width: int | None = None
+def grid_region(
+    grid: list[list[CellValue]] | None, book: WorkbookData, target: NameTarget, width: int | None
 ) -> Iterator[tuple[int, list[CellValue]]]:
-    """Rows of a named region: (row index, values of its columns), each list as wide as the region or, when
-    given, `width` columns (the ones the caller reads).
-
-    A declared range is clipped to the sheet's real extent: rows after the last filled row of the sheet are blank
-    and not yielded, so a name covering A7:AE99999999 costs what the sheet holds, not what the name claims. A region
-    wider than `MAX_REGION_COLS` (after `width`) is refused."""
-    (r1, c1), (r2, c2) = target.first, target.last
-    if width is not None:
-        c2 = min(c2, c1 + width - 1)
-    if c2 - c1 + 1 > MAX_REGION_COLS:
-        raise BadInputError(
-            f"定义名称的区域过宽（{c2 - c1 + 1} 列，上限 {MAX_REGION_COLS} 列），工作簿可能被改动过",
-            Location(file=book.source, sheet=target.sheet),
-        )
-    rows = sheet_rows(book, target.sheet)
-    r2 = min(r2, rows - 1) if rows is not None else min(r2, r1 + 1_048_575)  # else Excel's row limit
-    # The snapshots read cells directly, not through value().
-    if type(book) is _GridWorkbook and book.unbuilt:
-        grid = book.grids.get(target.sheet)
-        for row in range(r1, r2 + 1):
-            line = grid[row] if grid is not None and 0 <= row < len(grid) else []
-            if c1 >= 0 and c2 < len(line):
-                yield row, [None if v == "" else v for v in line[c1 : c2 + 1]]
-            elif c1 >= 0:  # partly or wholly right of the grid: the cells beyond its width are blank
-                part = [None if v == "" else v for v in line[c1 : c2 + 1]]
-                yield row, part + [None] * (c2 - c1 + 1 - len(part))
-            else:
-                yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
-        return
-    if type(book) is SnapshotWorkbook or type(book) is _GridWorkbook:
-        get = book.sheets.get(target.sheet, {}).get
-        columns = range(c1, c2 + 1)
-        for row in range(r1, r2 + 1):
-            yield row, [get((row, col)) for col in columns]
-        return
+    """`region` of a sheet held as python-calamine's grid (blank cells as ""; None: no such sheet)."""
+    r1, c1, r2, c2 = region_bounds(book.source, target, width, 0 if grid is None else len(grid))
     for row in range(r1, r2 + 1):
-        yield row, [book.value(target.sheet, row, col) for col in range(c1, c2 + 1)]
+        line = grid[row] if grid is not None and 0 <= row < len(grid) else []
+        if c1 >= 0 and c2 < len(line):
+            yield row, [None if v == "" else v for v in line[c1 : c2 + 1]]
+        elif c1 >= 0:  # partly or wholly right of the grid: the cells beyond its width are blank
+            part = [None if v == "" else v for v in line[c1 : c2 + 1]]
+            yield row, part + [None] * (c2 - c1 + 1 - len(part))
+        else:  # left of the grid too (no name points there): as `value` reads those cells
+            cells = (line[col] if 0 <= col < len(line) else "" for col in range(c1, c2 + 1))
+            yield row, [None if v == "" else v for v in cells]
 
 
 def read_snapshot(path: Path, facts: PackageFacts | None = None) -> SnapshotWorkbook:

@@ -1,4 +1,7 @@
-"""Render a template `Layout` with XlsxWriter: the only place that writes .xlsx files (through `safe_write`).
+"""Render a workbook description with XlsxWriter: the only place that writes .xlsx files (through `safe_write`).
+
+The description is neutral (`WorkbookSpec`, `SheetSpec`, `CellSpec` below): sheets of styled cells, formulas, names
+and data validation. The template's `Layout` is one; io knows nothing of templates or rule packs.
 
 Free text is always written with write_string (never through a writer's type guessing), so text that starts with
 "=" stays text.
@@ -8,18 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from typing import Any, Protocol
 
 from xl_perf.io import safe_write
-from xl_perf.template.layout import META_SHEET, Layout, Sheet, page_breaks, text_height
+from xl_perf.io.cells import address, quote_sheet, range_address
+from xl_perf.io.pages import page_breaks, text_height
 
 FONT = "宋体"
 INPUT_FILL = "#FFF2CC"
@@ -62,6 +64,80 @@ STYLES: dict[str, dict[str, Any]] = {
 CellValue = str | float | int | bool | dt.date | Decimal | None
 
 
+class ValidationSpec(Protocol):
+    """Data validation in XlsxWriter's vocabulary; "{cell}" in a custom formula stands for the cell validated."""
+
+    @property
+    def options(self) -> Mapping[str, object]: ...
+
+
+class CellSpec(Protocol):
+    """One cell (the top-left of a merged range `span` rows by columns): static text, an input, or a formula."""
+
+    @property
+    def text(self) -> str | float | None: ...
+    @property
+    def style(self) -> str: ...  # a key of STYLES
+    @property
+    def is_input(self) -> bool: ...  # takes its value from `values`
+    @property
+    def formula(self) -> str | None: ...
+    @property
+    def span(self) -> tuple[int, int]: ...
+    @property
+    def validation(self) -> ValidationSpec | None: ...
+    @property
+    def name(self) -> str | None: ...  # its defined name
+
+
+class SheetSpec(Protocol):
+    """One visible sheet: cells by (row, col), column widths and row heights, named ranges, print setup."""
+
+    @property
+    def key(self) -> str: ...  # the key of `values` and `Submission` positions
+    @property
+    def name(self) -> str: ...
+    @property
+    def cells(self) -> Mapping[tuple[int, int], CellSpec]: ...
+    @property
+    def widths(self) -> Mapping[int, float]: ...
+    @property
+    def heights(self) -> Mapping[int, float]: ...
+    @property
+    def ranges(self) -> Mapping[str, tuple[int, int, int, int]]: ...  # name -> (r1, c1, r2, c2)
+    @property
+    def freeze(self) -> tuple[int, int]: ...
+    @property
+    def repeat_rows(self) -> tuple[int, int] | None: ...
+    @property
+    def print_cols(self) -> int: ...
+    @property
+    def rows_used(self) -> int: ...
+    @property
+    def helper_cols(self) -> tuple[int, int] | None: ...  # tool-owned columns right of the print area
+    @property
+    def keep_together(self) -> Sequence[tuple[int, int]]: ...  # row spans printed on one page when they fit
+
+    def names(self) -> Iterator[tuple[str, int, int]]: ...
+
+
+class WorkbookSpec(Protocol):
+    """A whole workbook: its visible sheets, document properties and the key-value rows of a very hidden sheet."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def sheets(self) -> Sequence[SheetSpec]: ...
+    @property
+    def meta_sheet(self) -> str: ...
+    @property
+    def meta(self) -> Mapping[str, str]: ...
+
+
 @dataclass(frozen=True)
 class MacroParts:
     """What turns a workbook into an .xlsm/.xlam: its VBA project, the form buttons and xlwings' configuration."""
@@ -88,7 +164,7 @@ class Submission:
 
 
 def write(
-    layout: Layout,
+    layout: WorkbookSpec,
     path: Path,
     values: Mapping[tuple[str, int, int], CellValue] | None = None,
     cached: Mapping[str, CellValue] | None = None,
@@ -101,6 +177,8 @@ def write(
 
     With `submission`, the result is the copy a unit submits: every computed cell holds its value instead of a
     formula, and the tool's own parts (helper columns, defined names, the hidden _xlperf sheet) are left out."""
+    import xlsxwriter  # only for writing: commands that only read do not load it
+
     values = values or {}
     cached = cached or {}
     # XlsxWriter assembles each sheet's XML (the workbook's data) in temp files: in a scratch folder beside the
@@ -114,7 +192,7 @@ def write(
         # A fixed creation stamp keeps output byte-reproducible, so committed templates can be checked for staleness.
         workbook.set_properties(
             {
-                "title": layout.pack.title,
+                "title": layout.title,
                 "subject": layout.unit,
                 "author": "xl-perf 绩效自评助手",
                 "created": dt.datetime(layout.year, 1, 1),
@@ -130,14 +208,12 @@ def write(
         if submission is not None:
             return
         for sheet in layout.sheets:
-            quoted = sheet.name.replace("'", "''")
+            quoted = quote_sheet(sheet.name)
             for name, row, col in sheet.names():
-                workbook.define_name(name, f"='{quoted}'!{xl_rowcol_to_cell(row, col, True, True)}")
+                workbook.define_name(name, f"={quoted}!{address(row, col, True)}")
             for name, (r1, c1, r2, c2) in sheet.ranges.items():
-                first = xl_rowcol_to_cell(r1, c1, True, True)
-                last = xl_rowcol_to_cell(r2, c2, True, True)
-                workbook.define_name(name, f"='{quoted}'!{first}:{last}")
-        meta = workbook.add_worksheet(META_SHEET)
+                workbook.define_name(name, f"={quoted}!{address(r1, c1, True)}:{address(r2, c2, True)}")
+        meta = workbook.add_worksheet(layout.meta_sheet)
         for index, (key, value) in enumerate(layout.meta.items()):
             meta.write_string(index, 0, key)
             meta.write_string(index, 1, value)
@@ -191,7 +267,7 @@ def _write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any) -> Non
         ws.write_string(row, col, str(value), fmt)
 
 
-def _buttons(ws: Any, sheet: Sheet, macro: MacroParts) -> None:
+def _buttons(ws: Any, sheet: SheetSpec, macro: MacroParts) -> None:
     """Form buttons to the right of the printed area (never printed), one per macro."""
     col = (sheet.helper_cols[1] + 2) if sheet.helper_cols else sheet.print_cols + 1
     for index, (name, caption) in enumerate(macro.buttons):
@@ -200,7 +276,7 @@ def _buttons(ws: Any, sheet: Sheet, macro: MacroParts) -> None:
 
 def _write_sheet(
     workbook: Any,
-    sheet: Sheet,
+    sheet: SheetSpec,
     formats: dict[str, Any],
     values: Mapping[tuple[str, int, int], CellValue],
     cached: Mapping[str, CellValue],
@@ -212,7 +288,7 @@ def _write_sheet(
         ws.set_column(col, col, width)
     heights = dict(sheet.heights)
     for (row, col), cell in sheet.cells.items():
-        value = values.get((sheet.key, row, col)) if cell.binding is not None else None
+        value = values.get((sheet.key, row, col)) if cell.is_input else None
         if submission is not None:
             # Printed on paper, where a label squeezed into one line (名称 / 权重(%)) overprints the row above.
             label = cell.text if cell.style in ("header", "row_label", "field_label", "footnote") else value
@@ -223,6 +299,7 @@ def _write_sheet(
     hidden = submission.hidden_rows.get(sheet.key, frozenset()) if submission is not None else frozenset()
     for row in sorted(set(heights) | hidden):
         ws.set_row(row, heights.get(row, DEFAULT_ROW_HEIGHT), None, {"hidden": True} if row in hidden else None)
+    validated: list[tuple[Mapping[str, object], tuple[int, int, int, int]]] = []
     for (row, col), cell in sorted(sheet.cells.items()):
         if submission is not None and col >= sheet.print_cols:
             continue  # the tool's helper columns are not part of the form
@@ -230,7 +307,7 @@ def _write_sheet(
         rows, cols = cell.span
         if rows > 1 or cols > 1:
             ws.merge_range(row, col, row + rows - 1, col + cols - 1, None, fmt)
-        value = values.get((sheet.key, row, col)) if cell.binding is not None else None
+        value = values.get((sheet.key, row, col)) if cell.is_input else None
         if submission is not None and (sheet.key, row, col) in submission.printed:
             _write_value(ws, row, col, submission.printed[(sheet.key, row, col)], fmt)
         elif value is not None and value != "":
@@ -249,10 +326,8 @@ def _write_sheet(
         else:
             ws.write_blank(row, col, None, fmt)
         if cell.validation is not None and submission is None:
-            options = dict(cell.validation.options)
-            if options.get("validate") == "custom":
-                options["value"] = str(options["value"]).replace("{cell}", xl_rowcol_to_cell(row, col))
-            ws.data_validation(row, col, row + rows - 1, col + cols - 1, options)
+            validated.append((cell.validation.options, (row, col, row + rows - 1, col + cols - 1)))
+    _write_validations(ws, validated)
     ws.protect(
         "",
         {
@@ -298,6 +373,47 @@ def _write_sheet(
     return ws
 
 
+def _write_validations(ws: Any, validated: list[tuple[Mapping[str, object], tuple[int, int, int, int]]]) -> None:
+    """One data-validation rule per set of options, over every range of cells that shares it (a blank template has
+    a few dozen rules, not one per cell: a sheet of a thousand rows stays small and quick to read).
+
+    A custom formula names its cell as "{cell}", a relative reference: Excel and LibreOffice take it relative to the
+    top-left cell of the rule's range, so such a rule covers one rectangular range, not several."""
+    groups: dict[str, tuple[Mapping[str, object], list[tuple[int, int, int, int]]]] = {}
+    for options, area in validated:
+        key = json.dumps(options, sort_keys=True, ensure_ascii=False, default=str)
+        groups.setdefault(key, (options, []))[1].append(area)
+    for options, areas in groups.values():
+        ranges = merged_ranges(areas)
+        if "{cell}" in str(options.get("value", "")):
+            for first_row, first_col, last_row, last_col in ranges:
+                value = str(options["value"]).replace("{cell}", address(first_row, first_col))
+                ws.data_validation(first_row, first_col, last_row, last_col, {**options, "value": value})
+            continue
+        rule = dict(options)
+        if len(ranges) > 1:
+            rule["multi_range"] = " ".join(range_address(*r) for r in ranges)
+        ws.data_validation(*ranges[0], rule)
+
+
+def merged_ranges(cells: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The ranges (r1, c1, r2, c2) of `cells` joined where they touch: runs down a column first (a table column's
+    slots), then runs across of ranges spanning the same rows. Ordered by position."""
+    ranges: list[tuple[int, int, int, int]] = []
+    for r1, c1, r2, c2 in sorted(set(cells), key=lambda r: (r[1], r[3], r[0])):
+        if ranges and ranges[-1][1] == c1 and ranges[-1][3] == c2 and ranges[-1][2] + 1 == r1:
+            ranges[-1] = (ranges[-1][0], c1, r2, c2)
+        else:
+            ranges.append((r1, c1, r2, c2))
+    across: list[tuple[int, int, int, int]] = []
+    for r1, c1, r2, c2 in sorted(ranges, key=lambda r: (r[0], r[2], r[1])):
+        if across and across[-1][0] == r1 and across[-1][2] == r2 and across[-1][3] + 1 == c1:
+            across[-1] = (r1, across[-1][1], r2, c2)
+        else:
+            across.append((r1, c1, r2, c2))
+    return sorted(across)
+
+
 SUBMISSION_FOOTER = "&C第 &P 页 共 &N 页"
 MARGINS = (0.4, 0.6)  # inches: left and right, top and bottom
 PAPERS = {9: (595.28, 841.89), 8: (841.89, 1190.55)}  # A4, A3 portrait: width, height in points
@@ -321,7 +437,7 @@ def column_points(width: float) -> float:
     return pixels * 0.75
 
 
-def submission_page_setup(sheet: Sheet, heights: Mapping[int, float]) -> PageSetup:
+def submission_page_setup(sheet: SheetSpec, heights: Mapping[int, float]) -> PageSetup:
     """Paper, orientation and scale that fit the printed columns to the page width as large as they can be read
     (A4 upright for narrow forms, A4 across for the scoring tables, A3 across for the money table), and page breaks
     between sections rather than through them."""

@@ -557,7 +557,23 @@ class _Builder:
             groups,
             int(raw.get("min_rows", 0)),
             self._rows_carry(raw),
+            self._score_lines(raw.get("score_lines", ())),
+            str(raw.get("total", "")),
         )
+
+    def _score_lines(self, raw: list[dict[str, Any]]) -> tuple[model.ScoreLine, ...]:
+        indicators = {i["id"] for i in self.data.get("indicators", [])}
+        rates = set(self.data.get("rates", {}))
+        lines = tuple(
+            model.ScoreLine(line["indicator"], line["label"], line.get("rate", ""), line.get("rate_label", ""))
+            for line in raw
+        )
+        for line in lines:
+            if line.indicator not in indicators:
+                raise self.fail(f"rows.score_lines 引用了不存在的指标 {line.indicator}")
+            if line.rate and line.rate not in rates:
+                raise self.fail(f"rows.score_lines 引用了不存在的比率 {line.rate}")
+        return lines
 
     def _options(self, raw: dict[str, Any], rates: dict[str, model.Rate]) -> model.Options:
         caps = tuple(

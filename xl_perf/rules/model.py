@@ -353,6 +353,17 @@ class GradeBand:
 
 
 @dataclass(frozen=True)
+class ScoreLine:
+    """A line under the indicator rows that scores one indicator on its own (the MoF forms' 预算执行率 line), with
+    the rate it is scored on shown beside it."""
+
+    indicator: str
+    label: str  # e.g. "预算执行率（分值10）"
+    rate: str = ""  # the rate shown on the line ("" for none)
+    rate_label: str = ""  # e.g. "执行率"
+
+
+@dataclass(frozen=True)
 class RowLayout:
     """How the unit's own indicator rows (MoF style, and the Guangdong project table) are keyed."""
 
@@ -365,6 +376,9 @@ class RowLayout:
     groups: tuple[tuple[str, tuple[str, ...]], ...]  # 一级 name -> allowed 二级 names
     min_rows: int = 0
     carry: tuple[str, ...] = ()  # level columns whose names the yearly rollover carries (targets never carry)
+    # Forms without a scoring table (MoF) score under the rows: `score_lines`, then the total line `total`.
+    score_lines: tuple[ScoreLine, ...] = ()
+    total: str = ""  # the total line's label, e.g. "总分"; "" when a scoring table holds the total
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,26 @@
-"""Generate blank templates, fill them with a data document, and read them back.
+"""Generate blank templates and fill them with a data document.
 
 Every workbook is written fresh from the template description (never by loading and re-saving a user's file), into a
 temp file that is re-read and compared with what was meant to be written before it replaces the target.
+
+The .xlsm variant (UDF formulas, VBA project, buttons) is composed by its caller: the Excel integration supplies
+it as a `MacroVariant` (`xl_perf.excel.project.macro_variant`), so the template knows nothing of Excel.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xl_perf import document
 from xl_perf.engine.evaluate import evaluate
-from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import safe_write
 from xl_perf.io.workbook import FileWorkbook, open_untrusted
 from xl_perf.rules import loader
-from xl_perf.template import layout, native, read
+from xl_perf.template import builder, layout, native, read
 
 if TYPE_CHECKING:  # the writer (and XlsxWriter) only when a workbook is written: `check` reads
     from xl_perf.io import xlsx_writer
@@ -27,19 +29,16 @@ FormulaFactory = Callable[[document.Document], layout.FormulaBuilder]
 
 
 def build_layout(doc: document.Document, formulas: FormulaFactory = native.NativeFormulas) -> layout.Layout:
-    return layout.build(doc, formulas(doc))
+    return builder.build(doc, formulas(doc))
 
 
-BUTTONS = (("XlPerfValidateAndExport", "校验并导出"), ("XlPerfValidate", "校验"), ("XlPerfExport", "导出"))
+@dataclass(frozen=True)
+class MacroVariant:
+    """What turns a workbook into the .xlsm variant: its formula builder (computed cells calling the UDFs) and the
+    macro parts (VBA project, buttons, xlwings configuration) for a layout."""
 
-
-def macro_parts(plan: layout.Layout) -> xlsx_writer.MacroParts:
-    """The VBA project, buttons and xlwings configuration of the .xlsm variant."""
-    from xl_perf.excel import project
-    from xl_perf.io import xlsx_writer
-
-    code_names = tuple(f"Sheet{i}" for i in range(1, len(plan.sheets) + 3))
-    return xlsx_writer.MacroParts(project.vba_project(code_names), BUTTONS, project.XLWINGS_CONFIG)
+    formulas: FormulaFactory
+    parts: Callable[[layout.Layout], xlsx_writer.MacroParts]
 
 
 def refuse_existing(targets: list[Path], instead: str = "换一个输出文件夹") -> None:
@@ -54,19 +53,14 @@ def write_workbook(
     target: Path,
     *,
     protect: tuple[Path, ...] = (),
-    macro: bool = False,
+    macro: MacroVariant | None = None,
     overwrite: bool = False,
     replace: bool = True,
 ) -> Path:
-    """Write `doc` as a workbook at `target` (.xlsx with native formulas, or .xlsm with UDFs, buttons and VBA);
+    """Write `doc` as a workbook at `target` (.xlsx with native formulas, or with `macro` the .xlsm variant);
     verified by reading it back into the same data document before it replaces the target (with `overwrite`
     False, an existing target is refused, also when one appears while writing)."""
-    if macro:
-        from xl_perf.excel.formulas import UdfFormulas
-
-        plan = build_layout(doc, UdfFormulas)
-    else:
-        plan = build_layout(doc)
+    plan = build_layout(doc, macro.formulas) if macro is not None else build_layout(doc)
     from xl_perf.template import fill  # with the writer (XlsxWriter): only when a workbook is written
 
     evaluation = evaluate(doc)
@@ -85,27 +79,8 @@ def write_workbook(
     # `overwrite`: the user allows replacing a file of that name xl-perf did not make (or they have edited since);
     # `replace` False: no existing file is replaced at all (a new blank workbook never goes over a filled one).
     with safe_write.atomic_output(target, verify=verify, protect=protect, overwrite=replace, foreign=overwrite) as temp:
-        xlsx_writer.write(plan, temp, values, cached, macro=macro_parts(plan) if macro else None)
+        xlsx_writer.write(plan, temp, values, cached, macro=macro.parts(plan) if macro is not None else None)
     return target
-
-
-def safe_name(text: str, max_bytes: int = 150) -> str:
-    """`text` as part of a file name: see `safe_write.safe_stem` (no separators, control or bidi characters, no
-    leading dot or "~$", at most `max_bytes` bytes with a short hash keeping long names apart)."""
-    return safe_write.safe_stem(text, max_bytes)
-
-
-def file_name(doc: document.Document, suffix: str = ".xlsx") -> str:
-    """ "单位_年度_[项目_]表名" + suffix, safe on every system. A long unit or project name is shortened (with a
-    short hash, so different long names stay apart) and the year and the form's title are always kept: the name
-    stays under 200 bytes, room left for "_表名.csv" under the 255 bytes file systems allow."""
-    title = doc.text(doc.pack.title)
-    project = doc.fields.get("project_name")
-    parts = [safe_name(doc.unit or "空白", 60), str(doc.year)]
-    if isinstance(project, str) and project:
-        parts.append(safe_name(project, 60))
-    parts.append(safe_name(title, 60))
-    return safe_name("_".join(parts), 190) + suffix
 
 
 def new_documents(framework: str, year: int, unit: str, level: str, projects: list[str]) -> list[document.Document]:
@@ -144,18 +119,6 @@ def new_documents(framework: str, year: int, unit: str, level: str, projects: li
     return [document.from_dict(data)]
 
 
-def load_any(path: Path, *, lenient: bool = False) -> tuple[document.Document, Callable[[Ref], Location]]:
-    """A data document from a .json file or a workbook (for score and check), and where its findings point.
-    Workbooks are inspected and parsed in a memory-capped child process first (`open_untrusted`)."""
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        doc = document.load_path(path, lenient=lenient)
-        return doc, document.locator(doc)
-    book = open_untrusted(path)
-    doc = read.read_document(book, lenient=lenient)
-    return doc, read.locator(book, doc)
-
-
 def fill_template(template: Path, data: Path, target: Path, *, overwrite: bool = False) -> Path:
     meta = read.read_meta(open_untrusted(template))
     doc = document.load_path(data)
@@ -166,11 +129,3 @@ def fill_template(template: Path, data: Path, target: Path, *, overwrite: bool =
     if str(doc.year) != meta.get("year"):
         raise BadInputError(f"数据文档的年度 {doc.year} 与模板的年度 {meta.get('year')} 不符", Location(file=str(data)))
     return write_workbook(doc, target, protect=(template, data), overwrite=overwrite)
-
-
-def dump(path: Path) -> dict[str, object]:
-    return document.to_dict(load_any(path)[0])
-
-
-def stamp() -> dt.datetime:
-    return dt.datetime(2000, 1, 1)

@@ -20,7 +20,7 @@ from xl_perf import document
 from xl_perf.engine.findings import Ref
 from xl_perf.engine.memo import fields_of, memoized, pack_memo
 from xl_perf.errors import BadInputError, Location
-from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
+from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.template import meta_check
@@ -180,6 +180,8 @@ def _build_plan(base: document.Document) -> _Plan:
 
 
 def read_dict(book: WorkbookData) -> dict[str, object]:
+    """The data document of a workbook of the template layout, as a dictionary: the metadata, then the fields,
+    tables, indicator rows and entered scores found through its defined names."""
     meta = read_meta(book)
     framework = meta.get("framework", "")
     pack = loader.load(framework)
@@ -191,6 +193,30 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
         # The blank document checks the year and level (a bad one is refused here); the plan is derived from it.
         plan = _plan(document.empty(pack.id, year, level, unit))
     names = book.names()
+    _check_names(book, plan, names)
+    data: dict[str, object] = {
+        "schema": document.SCHEMA,
+        "framework": pack.id,
+        "unit": unit or _unit_of_form(book, names) or unit,
+        "year": year,
+        "level": level,
+    }
+    data["fields"] = _read_fields(book, plan, names)
+    tables = {p.label: rows for p in plan.tables if (rows := _read_table(book, p, names.get(p.name)))}
+    if tables:
+        data["tables"] = tables
+    region = names.get(ROWS_NAME)
+    if pack.rows is not None and region is not None:
+        rows = _read_indicator_rows(book, pack.rows, region)
+        if rows:
+            data["indicator_rows"] = rows
+    data.update(_read_scores(book, plan, names))
+    data.update(_read_meta_choices(book, meta, plan.keys_by_id))
+    return data
+
+
+def _check_names(book: WorkbookData, plan: _Plan, names: dict[str, NameTarget]) -> None:
+    """Every name the reading needs points into a sheet of the workbook, or the workbook is refused."""
     sheets = set(book.sheet_names())
     # The entered scores too: a score sheet renamed or removed behind the names' back must not silently drop them.
     expected = (*plan.expected, *(i.stated for i in plan.indicators))
@@ -201,131 +227,135 @@ def read_dict(book: WorkbookData) -> dict[str, object]:
             "请用 xl-perf new 重新生成模板后把数据填回",
             Location(file=book.source),
         )
-    data: dict[str, object] = {
-        "schema": document.SCHEMA,
-        "framework": pack.id,
-        "unit": unit,
-        "year": year,
-        "level": level,
-    }
-    if not unit:
-        # A blank template filled in by hand: the unit is whatever the form's own unit field says.
-        for field_id in UNIT_FIELDS:
-            target = names.get(field_name(field_id))
-            value = _json_cell(_cell(book, target), "text") if target is not None else None
-            if isinstance(value, str):
-                data["unit"] = value
-                break
 
-    def stated(target: NameTarget | None) -> CellValue:
-        if target is None or book.is_formula(target.sheet, *target.first):
-            return None
-        return _cell(book, target)
 
+def _unit_of_form(book: WorkbookData, names: dict[str, NameTarget]) -> str | None:
+    """A blank template filled in by hand: the unit is whatever the form's own unit field says."""
+    for field_id in UNIT_FIELDS:
+        target = names.get(field_name(field_id))
+        value = _json_cell(_cell(book, target), "text") if target is not None else None
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _stated(book: WorkbookData, target: NameTarget | None) -> CellValue:
+    """What the unit entered in a cell whose default is a formula: nothing while the formula is kept."""
+    if target is None or book.is_formula(target.sheet, *target.first):
+        return None
+    return _cell(book, target)
+
+
+def _read_fields(book: WorkbookData, plan: _Plan, names: dict[str, NameTarget]) -> dict[str, dict[str, object]]:
     fields: dict[str, dict[str, object]] = {}
     for field in plan.fields:
         target = names.get(field.name)
         if target is None:
             continue
-        raw = stated(target) if field.stated else _cell(book, target)
+        raw = _stated(book, target) if field.stated else _cell(book, target)
         value = _json_cell(raw, field.type)
         if value is not None:
             fields.setdefault(field.section, {})[field.label] = value
-    data["fields"] = fields
+    return fields
 
-    tables: dict[str, list[dict[str, object]]] = {}
-    for table_plan in plan.tables:
-        table = table_plan.spec
-        target = names.get(table_plan.name)
-        if target is None:
+
+def _read_table(book: WorkbookData, table_plan: _TablePlan, target: NameTarget | None) -> list[dict[str, object]]:
+    """The filled rows of one table: fixed rows by their label, repeat rows numbered 项目N when unlabelled."""
+    if target is None:
+        return []
+    table = table_plan.spec
+    rows: list[dict[str, object]] = []
+    fixed_labels = table_plan.fixed_labels
+    columns = table_plan.columns
+    group_count = 0
+    meta_check.check_region_width(
+        table_plan.name, target.first[1], target.last[1], 1 + len(columns), book.source, target.sheet
+    )
+    for _, cells in book.region(target, 1 + len(columns)):
+        label = _json_cell(cells[0], "text")
+        if table_plan.distinct:
+            # Most cells of a table are blank: skip them without building the full row first.
+            values = {}
+            for index, (key, kind) in enumerate(columns):
+                cell = cells[1 + index]
+                if cell is not None and (value := _json_cell(cell, kind)) is not None:
+                    values[key] = value
+        else:  # two columns print the same header: the later cell decides, blank or not
+            values = {key: _json_cell(cells[1 + index], kind) for index, (key, kind) in enumerate(columns)}
+            values = {k: v for k, v in values.items() if v is not None}
+        is_fixed = isinstance(label, str) and label.replace(" ", "") in fixed_labels
+        if is_fixed:
+            group_count = 0
+        else:
+            group_count += 1
+        if not values and (is_fixed or label is None):
             continue
-        rows: list[dict[str, object]] = []
-        fixed_labels = table_plan.fixed_labels
-        columns = table_plan.columns
-        group_count = 0
-        meta_check.check_region_width(
-            table_plan.name, target.first[1], target.last[1], 1 + len(columns), book.source, target.sheet
-        )
-        for _, cells in iter_region(book, target, 1 + len(columns)):
-            label = _json_cell(cells[0], "text")
-            if table_plan.distinct:
-                # Most cells of a table are blank: skip them without building the full row first.
-                values = {}
-                for index, (key, kind) in enumerate(columns):
-                    cell = cells[1 + index]
-                    if cell is not None and (value := _json_cell(cell, kind)) is not None:
-                        values[key] = value
-            else:  # two columns print the same header: the later cell decides, blank or not
-                values = {key: _json_cell(cells[1 + index], kind) for index, (key, kind) in enumerate(columns)}
-                values = {k: v for k, v in values.items() if v is not None}
-            is_fixed = isinstance(label, str) and label.replace(" ", "") in fixed_labels
-            if is_fixed:
-                group_count = 0
-            else:
-                group_count += 1
-            if not values and (is_fixed or label is None):
+        if label is None:
+            label = f"项目{group_count}"
+        rows.append({table.row_header: label, **values})
+    return rows
+
+
+def _read_indicator_rows(book: WorkbookData, layout: model.RowLayout, region: NameTarget) -> list[dict[str, object]]:
+    """The unit's filled indicator rows (blank spare rows skipped; a score still its formula is not entered)."""
+    keys = [*layout.levels, layout.target, layout.actual]
+    if layout.weight:
+        keys.append(layout.weight)
+    if layout.score:
+        keys.append(layout.score)
+    keys.append(layout.reason)
+    # (index, key, type, is the entered score) of each column, the same for every row
+    row_columns = [
+        (index, key, "score" if key in (layout.weight, layout.score) else "text", key == layout.score)
+        for index, key in enumerate(keys)
+    ]
+    width = len(keys)
+    meta_check.check_region_width(ROWS_NAME, region.first[1], region.last[1], width, book.source, region.sheet)
+    # Only the columns read (the region may be wider): a narrower region, the same cells in the same places.
+    last_row, last_col = region.last
+    read_region = NameTarget(region.sheet, region.first, (last_row, min(last_col, region.first[1] + width - 1)))
+    out_rows = []
+    for row, cells in book.region(read_region):
+        if len(cells) >= width and cells[:width].count(None) == width:
+            continue  # a blank spare row, as most are: nothing in it to read
+        item: dict[str, object] = {}
+        for index, key, kind, is_score in row_columns:
+            if is_score and book.is_formula(region.sheet, row, region.first[1] + index):
                 continue
-            if label is None:
-                label = f"项目{group_count}"
-            rows.append({table.row_header: label, **values})
-        if rows:
-            tables[table_plan.label] = rows
-    if tables:
-        data["tables"] = tables
+            value = _json_cell(cells[index], kind)
+            if value is not None:
+                item[key] = value
+        if item:
+            out_rows.append(item)
+    return out_rows
 
-    layout = pack.rows
-    region = names.get(ROWS_NAME)
-    if layout is not None and region is not None:
-        keys = [*layout.levels, layout.target, layout.actual]
-        if layout.weight:
-            keys.append(layout.weight)
-        if layout.score:
-            keys.append(layout.score)
-        keys.append(layout.reason)
-        # (index, key, type, is the entered score) of each column, the same for every row
-        row_columns = [
-            (index, key, "score" if key in (layout.weight, layout.score) else "text", key == layout.score)
-            for index, key in enumerate(keys)
-        ]
-        width = len(keys)
-        meta_check.check_region_width(ROWS_NAME, region.first[1], region.last[1], width, book.source, region.sheet)
-        # Only the columns read (the region may be wider): a narrower region, the same cells in the same places.
-        last_row, last_col = region.last
-        read_region = NameTarget(region.sheet, region.first, (last_row, min(last_col, region.first[1] + width - 1)))
-        out_rows = []
-        for row, cells in iter_region(book, read_region):
-            if len(cells) >= width and cells[:width].count(None) == width:
-                continue  # a blank spare row, as most are: nothing in it to read
-            item: dict[str, object] = {}
-            for index, key, kind, is_score in row_columns:
-                if is_score and book.is_formula(region.sheet, row, region.first[1] + index):
-                    continue
-                value = _json_cell(cells[index], kind)
-                if value is not None:
-                    item[key] = value
-            if item:
-                out_rows.append(item)
-        if out_rows:
-            data["indicator_rows"] = out_rows
 
-    keys_by_id = plan.keys_by_id
+def _read_scores(book: WorkbookData, plan: _Plan, names: dict[str, NameTarget]) -> dict[str, object]:
+    """The entered scores, weights and total (cells still holding their formula are not entered)."""
+    data: dict[str, object] = {}
     scores = {}
     weights = {}
     for indicator in plan.indicators:
-        value = _json_cell(stated(names.get(indicator.stated)), "score")
+        value = _json_cell(_stated(book, names.get(indicator.stated)), "score")
         if value is not None:
             scores[indicator.key] = value
         if indicator.weight is not None:
-            weight = _json_cell(stated(names.get(indicator.weight)), "score")
+            weight = _json_cell(_stated(book, names.get(indicator.weight)), "score")
             if weight is not None:
                 weights[indicator.key] = weight
     if scores:
         data["scores"] = scores
     if weights:
         data["weights"] = weights
-    total = _json_cell(stated(names.get(STATED_TOTAL_NAME)), "score")
+    total = _json_cell(_stated(book, names.get(STATED_TOTAL_NAME)), "score")
     if total is not None:
         data["stated_total"] = total
+    return data
+
+
+def _read_meta_choices(book: WorkbookData, meta: dict[str, str], keys_by_id: dict[str, str]) -> dict[str, object]:
+    """Parameters, options and the indicators marked 不适用, as the hidden metadata sheet records them."""
+    data: dict[str, object] = {}
     for key in ("params", "options"):
         parsed = _json_meta(meta.get(key) or "{}")
         if parsed:
@@ -354,7 +384,8 @@ def read_document(book: WorkbookData, *, lenient: bool = False) -> document.Docu
 
 def locator(book: WorkbookData, doc: document.Document) -> Callable[[Ref], Location]:
     """Translate the engine's logical places into sheet and cell of this workbook (through its defined names)."""
-    from xl_perf.template.layout import address, score_name
+    from xl_perf.io.cells import address
+    from xl_perf.template.layout import score_name
 
     names = book.names()
 
@@ -393,7 +424,7 @@ def _table_offset(book: WorkbookData, region: NameTarget | None, doc: document.D
         return ref.row or 0
     label = rows[ref.row].label.replace(" ", "")
     seen = sum(1 for r in rows[: ref.row] if r.label.replace(" ", "") == label)
-    for offset, (_, cells) in enumerate(iter_region(book, region, 1)):
+    for offset, (_, cells) in enumerate(book.region(region, 1)):
         if str(cells[0] or "").replace(" ", "") == label:
             if seen == 0:
                 return offset
@@ -406,7 +437,7 @@ def _nth_filled_row(book: WorkbookData, region: NameTarget | None, index: int) -
     if region is None:
         return index
     seen = -1
-    for offset, (_, cells) in enumerate(iter_region(book, region)):
+    for offset, (_, cells) in enumerate(book.region(region)):
         if any(v not in (None, "") for v in cells[:-2]):
             seen += 1
             if seen == index:

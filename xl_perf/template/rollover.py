@@ -22,7 +22,7 @@ from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location
 from xl_perf.rules import model
 from xl_perf.rules.text import render
-from xl_perf.template.generate import load_any
+from xl_perf.template.sources import load_any
 
 Kind = Literal["carried", "skipped", "note"]
 _PREVIEW = 60  # longest value shown in full
@@ -264,7 +264,7 @@ class _Roller:
                 continue
             numbers[spec.id] = numbers.get(spec.id, 0) + 1
             label = self.renumber(spec.label, numbers[spec.id], old_row.label)
-            rows.append(document.TableRow(spec.id, label, positive, len(rows)))
+            rows.append(document.TableRow(spec.id, label, {**positive}, len(rows)))
             for column in columns:
                 if column.id in positive:
                     self.carried(

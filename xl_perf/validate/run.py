@@ -57,7 +57,7 @@ def check_files(paths: list[Path]) -> Report:
             unique.append(path)
     paths = unique
     # Here, not at the top: the batch's workers check documents they read themselves and need none of the writer.
-    from xl_perf.template.generate import load_any
+    from xl_perf.template.sources import load_any
 
     checked: list[Checked] = []
     bad: list[tuple[Path, XlPerfError]] = []

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from xl_perf.errors import BadInputError
+from xl_perf.io.cells import col_index, col_letter
 from xl_perf.io.guard.base import Limits
 
 HUGE_ROW = 10**13  # what a row number of absurdly many digits counts as
@@ -29,19 +30,12 @@ def col_number(letters: str | bytes) -> int:
         letters = letters.decode("ascii", "replace")
     if len(letters) > 7:
         return 10**9
-    value = 0
-    for ch in letters.upper():
-        value = value * 26 + ord(ch) - 64
-    return value
+    return col_index(letters) + 1
 
 
 def col_letters(number: int) -> str:
-    """Column letters of a 1-based column number (1 = A)."""
-    letters = ""
-    while number > 0:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """Column letters of a 1-based column number (1 = A; "" for 0)."""
+    return col_letter(number - 1) if number > 0 else ""
 
 
 def far_row(digit_groups: Iterable[bytes]) -> int:
