@@ -110,7 +110,7 @@ def _make_plain(param: _click.Parameter) -> None:
         return
     runtime = plain_param(param)
     if runtime is not None:
-        param._runtime_param = runtime  # type: ignore[attr-defined]
+        param._runtime_param = runtime
 
 
 def install(command: _click.Command) -> None:

@@ -173,7 +173,7 @@ class SnapshotWorkbook(Closing):
         cache = self.__dict__.setdefault("_row_counts", {})
         if key not in cache:
             cache[key] = 1 + max((r for r, _ in cells), default=-1)
-        return cache[key]  # type: ignore[no-any-return]
+        return cache[key]
 
     def region(self, target: NameTarget, width: int | None = None) -> Iterator[tuple[int, list[CellValue]]]:
         r1, c1, r2, c2 = region_bounds(self.source, target, width, self.row_count(target.sheet))
@@ -456,7 +456,7 @@ class FileWorkbook(Closing):
                 worksheet = self._book_openpyxl[sheet]
                 for values in worksheet.iter_rows():
                     for cell in values:
-                        if getattr(cell, "data_type", None) == "f":
+                        if getattr(cell, "data_type", None) == "f" and cell.row and cell.column:
                             cells.add((cell.row - 1, cell.column - 1))
             except Exception as exc:  # openpyxl parses the sheet only now: damaged XML surfaces here
                 raise BadInputError(

@@ -227,7 +227,7 @@ def write(
             config.hide()
             config.set_vba_name(next(code_names))
             workbook.set_vba_name("ThisWorkbook")
-            workbook.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)  # type: ignore[arg-type]
+            workbook.add_vba_project(io.BytesIO(macro.vba_project), is_stream=True)
         if macro is not None:
             # An .xlsm opens showing the cached values written above, not #NAME? in every UDF cell before macros are
             # enabled: no full recalculation on load, and the calculation engine id of Excel 2019/365 (191029), so

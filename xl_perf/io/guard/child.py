@@ -86,7 +86,7 @@ def run_in_child(path: Path, fn: Callable[[Path], T], limits: Limits = DEFAULT_L
             process.kill()
         process.join(10)
         receiver.close()
-    return _outcome(message, location)  # type: ignore[no-any-return]
+    return _outcome(message, location)
 
 
 def _outcome(message: tuple[Any, ...], location: Location) -> Any:
@@ -115,7 +115,7 @@ def _receive(
     if not receiver.poll():
         return None
     try:
-        return receiver.recv()  # type: ignore[no-any-return]
+        return receiver.recv()
     except (EOFError, OSError):  # the child died while sending
         return None
     except Exception as exc:  # sent, but does not unpickle here

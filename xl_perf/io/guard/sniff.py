@@ -173,20 +173,18 @@ def classify_ole(f: BinaryIO, size: int) -> str:
 def _ole_names(f: BinaryIO, size: int) -> set[str]:
     """Names of all streams and storages of an OLE file: olefile if installed, else a scan of directory entries."""
     try:
-        import olefile  # type: ignore[import-untyped]
+        import olefile
     except ImportError:
-        olefile = None
-    if olefile is not None:
+        return _scan_ole_directory(f, size)
+    try:
+        f.seek(0)
+        ole = olefile.OleFileIO(f)
         try:
-            f.seek(0)
-            ole = olefile.OleFileIO(f)
-            try:
-                return {part for entry in ole.listdir(streams=True, storages=True) for part in entry}
-            finally:
-                ole.close()
-        except Exception:  # olefile rejects damaged containers in many ways; fall back to the raw scan
-            pass
-    return _scan_ole_directory(f, size)
+            return {part for entry in ole.listdir(streams=True, storages=True) for part in entry}
+        finally:
+            ole.close()
+    except Exception:  # olefile rejects damaged containers in many ways; fall back to the raw scan
+        return _scan_ole_directory(f, size)
 
 
 def _scan_ole_directory(f: BinaryIO, size: int) -> set[str]:
