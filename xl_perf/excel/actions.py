@@ -84,7 +84,8 @@ def _previous_highlights(book: WritableWorkbook) -> dict[tuple[str, int, int], s
     for sheet, cell, original in rows:
         target = _target(sheet, cell)
         if target is not None and sheet in names:
-            previous[(target.sheet, target.first[0], target.first[1])] = None if original in (None, "") else str(original)
+            row, col = target.first
+            previous[(target.sheet, row, col)] = None if original in (None, "") else str(original)
     return previous
 
 
