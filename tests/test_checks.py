@@ -262,7 +262,7 @@ CASES: dict[str, tuple[Codes, Codes]] = {
 
 
 def _text_codes(name: str) -> set[str]:
-    from xl_perf.validate.text_checks import check_text
+    from xl_perf.validate.report import check_text
 
     text = (SAMPLES / name).read_text(encoding="utf-8")
     return {
@@ -274,7 +274,7 @@ def _text_codes(name: str) -> set[str]:
 
 
 def _text(text: str, year: int = 2022) -> set[str]:
-    from xl_perf.validate.text_checks import check_text
+    from xl_perf.validate.report import check_text
 
     return {
         f.code
