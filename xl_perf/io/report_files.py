@@ -117,7 +117,7 @@ def _docx_parts(path: Path, where: Location) -> tuple[ReportPart, ...]:
 def _table_rows(table: object, number: int) -> list[ReportPart]:
     """Rows of a table, a cell per distinct cell of the row (a cell merged across columns once); a cell merged down
     from the row above is read at its first row only (empty below, so the columns stay where they are)."""
-    seen: set[int] = set()
+    seen: dict[int, object] = {}  # id -> the cell element, kept alive so that no other element takes its id
     rows: list[ReportPart] = []
     for index, row in enumerate(getattr(table, "rows", ()), start=1):
         cells: list[str] = []
@@ -128,7 +128,7 @@ def _table_rows(table: object, number: int) -> list[ReportPart]:
                 continue
             previous = key
             cells.append("" if key in seen else _flat(cell.text))
-            seen.add(key)
+            seen[key] = cell._tc
         rows.append(ReportPart(number, index, tuple(cells)))
     return rows
 
