@@ -17,7 +17,7 @@ from xl_perf.validate.report.facts import FormFacts
 from xl_perf.validate.report.text import ReportText
 
 _TITLE = re.compile(
-    r"^[\s\-0-9、.]*(?:(?P<xiangmu>项目支出)|(?P<zhengti>(?:部门)?整体(?:支出)?))绩效自评报告\s*$", re.M
+    r"^[^\n,;:。]{0,40}?(?:(?P<xiangmu>项目支出)|(?P<zhengti>(?:部门)?整体(?:支出)?))绩效自评报告\s*$", re.M
 )
 _TOTAL = re.compile(
     r"(?:自评(?:总)?(?:分数|得分)|自评总分)(?:为|是|:)?\s*(?P<n>[0-9]{1,3}(?:\.[0-9]{1,2})?)(?![0-9.%])\s*分?"
