@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, sample_data
 from tests.test_cli import run
+from tests.test_report_checks import REPORT_CASES
 from xl_perf import document
 from xl_perf.engine import targets
 from xl_perf.engine.evaluate import evaluate
@@ -315,6 +316,9 @@ CASES |= {
         lambda: _text(SHARES.format(a=40, pa="40.00", b=60, pb="60.00")),
     ),
 }
+
+
+CASES |= REPORT_CASES  # the report checks' cases live beside their own tests
 
 
 def test_every_code_in_the_catalogue_has_cases() -> None:

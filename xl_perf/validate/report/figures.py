@@ -2,7 +2,8 @@
 
 A report carries the 整体 and the 项目 reports one after the other; a figure is compared with the forms of the part
 it stands in (the last "整体…自评报告" / "项目支出…自评报告" title before it), and with all forms when no title came
-before. A figure that any such form gives (rounded half-up to the decimals the report shows) is quiet.
+before. A figure that any such form gives (rounded half-up to the decimals the report shows) is quiet, except "100%"
+for a rate below 100%: rounding does not make a task complete.
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ def figures(doc: ReportText, facts: Sequence[FormFacts]) -> Iterator[Finding]:
             continue
         stated = Decimal(match["pct"])
         places = _decimals(match["pct"])
-        computed = [round_half_up(f.rates[match["name"]] * 100, places) for f in forms]
-        if stated in computed:
+        exact_values = [f.rates[match["name"]] for f in forms]
+        computed = [round_half_up(v * 100, places) for v in exact_values]
+        # "100%" claims completeness: 99.65% rounded to whole percents is not 100% done
+        if any(c == stated and not (stated == 100 and v < 1) for c, v in zip(computed, exact_values, strict=True)):
             continue
         exact = "、".join(f"{show(round_half_up(f.rates[match['name']] * 100, 2) or Decimal(0))}%" for f in forms)
         sources = "、".join(f.source for f in forms)
