@@ -227,9 +227,9 @@ def _rate_finding(doc: ReportText, scope: int, rate: re.Match[str]) -> Finding |
         return None
     parts = " + ".join(shown for _, shown, _ in budgets)
     quote = doc.raw[rate.start() : rate.end()]
-    shown = round_half_up(exact, 4)
+    rounded = round_half_up(exact, 4)
     message = (
-        f"“{quote}”与同句金额不符：{executed[0][1]} ÷ ({parts}) = {show(exact if shown is None else shown)}%，"
+        f"“{quote}”与同句金额不符：{executed[0][1]} ÷ ({parts}) = {show(exact if rounded is None else rounded)}%，"
         f"四舍五入应为 {expected}%"
     )
     return doc.finding("TEXT_RATE", rate.start("pct"), message, f"将 {rate['pct']}% 改为 {expected}%，或核对金额")
