@@ -154,8 +154,9 @@ def _table(document: object, block: Table) -> None:
             column.width = Cm(width)  # the grid, which LibreOffice follows; Word follows the cells' widths
     for row_index, values in enumerate((block.header, *block.rows)):
         row = table.rows[row_index]
+        _row_property(row, "w:cantSplit")  # a row is never cut across two pages
         if row_index == 0:
-            _repeat_header(row)
+            _row_property(row, "w:tblHeader")  # the header row repeats on every page
         for column, value in enumerate(values):
             cell = row.cells[column]
             if block.widths_cm:
@@ -172,14 +173,14 @@ def _is_number(text: str) -> bool:
     return bool(text) and text.replace(".", "", 1).replace("%", "").replace("-", "", 1).isdigit()
 
 
-def _repeat_header(row: object) -> None:
+def _row_property(row: object, name: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     properties = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
+    element = OxmlElement(name)
+    element.set(qn("w:val"), "true")
+    properties.append(element)
 
 
 def _footer_page_number(section: object) -> None:
