@@ -147,3 +147,8 @@ def test_a_pdf_without_text_is_said(tmp_path: Path) -> None:
         writer.write(handle)
     with pytest.raises(BadInputError, match="扫描件"):
         read_report(path)
+
+
+def test_a_missing_report_is_said_before_its_format(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError, match="文件不存在"):
+        read_report(tmp_path / "没有.doc")

@@ -104,7 +104,9 @@ def score_command(
 def check_command(
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="文件", help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告文字（.txt），可多个"),
+        typer.Argument(
+            metavar="文件", help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告（.docx/.pdf/.txt），可多个"
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")] = False,
 ) -> None:

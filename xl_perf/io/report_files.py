@@ -49,10 +49,6 @@ def is_report(path: Path) -> bool:
 def read_report(path: Path) -> ReportFile:
     where = Location(file=str(path))
     suffix = path.suffix.lower()
-    if suffix in (".doc", ".wps", ".wpt", ".dot"):
-        raise BadInputError(f"无法读取 {suffix} 格式（Word 97-2003 或 WPS 文字的旧格式）。{SAVE_AS_DOCX}", where)
-    if suffix in (".docm", ".dotx"):
-        raise BadInputError(f"请把报告另存为普通的 .docx 文档后再校验（不支持 {suffix}）", where)
     try:
         size = path.stat().st_size
         if size > _MAX_BYTES:
@@ -60,6 +56,10 @@ def read_report(path: Path) -> ReportFile:
         raw = path.read_bytes()
     except OSError as exc:
         raise BadInputError(f"无法读取文件：{describe_os_error(exc)}", where) from None
+    if suffix in (".doc", ".wps", ".wpt", ".dot"):
+        raise BadInputError(f"无法读取 {suffix} 格式（Word 97-2003 或 WPS 文字的旧格式）。{SAVE_AS_DOCX}", where)
+    if suffix in (".docm", ".dotx"):
+        raise BadInputError(f"请把报告另存为普通的 .docx 文档后再校验（不支持 {suffix}）", where)
     if suffix == ".txt":
         return ReportFile(path, "txt", text=_decode(raw, where))
     if suffix == ".pdf":
