@@ -25,6 +25,7 @@ ZHENGTI = FormFacts(
     Decimal("94"),
     {"固定资产利用率": Decimal("0.99645561"), "重点工作完成率": Decimal("0.01705")},
     ("《关于遂溪县港门镇乡村振兴基础设施综合提升项目可行性研究报告的批复》（遂发改〔2022〕45号）",),
+    {"在用固定资产总额（原值）": (Decimal("621.520185"), "万元"), "群众上访、信访数量": (Decimal(2), "人次")},
 )
 XIANGMU = FormFacts(
     "xiangmu",
@@ -71,6 +72,21 @@ def test_number_is_quiet_when_it_matches_and_per_part() -> None:
     assert "TEXT_NUMBER" not in _codes("项目支出绩效自评报告\n\n自评分数 100，等级优。")
     assert "TEXT_NUMBER" in _codes("项目支出绩效自评报告\n\n自评分数 89.09，等级良。")
     assert "TEXT_NUMBER" not in {f.code for f in _findings("固定资产利用率 100%", facts=())}
+
+
+def test_number_fires_on_amounts_and_counts() -> None:
+    found = [
+        f
+        for f in _findings("在用固定资产总额（原值）\t612.520185万元；群众上访、信访数量 3 人次")
+        if f.code == "TEXT_NUMBER"
+    ]
+    assert len(found) == 2 and "621.520185万元" in found[0].message and "2人次" in found[1].message
+
+
+def test_number_quiet_on_amounts_in_either_unit() -> None:
+    text = "在用固定资产总额（原值）621.52 万元，在用固定资产总额（原值）6215201.85 元；群众上访、信访数量 2 人次"
+    assert "TEXT_NUMBER" not in _codes(text)
+    assert "TEXT_NUMBER" not in _codes("在用固定资产总额（原值）的 95%")  # no amount after the label
 
 
 # --- TEXT_DOC_NUMBER, TEXT_DOC_NUMBER_FORMAT -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ def check_report(
     add(amounts.shares(doc))
     add(amounts.rates(doc))
     add(figures.figures(doc, facts))
+    add(figures.amounts(doc, facts))
     add(doc_numbers.conflicts(doc, facts))
     add(doc_numbers.formats(doc))
     add(places.places(doc, unit))

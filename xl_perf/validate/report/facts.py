@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xl_perf.document import Document
 from xl_perf.engine.evaluate import Evaluation
 
 _INDICATOR_PREFIX = ("指标",)
@@ -23,6 +24,7 @@ class FormFacts:
     stated_total: Decimal | None
     rates: dict[str, Decimal] = field(default_factory=dict)  # rate name -> exact value (a fraction)
     texts: tuple[str, ...] = ()  # the unit's own words in the form: names, titles, document numbers
+    amounts: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # label -> (value, unit: 万元, 个, 人次…)
 
 
 def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
@@ -35,8 +37,29 @@ def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
         if row.levels:
             texts.append(row.levels[-1])
     return FormFacts(
-        doc.pack.kind, source, evaluation.total, evaluation.grade, evaluation.stated_total, rates, tuple(texts)
+        doc.pack.kind,
+        source,
+        evaluation.total,
+        evaluation.grade,
+        evaluation.stated_total,
+        rates,
+        tuple(texts),
+        _amounts(doc),
     )
+
+
+def _amounts(doc: Document) -> dict[str, tuple[Decimal, str]]:
+    """Amounts and counts of the form under labels that name one field only ("固定资产总额（原值）", not the two
+    "预算安排数" of 三公 and 公用经费), at least four characters long."""
+    found: dict[str, list[tuple[Decimal, str]]] = {}
+    for section in doc.pack.sections:
+        for spec in section.fields:
+            label = doc.text(spec.label)
+            value = doc.fields.get(spec.id)
+            if spec.type in ("amount", "count") and spec.unit and len(label) >= 4:
+                entry = (value, spec.unit) if isinstance(value, Decimal) else None
+                found.setdefault(label, []).append(entry)  # type: ignore[arg-type]
+    return {label: items[0] for label, items in found.items() if len(items) == 1 and items[0] is not None}
 
 
 def all_texts(facts: Iterable[FormFacts]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from xl_perf.engine.findings import Finding
 from xl_perf.validate.report.amounts import round_half_up, show
 from xl_perf.validate.report.facts import FormFacts
-from xl_perf.validate.report.text import ReportText
+from xl_perf.validate.report.text import ReportText, fold
 
 _TITLE = re.compile(
     r"^[^\n,;:。]{0,40}?(?:(?P<xiangmu>项目支出)|(?P<zhengti>(?:部门)?整体(?:支出)?))绩效自评报告\s*$", re.M
@@ -70,6 +70,34 @@ def figures(doc: ReportText, facts: Sequence[FormFacts]) -> Iterator[Finding]:
         message = f"“{excerpt}”与工作簿不符：按{sources}的数据计算，{match['name']}为 {exact}，文中为 {match['pct']}%"
         fix = f"改为 {exact}，或先改正工作簿中的数据"
         yield doc.finding("TEXT_NUMBER", match.start("pct"), message, fix)
+
+
+def amounts(doc: ReportText, facts: Sequence[FormFacts]) -> Iterator[Finding]:
+    """Amounts (万元 or 元) and counts written after a label of the forms ("在用固定资产总额（原值）621.520185万元")."""
+    parts = _parts(doc)
+    labels = sorted({fold(label) for form in facts for label in form.amounts}, key=len, reverse=True)
+    if not labels:
+        return
+    pattern = re.compile(
+        "(?P<label>" + "|".join(map(re.escape, labels)) + r")(?:为|是|:|共|合计|达)?\s*"
+        r"(?P<n>[0-9]{1,12}(?:\.[0-9]{1,8})?)\s*(?P<unit>万元|元|人次|个|人|次|项)"
+    )
+    for match in pattern.finditer(doc.folded):
+        forms = _forms_at(match.start(), parts, facts)
+        known = [f.amounts[k] for f in forms for k in f.amounts if fold(k) == match["label"]]
+        stated, unit = Decimal(match["n"]), match["unit"]
+        comparable = []
+        for value, field_unit in known:
+            if field_unit == "万元" and unit in ("万元", "元"):
+                comparable.append(value * 10000 if unit == "元" else value)
+            elif field_unit == unit or (field_unit in ("个", "项") and unit in ("个", "项")):
+                comparable.append(value)
+        if not comparable or any(round_half_up(v, _decimals(match["n"])) == stated for v in comparable):
+            continue
+        shown = "、".join(f"{show(v)}{unit}" for v in comparable)
+        excerpt = doc.excerpt(match.start(), match.end())
+        message = f"“{excerpt}”与工作簿不符：工作簿中“{match['label']}”为 {shown}"
+        yield doc.finding("TEXT_NUMBER", match.start("n"), message, f"核对后统一为 {shown}")
 
 
 def _totals(doc: ReportText, parts: list[tuple[int, str]], facts: Sequence[FormFacts]) -> Iterator[Finding]:
