@@ -12,8 +12,8 @@ from xl_perf.engine.findings import Finding
 from xl_perf.rules import loader
 from xl_perf.rules.model import RulePack
 from xl_perf.rules.text import context, render
-from xl_perf.validate.report import templates as text_templates
 from xl_perf.validate.report import check_text
+from xl_perf.validate.report import templates as text_templates
 from xl_perf.validate.report.facts import FormFacts, form_facts
 
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
