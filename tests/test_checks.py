@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, sample_data
 from tests.test_cli import run
+from tests.test_report_checks import REPORT_CASES
 from xl_perf import document
 from xl_perf.engine import targets
 from xl_perf.engine.evaluate import evaluate
@@ -262,7 +263,7 @@ CASES: dict[str, tuple[Codes, Codes]] = {
 
 
 def _text_codes(name: str) -> set[str]:
-    from xl_perf.validate.text_checks import check_text
+    from xl_perf.validate.report import check_text
 
     text = (SAMPLES / name).read_text(encoding="utf-8")
     return {
@@ -274,7 +275,7 @@ def _text_codes(name: str) -> set[str]:
 
 
 def _text(text: str, year: int = 2022) -> set[str]:
-    from xl_perf.validate.text_checks import check_text
+    from xl_perf.validate.report import check_text
 
     return {
         f.code
@@ -315,6 +316,9 @@ CASES |= {
         lambda: _text(SHARES.format(a=40, pa="40.00", b=60, pb="60.00")),
     ),
 }
+
+
+CASES |= REPORT_CASES  # the report checks' cases live beside their own tests
 
 
 def test_every_code_in_the_catalogue_has_cases() -> None:

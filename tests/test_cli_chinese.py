@@ -19,6 +19,7 @@ COMMANDS = {
     "fill",
     "dump",
     "batch",
+    "report",
     "excel",
     "install",
     "doctor",
@@ -89,7 +90,10 @@ def test_usage_errors_are_chinese_and_actionable(args: list[str], says: list[str
     [
         ["--help"],
         [],
-        *([command, "--help"] for command in ("rules", "score", "check", "export", "new", "fill", "dump", "batch")),
+        *(
+            [command, "--help"]
+            for command in ("rules", "score", "check", "export", "new", "fill", "dump", "batch", "report")
+        ),
         ["excel", "--help"],
         ["excel", "install", "--help"],
         ["excel", "doctor", "--help"],

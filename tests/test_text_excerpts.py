@@ -7,7 +7,9 @@ import re
 
 from tests.conftest import SAMPLES
 from tests.test_cli import run
-from xl_perf.validate.text_checks import _BOUNDARY, _short, _widen
+from xl_perf.validate.report.text import BOUNDARY as _BOUNDARY
+from xl_perf.validate.report.text import short as _short
+from xl_perf.validate.report.text import widen as _widen
 
 
 def test_widen_reaches_the_clause_around_a_word() -> None:

@@ -107,7 +107,9 @@ def score_command(
 def check_command(
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="文件", help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告文字（.txt），可多个"),
+        typer.Argument(
+            metavar="文件", help="工作簿（.xlsx/.xlsm）、数据文档（.json）或自评报告（.docx/.pdf/.txt），可多个"
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")] = False,
 ) -> None:
@@ -126,6 +128,42 @@ def check_command(
     if report.bad:
         raise typer.Exit(2)
     raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command("report")
+def report_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="工作簿", help="同一单位、同一年度的工作簿（.xlsx）或数据文档（.json），可多个"),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹")],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
+) -> None:
+    """由工作簿生成自评报告初稿（.docx）：章节齐全，比率、得分、总分和等级取自计算结果，需人工填写处以【】标出。
+
+    生成后按 check 的报告核对检查初稿；退出码：0 已生成且无错误；1 初稿核对有错误；2 输入无法使用。
+    """
+    from xl_perf.cli import render
+    from xl_perf.io.folders import output_folder
+    from xl_perf.report.draft import draft
+
+    try:
+        with output_folder(output):
+            result = draft(list(files), output, overwrite=overwrite)
+    except XlPerfError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"已生成：{result.target}")
+    for path, evaluation in result.evaluations:
+        typer.echo(f"  {path.name}：总分 {evaluation.total}，等级 {evaluation.grade}")
+    from xl_perf.validate.run import Report
+
+    render.print_report(Report([], [(result.target, result.findings)], []))
+    warnings = sum(1 for f in result.findings if f.severity == "warning")
+    typer.echo(f"初稿核对：错误 {result.errors} 个，警告 {warnings} 个。请补写【】标出的内容后再报送。")
+    raise typer.Exit(1 if result.errors else 0)
 
 
 @app.command("export")

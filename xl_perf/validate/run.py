@@ -9,10 +9,8 @@ from pathlib import Path
 from xl_perf import document
 from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.engine.findings import Finding, Ref
-from xl_perf.errors import BadInputError, Location, XlPerfError, describe_os_error
+from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.validate import checks
-
-TEXT_SUFFIXES = (".txt",)
 
 
 @dataclass
@@ -61,7 +59,9 @@ def check_files(paths: list[Path]) -> Report:
 
     checked: list[Checked] = []
     bad: list[tuple[Path, XlPerfError]] = []
-    text_paths = [p for p in paths if p.suffix.lower() in TEXT_SUFFIXES]
+    from xl_perf.io.report_files import is_report
+
+    text_paths = [p for p in paths if is_report(p)]
     for path in paths:
         if path in text_paths:
             continue
@@ -97,22 +97,22 @@ def check_together(checked: list[Checked]) -> None:
 
 
 def _check_text(path: Path, checked: list[Checked]) -> list[Finding]:
-    from xl_perf.validate.text_checks import check_text
+    """A report (.txt, .docx, PDF) against itself, the rules and the unit's evaluated workbooks."""
+    from xl_perf.io.report_files import read_report
+    from xl_perf.validate.report import check_report
+    from xl_perf.validate.report.facts import form_facts
+    from xl_perf.validate.report.reading import report_text
 
+    report = read_report(path)  # a .doc/.wps is refused here, before the workbooks are asked for
     if not checked:
         raise BadInputError("核对报告文字需要同时给出该单位的工作簿或数据文档", Location(file=str(path)))
     overall = next((c for c in checked if c.doc.pack.kind == "zhengti"), checked[0]).doc
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"无法读取文件：{describe_os_error(exc)}", Location(file=str(path))) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise BadInputError("报告文字既不是 UTF-8 也不是 GBK 编码", Location(file=str(path))) from None
-    return check_text(
-        text, source=str(path), unit=overall.unit, year=overall.year, level=overall.level, pack=overall.pack
+    facts = [form_facts(c.evaluation, c.path.name) for c in checked]
+    return check_report(
+        report_text(report, str(path)),
+        unit=overall.unit,
+        year=overall.year,
+        level=overall.level,
+        pack=overall.pack,
+        facts=facts,
     )

@@ -1,0 +1,1 @@
+"""Drafting the 自评报告 (.docx) from the unit's workbooks."""
