@@ -9,13 +9,13 @@ from pathlib import Path
 
 from tests.batch_corpus import overall_data, project_data, write
 from tests.conftest import SAMPLES
-from xl_perf import document
-from xl_perf.engine import evaluate as evaluate_module
 from xl_perf.engine import memo, targets
-from xl_perf.engine.evaluate import evaluate
-from xl_perf.engine.findings import Ref
+from xl_perf.findings import Ref
 from xl_perf.io import workbook
 from xl_perf.io.workbook import read_snapshot
+from xl_perf.model import document
+from xl_perf.model import evaluation as evaluate_module
+from xl_perf.model.evaluation import evaluate
 from xl_perf.template.read import locator, read_document
 from xl_perf.validate import checks
 

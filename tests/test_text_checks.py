@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.rules import loader
 from xl_perf.rules.model import RulePack
 from xl_perf.rules.text import context, render

@@ -27,9 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xl_perf import document
-from xl_perf.engine.findings import Finding, Ref
 from xl_perf.errors import Location, XlPerfError
+from xl_perf.findings import Finding, Ref
+from xl_perf.model import document
 from xl_perf.rules import loader, model
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -589,7 +589,7 @@ def _status(item: Item) -> str:
 
 def summary_tables(result: BatchResult, target: Path) -> tuple[list[Any], list[Any]]:
     """The sheets and the chart of the summary workbook at `target` (links are relative to its folder)."""
-    from xl_perf.engine.findings import SEVERITY_LABELS
+    from xl_perf.findings import SEVERITY_LABELS
     from xl_perf.io.summary_writer import Column, ColumnChart, Link, Table
     from xl_perf.validate.catalogue import title_of
 

@@ -11,9 +11,9 @@ import json
 import re
 from decimal import Decimal
 
-from xl_perf.engine.expr import Expr
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
+from xl_perf.rules.expr import Expr
 from xl_perf.rules.text import render
 
 # The choice values of adjustable parameters, as the parameter texts describe them.

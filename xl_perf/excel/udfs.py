@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from xl_perf import document
 from xl_perf.engine import targets
-from xl_perf.engine.evaluate import Evaluation, evaluate, grade_of
 from xl_perf.engine.inputs import indicator_inputs, rate_inputs
 from xl_perf.errors import XlPerfError
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate, grade_of
 from xl_perf.numbers import round_half_up, to_decimal
 from xl_perf.rules import loader
 

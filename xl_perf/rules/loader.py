@@ -10,9 +10,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, cast
 
-from xl_perf.engine import expr
 from xl_perf.errors import RulePackError, quoted
-from xl_perf.rules import model
+from xl_perf.rules import expr, model
 from xl_perf.rules.text import YEAR_KEYS, placeholders
 
 if sys.version_info >= (3, 11):

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from xl_perf.engine.expr import Expr
 from xl_perf.errors import RulePackError, quoted
+from xl_perf.rules.expr import Expr
 
 FieldType = Literal[
     "text", "longtext", "amount", "count", "number", "rate", "yesno", "havenot", "choice", "date", "score"

@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from xl_perf import document
-from xl_perf.engine.evaluate import evaluate
-from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location, XlPerfError
+from xl_perf.findings import Ref
 from xl_perf.io import safe_write, xlsx_writer
 from xl_perf.io.workbook import FileWorkbook, open_untrusted
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.rules import loader
 from xl_perf.template import fill, layout, native, read
 

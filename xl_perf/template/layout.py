@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from xl_perf.document import Document, level_rows, repeat_after
+from xl_perf.model.document import Document, level_rows, repeat_after
 from xl_perf.rules import model
 
 BindingKind = Literal["field", "table", "table_label", "row", "score", "weight", "stated_total"]

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from xl_perf.document import Document
-from xl_perf.engine.expr import Expr
+from xl_perf.model.document import Document
 from xl_perf.rules import model
+from xl_perf.rules.expr import Expr
 from xl_perf.template.layout import RowRefs, field_name, rate_name, weight_name
 
 UNDEFINED = "无法计算"

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from xl_perf import document
-from xl_perf.engine.findings import Ref
 from xl_perf.engine.memo import fields_of, memoized, pack_memo
 from xl_perf.errors import BadInputError, Location
+from xl_perf.findings import Ref
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData, iter_region
+from xl_perf.model import document
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.template import meta_check

@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from xl_perf import document
-from xl_perf.engine.expr import MissingInputs, Undefined
-from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location
+from xl_perf.findings import Ref
+from xl_perf.model import document
 from xl_perf.rules import model
+from xl_perf.rules.expr import MissingInputs, Undefined
 from xl_perf.rules.text import render
 from xl_perf.template.generate import load_any
 

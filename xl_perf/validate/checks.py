@@ -10,9 +10,9 @@ import statistics
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xl_perf.document import Document, TableRow
-from xl_perf.engine.findings import Finding, Ref
 from xl_perf.engine.memo import fields_of
+from xl_perf.findings import Finding, Ref
+from xl_perf.model.document import Document, TableRow
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template.read import UNIT_FIELDS

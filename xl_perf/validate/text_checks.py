@@ -39,8 +39,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
-from xl_perf.engine.findings import Finding, Ref, Severity
 from xl_perf.errors import Location, XlPerfError
+from xl_perf.findings import Finding, Ref, Severity
 from xl_perf.rules import loader
 from xl_perf.rules.model import RulePack
 from xl_perf.validate.catalogue import spec

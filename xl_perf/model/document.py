@@ -29,9 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xl_perf.engine.findings import Ref
 from xl_perf.engine.memo import fields_of, memoized, memoized_part, pack_memo
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
+from xl_perf.findings import Ref
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.rules.text import context, render
