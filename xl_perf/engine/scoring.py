@@ -20,6 +20,7 @@ from xl_perf.numbers import clamp, format_number, format_percent, round_half_up,
 from xl_perf.rules import model
 from xl_perf.rules.expr import Expr, MissingInputs, Undefined
 from xl_perf.rules.kinds import Registry
+from xl_perf.rules.view import PackView
 
 ZERO = Decimal(0)
 
@@ -71,18 +72,13 @@ class RateResult:
 class Scope:
     """The decimal inputs of one evaluation and how to word them (labels, values as shown)."""
 
-    def __init__(
-        self,
-        pack: model.RulePack,
-        text: Callable[[str], str],
-        param: Callable[[str], object],
-        labels: dict[str, str],
-    ) -> None:
-        self.pack = pack
-        self.fields = pack.fields
-        self.text = text  # a pack template rendered for the year and level
+    def __init__(self, view: PackView, param: Callable[[str], object]) -> None:
+        self.view = view  # the pack as printed for the year and level
+        self.pack = view.pack
+        self.fields = view.pack.fields
+        self.text = view.text
+        self.label = view.label
         self.param = param
-        self.labels = labels  # shared by every evaluation of the same pack, year and level
         self.values: dict[str, Decimal | bool | str] = {}
         self.rates: dict[str, RateResult] = {}
 
@@ -98,31 +94,6 @@ class Scope:
         if isinstance(ref, Decimal):
             return ref
         return Decimal(str(self.param(ref.removeprefix("param:"))))
-
-    def label(self, name: str) -> str:
-        label = self.labels.get(name)
-        if label is None:
-            label = self.labels[name] = self._label(name)
-        return label
-
-    def _label(self, name: str) -> str:
-        if name in self.pack.rates:
-            return self.text(self.pack.rates[name].name)
-        if name in self.fields:
-            spec = self.fields[name]
-            return (
-                f"{self.text(spec.section)}的{self.text(spec.label)}"
-                if spec.label != spec.section
-                else self.text(spec.label)
-            )
-        if name in self.pack.cells:
-            cell = self.pack.cells[name]
-            table = self.pack.table(cell.table)
-            row = next(r for r in table.rows if r.id == cell.row)
-            column = table.column(cell.column)
-            column_label = "/".join(self.text(p) for p in column.path)
-            return f"{self.text(table.label)}“{self.text(row.label)}”的{column_label}"
-        return name
 
     def show(self, value: Decimal | bool | str, name: str | None = None) -> str:
         if isinstance(value, bool):

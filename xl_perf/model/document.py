@@ -29,12 +29,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xl_perf.engine.memo import fields_of, memoized, memoized_part, pack_memo
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
 from xl_perf.findings import Ref
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
-from xl_perf.rules.text import context, render
+from xl_perf.rules.view import PackView
 
 SCHEMA = "xl-perf/1"
 LEVELS = ("县", "市", "镇")
@@ -173,35 +172,23 @@ class Document:
         return copied
 
     @property
+    def view(self) -> PackView:
+        """The pack as printed for this document's year and level."""
+        return PackView.of(self.pack, self.year, self.level)
+
+    @property
     def words(self) -> dict[str, str]:
-        return context(self.year, self.pack.level_words(self.level))
+        return self.view.words
 
     def text(self, template: str) -> str:
-        # Labels are rendered thousands of times per workbook, always from the same few hundred pack templates.
-        texts = _rendered(self.pack, self.year, self.level)
-        try:
-            return texts[template]
-        except KeyError:
-            pass
-        rendered = texts[template] = render(template, self.words)
-        return rendered
+        return self.view.text(template)
 
     def param(self, name: str) -> object:
         return self.params.get(name, self.pack.param(name))
 
     def field_key(self, field_id: str) -> str:
-        spec = fields_of(self.pack)[field_id]
+        spec = self.pack.fields[field_id]
         return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
-
-
-def _rendered(pack: model.RulePack, year: int, level: str) -> dict[str, str]:
-    """Rendered templates of one pack for one year and level: template -> text (failed renderings are not kept)."""
-    memo = pack_memo(pack)
-    key = ("text", year, level)
-    texts = memo.get(key)
-    if texts is None:
-        texts = memo[key] = {}
-    return texts
 
 
 @dataclass(frozen=True)
@@ -372,8 +359,9 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("fields", "应为对象：分区名 → {字段名: 值}")
         return
-    by_section = _sections_by_label(doc)
-    options = memoized(doc.pack, ("options", doc.year, doc.level), dict)
+    view = doc.view
+    by_section = view.sections_by_label
+    options = view.field_options
     for section_label, values in raw.items():
         key = f"fields.{section_label}"
         if section_label not in by_section:
@@ -388,11 +376,8 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 problems.add(f"{key}.{label}", "不是该分区的字段" + _suggest(label, list(specs)))
                 continue
             spec = specs[label]
-            choices = options.get(spec.id)
-            if choices is None:
-                choices = options[spec.id] = tuple(doc.text(o) for o in spec.options)
             try:
-                parsed = parse_value(spec.type, value, choices)
+                parsed = parse_value(spec.type, value, options[spec.id])
             except ValueError as exc:
                 problems.add(f"{key}.{label}", str(exc), Ref("field", spec.id))
                 continue
@@ -413,31 +398,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 doc.fields[spec.id] = parsed
 
 
-def _sections_by_label(doc: Document) -> dict[str, dict[str, model.FieldSpec]]:
-    """Section label -> field label -> spec, as this document's year and level print them. Shared: read-only."""
-
-    def build() -> dict[str, dict[str, model.FieldSpec]]:
-        by_section: dict[str, dict[str, model.FieldSpec]] = {}
-        for section in doc.pack.sections:
-            by_section[doc.text(section.label)] = {doc.text(f.label): f for f in section.fields}
-        return by_section
-
-    return memoized(doc.pack, ("sections", doc.year, doc.level), build)
-
-
-def _tables_by_label(doc: Document) -> dict[str, model.TableSpec]:
-    """Table label -> spec, as printed for this document. Shared: read-only."""
-    return memoized(doc.pack, ("tables", doc.year, doc.level), lambda: {doc.text(t.label): t for t in doc.pack.tables})
-
-
-def _columns_by_label(doc: Document, spec: model.TableSpec) -> dict[str, model.Column]:
-    """Column header path ("财政下达预算情况/小计") -> column of one table. Shared: read-only."""
-    return memoized_part(
-        doc.pack,
-        ("columns", doc.year, doc.level, spec.id),
-        spec,
-        lambda: {"/".join(doc.text(p) for p in c.path): c for c in spec.columns},
-    )
+_SPACES = re.compile(r"\s+")
 
 
 def row_name(base: str, index: int, label: str = "") -> str:
@@ -462,7 +423,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("tables", "应为对象：表名 → 行列表")
         return
-    tables = _tables_by_label(doc)
+    tables = doc.view.tables_by_label
     for label, rows in raw.items():
         key = label
         if label not in tables:
@@ -472,7 +433,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
         if not isinstance(rows, list):
             problems.add(key, "应为行的列表")
             continue
-        columns = _columns_by_label(doc, spec)
+        columns = doc.view.columns_by_label[spec.id]
         parsed_rows: list[TableRow] = []
         current_fixed: model.RowSpec | None = None
         for index, row in enumerate(rows):
@@ -511,7 +472,8 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
 
 
 def level_rows(doc: Document, spec: model.TableSpec) -> list[model.RowSpec]:
-    return [r for r in spec.rows if not r.levels or doc.level in r.levels]
+    """The rows of table `spec` at the document's level. Shared: read-only."""
+    return doc.view.level_rows[spec.id]
 
 
 def repeat_after(rows: list[model.RowSpec], fixed: model.RowSpec | None) -> model.RowSpec | None:
@@ -530,43 +492,15 @@ def match_row(
 ) -> model.RowSpec | None:
     """Fixed rows match their label exactly; repeating rows ("项目{n}") match "项目1", "项目2：名称", ... and belong to
     the group of the fixed row above them (`after`)."""
+    view = doc.view
     compact = _SPACES.sub("", label)
-    rows, fixed = _row_labels(doc, spec)
-    row = fixed.get(compact)
+    row = view.fixed_rows[spec.id].get(compact)
     if row is not None:
         return row
-    repeat = repeat_after(rows, after)
-    if repeat is not None and _repeat_pattern(doc, repeat).match(compact):
+    repeat = repeat_after(view.level_rows[spec.id], after)
+    if repeat is not None and view.repeat_patterns[repeat.label].match(compact):
         return repeat
     return None
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def _row_labels(doc: Document, spec: model.TableSpec) -> tuple[list[model.RowSpec], dict[str, model.RowSpec]]:
-    """The table's rows at the document's level, and its fixed rows by label without spaces (the first row wins a
-    shared label). Every table row of a workbook is matched against these: built once per pack, year and level."""
-
-    def build() -> tuple[list[model.RowSpec], dict[str, model.RowSpec]]:
-        rows = level_rows(doc, spec)
-        fixed: dict[str, model.RowSpec] = {}
-        for row in rows:
-            if not row.repeat:
-                fixed.setdefault(_SPACES.sub("", doc.text(row.label)), row)
-        return rows, fixed
-
-    return memoized_part(doc.pack, ("row_labels", doc.year, doc.level, spec.id), spec, build)
-
-
-def _repeat_pattern(doc: Document, repeat: model.RowSpec) -> re.Pattern[str]:
-    """What a label of a repeating row ("项目{n}") starts with: its text before the number, then digits."""
-
-    def build() -> re.Pattern[str]:
-        prefix = doc.text(repeat.label.replace("{n}", "\0")).split("\0")[0]
-        return re.compile(re.escape(prefix) + r"\d+")
-
-    return memoized(doc.pack, ("repeat_pattern", doc.year, doc.level, repeat.label), build)
 
 
 def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
@@ -626,22 +560,7 @@ def _cell_text(value: object) -> str:
 
 def indicator_names(doc: Document) -> dict[str, str]:
     """Map every accepted score key (id, leaf name, full path) to an indicator id."""
-    return dict(memoized(doc.pack, ("indicator_names", doc.year, doc.level), lambda: _indicator_names(doc)))
-
-
-def _indicator_names(doc: Document) -> dict[str, str]:
-    names: dict[str, str] = {}
-    leaf_counts: dict[str, int] = {}
-    for indicator in doc.pack.indicators:
-        leaf = doc.text(indicator.name)
-        leaf_counts[leaf] = leaf_counts.get(leaf, 0) + 1
-    for indicator in doc.pack.indicators:
-        names[indicator.id] = indicator.id
-        path = [doc.text(p) for p in indicator.path]
-        names["/".join(path)] = indicator.id
-        if leaf_counts[path[-1]] == 1:
-            names[path[-1]] = indicator.id
-    return names
+    return dict(doc.view.indicator_names)
 
 
 def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> None:
@@ -868,16 +787,7 @@ def to_dict(doc: Document) -> dict[str, object]:
 
 def score_keys(doc: Document) -> dict[str, str]:
     """Indicator id -> the key a data document uses: the leaf name when unique, else the full path."""
-    return dict(memoized(doc.pack, ("score_keys", doc.year, doc.level), lambda: _score_keys(doc)))
-
-
-def _score_keys(doc: Document) -> dict[str, str]:
-    names = indicator_names(doc)
-    keys: dict[str, str] = {}
-    for indicator in doc.pack.indicators:
-        leaf = doc.text(indicator.name)
-        keys[indicator.id] = leaf if names.get(leaf) == indicator.id else "/".join(doc.text(p) for p in indicator.path)
-    return keys
+    return dict(doc.view.score_keys)
 
 
 def empty(pack_id: str, year: int, level: str, unit: str) -> Document:

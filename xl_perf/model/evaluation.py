@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Literal
 
 from xl_perf.engine import scoring, targets
-from xl_perf.engine.memo import memoized, memoized_part
 from xl_perf.engine.scoring import ZERO, Outcome, RateResult, Scope
 from xl_perf.findings import Finding, Ref, Severity
 from xl_perf.model.document import Document, IndicatorRow
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
 from xl_perf.rules.expr import Expr
+from xl_perf.rules.view import loose_level_name
 
 DENIAL_WORDS = ("没有偏差", "无偏差", "未偏差", "不存在偏差", "未发生偏差")
 EMPTY_REASONS = ("", "无", "无。", "/", "-", "—")
@@ -116,12 +116,6 @@ class Evaluation:
         }
 
 
-def _level_name(name: str) -> str:
-    """Row level names are written loosely ("服务对象满意度" / "服务对象满意度指标"): compare without the suffix."""
-    compact = "".join(name.split())
-    return compact.removesuffix("指标")
-
-
 @functools.lru_cache(maxsize=4096)
 def _ref(kind: Literal["document", "field", "cell", "indicator", "row"], id: str, row: int | None) -> Ref:
     """The place of an indicator or an indicator row, made for every one of every document: immutable, made once."""
@@ -143,12 +137,8 @@ class _Evaluator(Scope):
     """Walks a Document: its inputs into the scope, every indicator through the rule kernels, then the totals."""
 
     def __init__(self, doc: Document) -> None:
-        # Labels depend only on the pack, year and level; every evaluation of such a document shares them.
-        super().__init__(doc.pack, doc.text, doc.param, memoized(doc.pack, ("labels", doc.year, doc.level), dict))
+        super().__init__(doc.view, doc.param)
         self.doc = doc
-        self.indicator_texts: dict[str, tuple[model.Indicator, str, tuple[str, ...]]] = memoized(
-            doc.pack, ("indicator_texts", doc.year, doc.level), dict
-        )
         self.findings: list[Finding] = []
         self._row_levels: dict[int, list[str]] = {}
         self._rows_have_scores: bool | None = None
@@ -368,11 +358,7 @@ class _Evaluator(Scope):
 
     def printed(self, indicator: model.Indicator) -> tuple[str, tuple[str, ...]]:
         """The indicator's name and path as printed for the document's year and level."""
-        texts = self.indicator_texts.get(indicator.id)
-        if texts is None or texts[0] is not indicator:
-            texts = (indicator, self.doc.text(indicator.name), tuple(self.doc.text(p) for p in indicator.path))
-            self.indicator_texts[indicator.id] = texts
-        return texts[1], texts[2]
+        return self.view.printed(indicator)
 
     # --- indicator rows (target vs actual) ---------------------------------------------------------------------
 
@@ -397,9 +383,7 @@ class _Evaluator(Scope):
         """Score the rows `rule` matches; their results are kept for `run` (in `_row_results`)."""
         indicator = self.pack.indicator(indicator_id)
         name = self.printed(indicator)[0]
-        wanted = memoized_part(  # the same for every document of the pack
-            self.pack, ("rows_wanted", indicator.id), rule, lambda: frozenset(_level_name(m) for m in rule.match)
-        )
+        wanted = {loose_level_name(m) for m in rule.match}
         rows = [r for r, level in zip(self.doc.rows, self.row_levels(rule.level - 1), strict=True) if level in wanted]
         self._row_results[indicator_id] = results = []
         if not rows:
@@ -467,7 +451,7 @@ class _Evaluator(Scope):
         """Every indicator row's name at `level`, compared loosely; each row group of the pack looks them all up."""
         names = self._row_levels.get(level)
         if names is None:
-            names = self._row_levels[level] = [_level_name(r.levels[level]) for r in self.doc.rows]
+            names = self._row_levels[level] = [loose_level_name(r.levels[level]) for r in self.doc.rows]
         return names
 
     def rows_have_scores(self) -> bool:
@@ -647,7 +631,7 @@ class _Evaluator(Scope):
         """Adjustable weights set by the unit must still sum to their fixed parent."""
         if not self.doc.weights:
             return
-        for group, children in zip(self.pack.groups, _group_children(self.pack), strict=True):
+        for group, children in zip(self.pack.groups, self.view.group_children, strict=True):
             if group.weight is None:
                 continue
             if not any(i.adjustable for i in children):
@@ -670,15 +654,6 @@ def shown_score(result: IndicatorResult) -> Decimal:
     if result.stated_score is not None:
         return result.stated_score
     return result.computed if result.computed is not None else ZERO
-
-
-def _group_children(pack: model.RulePack) -> list[list[model.Indicator]]:
-    """The indicators under each group of the pack, in the order of `pack.groups`. Shared: read-only."""
-    return memoized(
-        pack,
-        "group_children",
-        lambda: [[i for i in pack.indicators if i.path[: len(g.path)] == g.path] for g in pack.groups],
-    )
 
 
 def iter_results(evaluation: Evaluation) -> Iterator[IndicatorResult]:

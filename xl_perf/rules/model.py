@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
-from typing import Literal
+from functools import cached_property
+from typing import Any, Literal
 
 from xl_perf.errors import RulePackError, quoted
 from xl_perf.rules.expr import Expr
@@ -438,9 +440,12 @@ class RulePack:
     sums: tuple[TableTotal, ...] = ()
     dates: tuple[DateRule, ...] = ()
     summary: SummarySpec = SummarySpec()
+    # The pack as printed for each (year, level): rules.view.PackView, made on first use. Not part of the pack's value.
+    views: dict[tuple[int, str], Any] = dataclass_field(default_factory=dict, init=False, compare=False, repr=False)
 
-    @property
+    @cached_property
     def fields(self) -> dict[str, FieldSpec]:
+        """Field id -> spec, in the order of the sections. Read-only."""
         return {f.id: f for s in self.sections for f in s.fields}
 
     def indicator(self, indicator_id: str) -> Indicator:

@@ -10,7 +10,6 @@ import statistics
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xl_perf.engine.memo import fields_of
 from xl_perf.findings import Finding, Ref
 from xl_perf.model.document import Document, TableRow
 from xl_perf.numbers import format_number
@@ -46,7 +45,7 @@ def value_problems(doc: Document) -> Iterator[Finding]:
 def required_fields(doc: Document) -> Iterator[Finding]:
     if not doc.unit:
         yield finding("FIELD_REQUIRED", "未填写单位名称", Ref("document", "unit"))
-    for field_id, field_spec in fields_of(doc.pack).items():
+    for field_id, field_spec in doc.pack.fields.items():
         if field_spec.required and field_id not in doc.fields:
             yield finding("FIELD_REQUIRED", f"“{doc.text(field_spec.label)}”未填写", Ref("field", field_id))
 
@@ -119,7 +118,7 @@ def _column_total(
 def amount_units(doc: Document) -> Iterator[Finding]:
     """Amounts of a 万元 form that are implausibly large next to the others: typed in 元."""
     amounts: list[tuple[Decimal, Ref, str]] = []
-    specs = fields_of(doc.pack)  # the pack's own `fields` rebuilds its map on every access
+    specs = doc.pack.fields
     for field_id, value in doc.fields.items():
         field_spec = specs[field_id]
         if field_spec.type == "amount" and isinstance(value, Decimal) and value > 0:
@@ -159,8 +158,8 @@ def dates(doc: Document) -> Iterator[Finding]:
         key = _date_key(value)
         if key is None:
             continue
-        label = doc.text(fields_of(doc.pack)[rule.field].label)
-        section = doc.text(fields_of(doc.pack)[rule.field].section)
+        label = doc.text(doc.pack.fields[rule.field].label)
+        section = doc.text(doc.pack.fields[rule.field].section)
         low, high = doc.year + rule.years[0], doc.year + rule.years[1]
         if not low <= key[0] <= high:
             span = f"{low}年" if low == high else f"{low}–{high}年"
@@ -172,7 +171,7 @@ def dates(doc: Document) -> Iterator[Finding]:
         if rule.not_before is not None:
             other = _date_key(doc.fields.get(rule.not_before))
             if other is not None and key < other:
-                other_label = doc.text(fields_of(doc.pack)[rule.not_before].label)
+                other_label = doc.text(doc.pack.fields[rule.not_before].label)
                 yield finding(
                     "DATE_ORDER",
                     f"“{label}”{value} 早于“{other_label}”{doc.fields.get(rule.not_before)}",
@@ -188,7 +187,7 @@ def unit_name(doc: Document) -> Iterator[Finding]:
         if isinstance(value, str) and doc.unit and value.strip() != doc.unit:
             yield finding(
                 "UNIT_NAME_MISMATCH",
-                f"“{doc.text(fields_of(doc.pack)[field_id].label)}”填为“{value}”，与单位“{doc.unit}”不一致",
+                f"“{doc.text(doc.pack.fields[field_id].label)}”填为“{value}”，与单位“{doc.unit}”不一致",
                 Ref("field", field_id),
             )
 
