@@ -136,10 +136,9 @@ class Scope:
     # --- rates ----------------------------------------------------------------------------------------------------
 
     def compute_rates(self) -> None:
-        default_precision = int(str(self.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
         for rate in self.pack.rates.values():
             name = self.text(rate.name)
-            precision = rate.precision if rate.precision is not None else default_precision
+            precision = self.pack.rate_precision(rate, self.param)
             missing = self.expand_missing([n for n in rate.formula.names if self.values.get(n) is None])
             if missing:
                 labels = "、".join(self.label(m) for m in missing)

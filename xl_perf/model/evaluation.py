@@ -608,10 +608,9 @@ class _Evaluator(Scope):
         )
 
     def cap_by_execution(self, total: Decimal) -> Decimal:
-        caps = self.pack.options.total_cap_by_execution
-        enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
+        caps = self.pack.options.total_caps(self.doc.options)
         rate_id = self.pack.options.execution_rate
-        if not caps or not enabled or rate_id is None:
+        if not caps or rate_id is None:
             return total
         rate = self.rates[rate_id].value
         if rate is None:

@@ -93,9 +93,7 @@ class NativeFormulas:
     # --- rates -------------------------------------------------------------------------------------------------
 
     def precision(self, rate: model.Rate) -> int:
-        if rate.precision is not None:
-            return rate.precision
-        return int(str(self.doc.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
+        return self.pack.rate_precision(rate, self.doc.param)
 
     def rate(self, rate: model.Rate) -> str:
         # ROUND(...,10) first: 4000.2-4000 is 0.1999999999998181 in binary floating point, and a half-way rate
@@ -175,9 +173,8 @@ class NativeFormulas:
         if bonus is not None and adjustment is not None:
             low, high = _num(adjustment.total_min), _num(adjustment.total_max)
             total = f"MIN(MAX({total}+N({bonus}),{low}),{high})"
-        caps = self.pack.options.total_cap_by_execution
-        enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
-        if caps and enabled and self.pack.options.execution_rate:
+        caps = self.pack.options.total_caps(self.doc.options)
+        if caps and self.pack.options.execution_rate:
             rate = rate_name(self.pack.options.execution_rate)
             capped = total
             for interval, cap in reversed(caps):
