@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.batch_corpus import overall_data, project_data, write
 from tests.conftest import SAMPLES
-from xl_perf.engine import targets
+from xl_perf.engine import quantities, targets
 from xl_perf.findings import Ref
 from xl_perf.io import workbook
 from xl_perf.io.workbook import read_snapshot
@@ -27,7 +27,7 @@ def _forget_everything() -> None:
     loader.load.cache_clear()  # fresh packs, with no views
     read._PLANS.clear()
     workbook._parse_reference.cache_clear()
-    targets._parse_str.cache_clear()
+    quantities._parse_str.cache_clear()
     targets._score_texts.cache_clear()
     evaluate_module._ref.cache_clear()
 
