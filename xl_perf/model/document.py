@@ -20,7 +20,6 @@ Loading collects every problem before failing, and names each offending key in C
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -31,6 +30,16 @@ from typing import Any
 
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
 from xl_perf.findings import Ref
+from xl_perf.model.values import (
+    Packed,
+    Problems,
+    Value,
+    ValueProblem,
+    pack_values,
+    parse_value,
+    suggest,
+    unpack_values,
+)
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
 from xl_perf.rules.view import PackView
@@ -54,42 +63,10 @@ TOP_KEYS = (
     "options",
 )
 _TOP_KEYS = frozenset(TOP_KEYS)
-YES = {"是", "有", "yes", "true", "y", "1", "√"}
-NO = {"否", "无", "no", "false", "n", "0", "×"}
-
-Value = Decimal | bool | str
-
-# Documents are pickled to travel between processes (a batch's workers send them back). Pickling a Decimal costs
-# several times pickling its text, which gives back the very same Decimal (sign, exponent and all): the values of
-# a document are pickled as text, each marked as a Decimal by a bit of a mask. Anything else is pickled as it is.
-
-_Packed = tuple[tuple[str, ...], tuple[object, ...], int]
 
 
-def _pack(values: dict[str, Any]) -> _Packed:
-    """A dictionary for pickling: its keys, its values with each Decimal as its text, and which were Decimals."""
-    mask = 0
-    out = []
-    for index, value in enumerate(values.values()):
-        if type(value) is Decimal:
-            mask |= 1 << index
-            value = str(value)
-        out.append(value)
-    return tuple(values), tuple(out), mask
-
-
-def _unpack(packed: _Packed) -> dict[str, Any]:
-    keys, values, mask = packed
-    if not mask:
-        return dict(zip(keys, values, strict=True))
-    return {
-        key: Decimal(value) if mask >> index & 1 else value  # type: ignore[arg-type]
-        for index, (key, value) in enumerate(zip(keys, values, strict=True))
-    }
-
-
-def _table_row(row_id: str, label: str, values: _Packed, index: int) -> TableRow:
-    return TableRow(row_id, label, _unpack(values), index)
+def _table_row(row_id: str, label: str, values: Packed, index: int) -> TableRow:
+    return TableRow(row_id, label, unpack_values(values), index)
 
 
 def _indicator_row(
@@ -114,7 +91,7 @@ class TableRow:
     index: int  # position in the document's list
 
     def __reduce__(self) -> tuple[Callable[..., TableRow], tuple[object, ...]]:
-        return _table_row, (self.row_id, self.label, _pack(self.values), self.index)
+        return _table_row, (self.row_id, self.label, pack_values(self.values), self.index)
 
 
 @dataclass
@@ -191,35 +168,6 @@ class Document:
         return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
 
 
-@dataclass(frozen=True)
-class ValueProblem:
-    """A value that could not be used (text in a number cell, a choice not offered...), kept by lenient loading."""
-
-    key: str
-    message: str
-    ref: Ref
-
-
-class _Problems:
-    def __init__(self, source: str | None, lenient: bool = False) -> None:
-        self.source = source
-        self.items: list[str] = []
-        self.lenient = lenient
-        self.values: list[ValueProblem] = []
-
-    def add(self, key: str, message: str, ref: Ref | None = None) -> None:
-        """A problem; with a `ref` it concerns one value, which lenient loading drops and reports instead."""
-        if self.lenient and ref is not None:
-            self.values.append(ValueProblem(key, message, ref))
-            return
-        self.items.append(f"{key}：{message}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            head = f"数据文档有 {len(self.items)} 处问题" if len(self.items) > 1 else "数据文档有问题"
-            raise BadInputError(head + "：\n" + "\n".join(f"  - {p}" for p in self.items), Location(file=self.source))
-
-
 def load_path(path: str | Path, *, lenient: bool = False) -> Document:
     path = Path(path)
     try:
@@ -243,22 +191,17 @@ def load_path(path: str | Path, *, lenient: bool = False) -> Document:
     return from_dict(data, source=str(path), lenient=lenient)
 
 
-def _suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
-    return f"，是否应为“{close[0]}”？" if close else ""
-
-
 def from_dict(data: object, source: str | None = None, *, lenient: bool = False) -> Document:
     """Validate and normalise a data document. `lenient` (for checking workbooks) keeps going past unusable values,
     which it drops and lists in `value_problems`; structural problems are still refused."""
-    problems = _Problems(source, lenient)
+    problems = Problems(source, lenient)
     if not isinstance(data, dict):
         problems.add("（顶层）", "应为 JSON 对象")
         problems.raise_if_any()
     assert isinstance(data, dict)
     for key in data:
         if key not in _TOP_KEYS:
-            problems.add(key, "不认识的键" + _suggest(key, list(TOP_KEYS)))
+            problems.add(key, "不认识的键" + suggest(key, list(TOP_KEYS)))
     schema = data.get("schema", SCHEMA)
     if schema != SCHEMA:
         problems.add("schema", f"不支持的格式版本 {quoted(schema)}，应为 {quoted(SCHEMA)}")
@@ -287,75 +230,14 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
     _load_fields(doc, data.get("fields", {}), problems)
     _load_tables(doc, data.get("tables", {}), problems)
     _load_rows(doc, data.get("indicator_rows", []), problems)
-    _load_scores(doc, data, problems)
+    for load in (_load_scores, _load_weights, _load_not_applicable, _load_params, _load_options):
+        load(doc, data, problems)
     problems.raise_if_any()
     doc.value_problems = problems.values
     return doc
 
 
-def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) -> Value | None:
-    """Normalise one cell value for a field type; None for blank. Raises ValueError with a Chinese reason."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if value == "":
-            return None
-    if spec_type in model.NUMERIC_TYPES:
-        if spec_type == "rate" and isinstance(value, str) and value.endswith(("%", "％")):
-            number = to_decimal(value[:-1]) / 100
-        else:
-            try:
-                number = to_decimal(value)
-            except ValueError as exc:
-                if "过大或过小" in str(exc):
-                    raise
-                raise ValueError(f"应为数字，实为 {quoted(value)}") from None
-        if spec_type == "count" and number != number.to_integral_value():
-            raise ValueError(f"应为整数，实为 {quoted(value)}")
-        return number
-    if spec_type in ("yesno", "havenot"):
-        text = str(value).strip().lower()
-        if isinstance(value, bool):
-            return value
-        if text in YES:
-            return True
-        if text in NO:
-            return False
-        raise ValueError(f"应填“{options[0]}”或“{options[1]}”，实为 {quoted(value)}")
-    if spec_type == "choice":
-        if value not in options:
-            raise ValueError(f"应为以下之一：{'、'.join(options)}，实为 {quoted(value)}")
-        return str(value)
-    if spec_type == "date":
-        text = _normalise_date(value)
-        if text is None:
-            raise ValueError(f"应为日期（如 2023年4月27日 或 2023-04-27），实为 {quoted(value)}")
-        return text
-    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-        raise ValueError(f"应为文字，实为 {quoted(value)}")
-    return str(value)
-
-
-_DATE = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})(?:\s*[月\-/.]\s*(\d{1,2})\s*日?)?\s*月?$")
-
-
-def _normalise_date(value: object) -> str | None:
-    """Dates are kept as ISO text: 'YYYY-MM-DD', or 'YYYY-MM' when the form gives only a month."""
-    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
-        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"  # type: ignore[attr-defined]
-    if not isinstance(value, str):
-        return None
-    match = _DATE.match(value.strip())
-    if not match:
-        return None
-    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
-    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
-        return None
-    return f"{year:04d}-{month:02d}" + ("" if day is None else f"-{int(day):02d}")
-
-
-def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
+def _load_fields(doc: Document, raw: object, problems: Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("fields", "应为对象：分区名 → {字段名: 值}")
         return
@@ -365,7 +247,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
     for section_label, values in raw.items():
         key = f"fields.{section_label}"
         if section_label not in by_section:
-            problems.add(key, "不是本框架的分区" + _suggest(section_label, list(by_section)))
+            problems.add(key, "不是本框架的分区" + suggest(section_label, list(by_section)))
             continue
         if not isinstance(values, dict):
             problems.add(key, "应为对象：字段名 → 值")
@@ -373,7 +255,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
         specs = by_section[section_label]
         for label, value in values.items():
             if label not in specs:
-                problems.add(f"{key}.{label}", "不是该分区的字段" + _suggest(label, list(specs)))
+                problems.add(f"{key}.{label}", "不是该分区的字段" + suggest(label, list(specs)))
                 continue
             spec = specs[label]
             try:
@@ -419,7 +301,7 @@ def column_name(row: str, column: str) -> str:
     return f"{row}的“{column}”"
 
 
-def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
+def _load_tables(doc: Document, raw: object, problems: Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("tables", "应为对象：表名 → 行列表")
         return
@@ -427,7 +309,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
     for label, rows in raw.items():
         key = label
         if label not in tables:
-            problems.add(key, "不是本框架的表格" + _suggest(label, list(tables)))
+            problems.add(key, "不是本框架的表格" + suggest(label, list(tables)))
             continue
         spec = tables[label]
         if not isinstance(rows, list):
@@ -455,7 +337,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
                 column = columns.get(column_label)
                 if column is None:
                     problems.add(
-                        column_name(row_key, column_label), "不是该表的列" + _suggest(column_label, list(columns))
+                        column_name(row_key, column_label), "不是该表的列" + suggest(column_label, list(columns))
                     )
                     continue
                 try:
@@ -503,7 +385,7 @@ def match_row(
     return None
 
 
-def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
+def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
     layout = doc.pack.rows
     if raw in (None, []):
         return
@@ -524,7 +406,7 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
         if not allowed.issuperset(row):
             for name in row:
                 if name not in allowed:
-                    problems.add(column_name(key, name), "不认识的列" + _suggest(name, sorted(allowed)))
+                    problems.add(column_name(key, name), "不认识的列" + suggest(name, sorted(allowed)))
         levels = tuple([str(row.get(level) or "").strip() for level in layout.levels])
         numbers: dict[str, Decimal | None] = {}
         for name in (layout.weight, layout.score):
@@ -563,7 +445,7 @@ def indicator_names(doc: Document) -> dict[str, str]:
     return dict(doc.view.indicator_names)
 
 
-def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> None:
+def _load_scores(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     names = indicator_names(doc)
     raw = data.get("scores", {})
     if not isinstance(raw, dict):
@@ -572,7 +454,7 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
     for name, value in raw.items():
         key = f"scores.{name}"
         if name not in names:
-            problems.add(key, "不是本框架的指标" + _suggest(name, list(names)))
+            problems.add(key, "不是本框架的指标" + suggest(name, list(names)))
             continue
         try:
             score = parse_value("score", value)
@@ -592,12 +474,16 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add("stated_total", str(exc))
             total = None
         doc.stated_total = total if isinstance(total, Decimal) else None
+
+
+def _load_weights(doc: Document, data: dict[str, Any], problems: Problems) -> None:
+    names = doc.view.indicator_names
     weights = data.get("weights", {})
     if isinstance(weights, dict):
         for name, value in weights.items():
             indicator_id = names.get(name)
             if indicator_id is None:
-                problems.add(f"weights.{name}", "不是本框架的指标" + _suggest(name, list(names)))
+                problems.add(f"weights.{name}", "不是本框架的指标" + suggest(name, list(names)))
                 continue
             if not doc.pack.indicator(indicator_id).adjustable:
                 problems.add(f"weights.{name}", "该指标的分值由规则包规定，不能调整")
@@ -611,6 +497,10 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
                 doc.weights[indicator_id] = weight
     else:
         problems.add("weights", "应为对象：指标名 → 分值")
+
+
+def _load_not_applicable(doc: Document, data: dict[str, Any], problems: Problems) -> None:
+    names = doc.view.indicator_names
     not_applicable = data.get("not_applicable", [])
     if not isinstance(not_applicable, list) or not all(isinstance(n, str) for n in not_applicable):
         problems.add("not_applicable", "应为指标名的列表")
@@ -619,12 +509,15 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
     for name in not_applicable:
         indicator_id = names.get(name)
         if indicator_id is None:
-            problems.add(f"not_applicable.{name}", "不是本框架的指标" + _suggest(name, list(names)))
+            problems.add(f"not_applicable.{name}", "不是本框架的指标" + suggest(name, list(names)))
         elif doc.pack.indicator(indicator_id).na_target is None:
             problems.add(f"not_applicable.{name}", "规则未规定该指标可以不适用")
         else:
             resolved.append(indicator_id)
     doc.not_applicable = tuple(resolved)
+
+
+def _load_params(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     params = data.get("params", {})
     if not isinstance(params, dict):
         problems.add("params", "应为对象：参数名 → 值")
@@ -635,7 +528,7 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add(
                 f"params.{name}",
                 "不是本规则包的参数"
-                + (_suggest(name, list(doc.pack.params)) or f"（可用的参数及写法见 xl-perf rules {doc.pack.id}）"),
+                + (suggest(name, list(doc.pack.params)) or f"（可用的参数及写法见 xl-perf rules {doc.pack.id}）"),
             )
         elif spec.choices and value not in spec.choices:
             problems.add(f"params.{name}", "应为以下之一：" + "、".join(quoted(c) for c in spec.choices))
@@ -649,6 +542,9 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add(f"params.{name}", f"应为{'数字' if isinstance(spec.default, int | float) else '文字'}")
         else:
             doc.params[name] = value
+
+
+def _load_options(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     options = data.get("options", {})
     if not isinstance(options, dict):
         problems.add("options", "应为对象：选项名 → 值")

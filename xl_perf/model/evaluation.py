@@ -503,14 +503,12 @@ class _Evaluator(Scope):
 
     # --- totals ----------------------------------------------------------------------------------------------------
 
-    def run(self) -> Evaluation:
+    def score_all(
+        self, weights: dict[str, Decimal], na: set[str]
+    ) -> tuple[list[IndicatorResult], list[IndicatorResult], Decimal, dict[str, Decimal]]:
+        """Every indicator settled: (indicator results, indicator-row results, the 加减分, and the 得分 the form
+        shows for each group of indicator rows that carry their own scores)."""
         doc = self.doc
-        self.load_values()
-        self.compute_rates()
-        self.check_stated_rates()
-        self.check_reasons()
-        weights, self._part_weights, na = self.effective_weights()
-        self._na = na
         results: list[IndicatorResult] = []
         row_results: list[IndicatorResult] = []
         bonus = ZERO
@@ -553,6 +551,17 @@ class _Evaluator(Scope):
             manual = outcome.point is None and not outcome.missing
             score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=manual, weight=weight)
             results.append(self.result(indicator, weight, outcome, stated, score, basis))
+        return results, row_results, bonus, group_shown
+
+    def run(self) -> Evaluation:
+        doc = self.doc
+        self.load_values()
+        self.compute_rates()
+        self.check_stated_rates()
+        self.check_reasons()
+        weights, self._part_weights, na = self.effective_weights()
+        self._na = na
+        results, row_results, bonus, group_shown = self.score_all(weights, na)
         self.check_group_weights()
         scored = [r for r in results if r.kind != "bonus_penalty"]
         total = sum((r.score for r in scored), ZERO) + bonus
