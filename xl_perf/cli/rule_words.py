@@ -163,9 +163,9 @@ class RuleWords:
         if isinstance(node, ast.Compare):
             symbols = {ast.Eq: "为", ast.NotEq: "不为", ast.Gt: ">", ast.GtE: "≥", ast.Lt: "<", ast.LtE: "≤"}
             parts = [self._node(node.left)]
-            for op, right in zip(node.ops, node.comparators, strict=True):
-                parts.append(symbols.get(type(op), "?"))
-                parts.append(self._node(right))
+            for cmp_op, comparator in zip(node.ops, node.comparators, strict=True):
+                parts.append(symbols.get(type(cmp_op), "?"))
+                parts.append(self._node(comparator))
             return "".join(parts) if isinstance(node.ops[0], ast.Eq | ast.NotEq) else " ".join(parts)
         if isinstance(node, ast.BoolOp):
             joiner = "且" if isinstance(node.op, ast.And) else "或"

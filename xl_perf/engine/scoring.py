@@ -24,7 +24,8 @@ from xl_perf.rules.view import PackView
 
 ZERO = Decimal(0)
 
-Scorer = Callable[[model.Rule, Decimal, Decimal, str, "Scope"], "Outcome"]
+# (rule, declared weight, weight, the indicator id, scope) -> Outcome; each takes its own rule class.
+Scorer = Callable[..., "Outcome"]
 SCORERS: Registry[Scorer] = Registry("decimal evaluation")
 
 

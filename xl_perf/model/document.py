@@ -654,15 +654,19 @@ def to_dict(doc: Document) -> dict[str, object]:
     if doc.rows and pack.rows is not None:
         layout = pack.rows
         rows_out = []
-        for row in doc.rows:
-            item = {name: value for name, value in zip(layout.levels, row.levels, strict=True) if value}
-            for key, value in ((layout.target, row.target), (layout.actual, row.actual), (layout.reason, row.reason)):
+        for indicator_row in doc.rows:
+            item = {name: value for name, value in zip(layout.levels, indicator_row.levels, strict=True) if value}
+            for key, value in (
+                (layout.target, indicator_row.target),
+                (layout.actual, indicator_row.actual),
+                (layout.reason, indicator_row.reason),
+            ):
                 if value:
                     item[key] = value
-            if layout.weight and row.weight is not None:
-                item[layout.weight] = json_value(row.weight, "score")
-            if layout.score and row.stated_score is not None:
-                item[layout.score] = json_value(row.stated_score, "score")
+            if layout.weight and indicator_row.weight is not None:
+                item[layout.weight] = json_value(indicator_row.weight, "score")
+            if layout.score and indicator_row.stated_score is not None:
+                item[layout.score] = json_value(indicator_row.stated_score, "score")
             rows_out.append(item)
         result["indicator_rows"] = rows_out
     names = score_keys(doc)

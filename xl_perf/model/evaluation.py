@@ -574,6 +574,7 @@ class _Evaluator(Scope):
         stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
         form_total = sum((group_shown.get(r.id, shown_score(r)) for r in scored), ZERO)
         if adjustment is not None:
+            assert isinstance(adjustment.rule, model.BonusPenaltyRule)
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
             form_total += doc.stated_scores.get(adjustment.id, bonus)
             form_total = clamp(form_total, adjustment.rule.total_min, adjustment.rule.total_max)

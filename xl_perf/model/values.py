@@ -119,10 +119,10 @@ def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) ->
             raise ValueError(f"应为以下之一：{'、'.join(options)}，实为 {quoted(value)}")
         return str(value)
     if spec_type == "date":
-        text = _normalise_date(value)
-        if text is None:
+        date = _normalise_date(value)
+        if date is None:
             raise ValueError(f"应为日期（如 2023年4月27日 或 2023-04-27），实为 {quoted(value)}")
-        return text
+        return date
     if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
         raise ValueError(f"应为文字，实为 {quoted(value)}")
     return str(value)

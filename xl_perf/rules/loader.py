@@ -353,12 +353,14 @@ class _Builder:
             for column in table.columns:
                 if column.carry_from is None:
                     continue
-                source = columns.get(column.carry_from)
+                source_column = columns.get(column.carry_from)
                 where = f"表格 {table.id} 的列 {column.id}"
-                if source is None or source.id == column.id:
+                if source_column is None or source_column.id == column.id:
                     raise self.fail(f"{where} 的 carry_from 引用了该表不存在的列 {column.carry_from}")
-                if source.type != column.type:
-                    raise self.fail(f"{where} 的 carry_from 列 {source.id} 类型不同（{source.type} ≠ {column.type}）")
+                if source_column.type != column.type:
+                    raise self.fail(
+                        f"{where} 的 carry_from 列 {source_column.id} 类型不同（{source_column.type} ≠ {column.type}）"
+                    )
 
     def _rows_carry(self, raw: dict[str, Any]) -> tuple[str, ...]:
         carry = raw.get("carry", [])
@@ -478,9 +480,9 @@ class _Builder:
                 bool(raw.get("judged", False)),
             )
         if kind == "deduction":
-            items = []
+            deductions: list[model.DeductionItem] = []
             for item in raw["items"]:
-                tiers = tuple(
+                deduction_tiers = tuple(
                     model.DeductionTier(model.Interval.parse(t["range"]), self._score_ref(t["deduct"], where))
                     for t in item.get("tiers", ())
                 )
@@ -489,20 +491,20 @@ class _Builder:
                     self._score_ref(rounding, where)
                 elif rounding not in ("ceil", "floor"):
                     raise self.fail(f"{where} 的取整方式 {rounding} 未知")
-                if not tiers and "per" not in item:
+                if not deduction_tiers and "per" not in item:
                     raise self.fail(f"{where} 的扣分项须有 per 或 tiers")
-                items.append(
+                deductions.append(
                     model.DeductionItem(
                         self._expr(item["value"], where),
                         None if "per" not in item else _dec(item["per"], where),
                         None if "step" not in item else _dec(item["step"], where),
                         rounding,
-                        tiers,
+                        deduction_tiers,
                     )
                 )
-            return model.DeductionRule(tuple(items), bool(raw.get("judged", False)))
+            return model.DeductionRule(tuple(deductions), bool(raw.get("judged", False)))
         if kind == "checklist":
-            items = []
+            items: list[model.ChecklistItem] = []
             for item in raw["items"]:
                 field_id = item.get("input")
                 if field_id is not None and field_id not in self.known_names:

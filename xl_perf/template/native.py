@@ -117,7 +117,7 @@ class NativeFormulas:
         or None when the rule needs judgement."""
         if getattr(rule, "judged", False):
             # The rule only bounds the unit's judgement, except when the bound is 0: then 0 is the score.
-            bound = self.rule(replace(rule, judged=False), weight, owner)  # type: ignore[type-var]
+            bound = self.rule(replace(rule, judged=False), weight, owner)  # type: ignore[arg-type]
             return None if bound is None else f'IF(({bound})=0,0,"")'
         return FORMULAS[rule](self, rule, weight, owner)
 
@@ -262,7 +262,7 @@ class NativeFormulas:
 
     def rows_score(self, indicator: model.Indicator, rule: model.RowsRule) -> str:
         column_letters = self._row_columns()
-        column = column_letters["levels"][rule.level - 1]
+        column = self._level_column(rule.level)
         score = column_letters["score"]
         first, last = self._rows_bounds
         levels = self._sheet_range(column, first, last)
@@ -278,7 +278,7 @@ class NativeFormulas:
         rule = indicator.rule
         assert isinstance(rule, model.RowsRule)
         letters = self._row_columns()
-        column = letters["levels"][rule.level - 1]  # type: ignore[index]
+        column = self._level_column(rule.level)
         first, last = self._rows_bounds
         levels = self._sheet_range(column, first, last)
         counted = self._sheet_range(letters["counted"], first, last)
@@ -290,7 +290,7 @@ class NativeFormulas:
         letters = self._row_columns()
         if "stated" not in letters:
             return None
-        column = letters["levels"][rule.level - 1]
+        column = self._level_column(rule.level)
         first, last = self._rows_bounds
         levels = self._sheet_range(column, first, last)
         stated = self._sheet_range(letters["stated"], first, last)
@@ -303,6 +303,12 @@ class NativeFormulas:
 
     def _row_columns(self) -> dict[str, object]:
         return self._row_letters
+
+    def _level_column(self, level: int) -> str:
+        """The column letter of the indicator rows' names at `level` (1: 一级指标)."""
+        letters = self._row_letters["levels"]
+        assert isinstance(letters, list | tuple)
+        return str(letters[level - 1])
 
     def place_rows(self, letters: dict[str, object], first: int, last: int, sheet: str) -> None:
         self._row_letters = letters

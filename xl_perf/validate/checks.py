@@ -79,7 +79,7 @@ def table_totals(doc: Document) -> Iterator[Finding]:
         for column in table.columns:
             if column.type != "amount" or column.id not in target.values:
                 continue
-            values = [p.values[column.id] for p in parts if isinstance(p.values.get(column.id), Decimal)]
+            values = [v for p in parts if isinstance(v := p.values.get(column.id), Decimal)]
             if not values:
                 continue  # the parts are not broken down in this column
             stated = target.values[column.id]
@@ -101,10 +101,10 @@ def _column_total(
 ) -> Iterator[Finding]:
     assert total.column is not None
     stated = row.values.get(total.column)
-    values = [row.values[c] for c in total.equals if isinstance(row.values.get(c), Decimal)]
+    values = [v for c in total.equals if isinstance(v := row.values.get(c), Decimal)]
     if not isinstance(stated, Decimal) or not values:
         return
-    added = sum(values, Decimal(0))  # type: ignore[arg-type]
+    added = sum(values, Decimal(0))
     if abs(stated - added) > TOLERANCE:
         parts = "、".join("/".join(_label(doc, table, c).split("/")[-2:]) for c in total.equals if c in row.values)
         yield finding(
@@ -126,9 +126,9 @@ def amount_units(doc: Document) -> Iterator[Finding]:
     for table in doc.pack.tables:
         for index, row in enumerate(doc.tables.get(table.id, [])):
             for column in table.columns:
-                value = row.values.get(column.id)
-                if column.type == "amount" and isinstance(value, Decimal) and value > 0:
-                    amounts.append((value, Ref("cell", table.id, index, column.id), f"{row.label}的{column.path[-1]}"))
+                cell = row.values.get(column.id)
+                if column.type == "amount" and isinstance(cell, Decimal) and cell > 0:
+                    amounts.append((cell, Ref("cell", table.id, index, column.id), f"{row.label}的{column.path[-1]}"))
     if len(amounts) < 3:
         return
     median = statistics.median(a for a, _, _ in amounts)
