@@ -10,11 +10,9 @@ from pathlib import Path
 from tests.batch_corpus import overall_data, project_data, write
 from tests.conftest import SAMPLES
 from xl_perf.engine import quantities, targets
-from xl_perf.findings import Ref
 from xl_perf.io import workbook
 from xl_perf.io.workbook import read_snapshot
 from xl_perf.model import document
-from xl_perf.model import evaluation as evaluate_module
 from xl_perf.model.evaluation import evaluate
 from xl_perf.rules import loader
 from xl_perf.rules.view import PackView
@@ -29,7 +27,6 @@ def _forget_everything() -> None:
     workbook._parse_reference.cache_clear()
     quantities._parse_str.cache_clear()
     targets._score_texts.cache_clear()
-    evaluate_module._ref.cache_clear()
 
 
 def _checked(book: workbook.SnapshotWorkbook) -> str:
@@ -73,13 +70,6 @@ def test_memos_leave_no_trace_between_workbooks(tmp_path: Path) -> None:
     for _ in range(3):
         assert [_checked(book) for book in books] == fresh
         assert [_checked(book) for book in reversed(books)] == fresh[::-1]
-
-
-def test_shared_places_are_plain_refs() -> None:
-    _forget_everything()
-    assert evaluate_module._ref("row", "", 3) == Ref("row", row=3)
-    assert evaluate_module._ref("indicator", "budget_execution", None) == Ref("indicator", "budget_execution")
-    assert evaluate_module._ref("row", "", 3) is evaluate_module._ref("row", "", 3)
 
 
 def test_a_pack_keeps_one_view_per_year_and_level() -> None:

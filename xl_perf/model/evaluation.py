@@ -7,11 +7,9 @@ accepted when it lies inside. That one mechanism covers checklists, 定性 indic
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
 
 from xl_perf.engine import scoring, targets
 from xl_perf.engine.scoring import ZERO, Outcome, RateResult, Scope
@@ -116,12 +114,6 @@ class Evaluation:
         }
 
 
-@functools.lru_cache(maxsize=4096)
-def _ref(kind: Literal["document", "field", "cell", "indicator", "row"], id: str, row: int | None) -> Ref:
-    """The place of an indicator or an indicator row, made for every one of every document: immutable, made once."""
-    return Ref(kind, id, row)
-
-
 def grade_of(pack: model.RulePack, total: Decimal) -> str:
     for band in pack.grades:
         if total >= band.min:
@@ -140,8 +132,6 @@ class _Evaluator(Scope):
         super().__init__(doc.view, doc.param)
         self.doc = doc
         self.findings: list[Finding] = []
-        self._row_levels: dict[int, list[str]] = {}
-        self._rows_have_scores: bool | None = None
         self._part_weights: dict[tuple[str, str], Decimal] = {}
         self._na: set[str] = set()
         self._row_results: dict[str, list[IndicatorResult]] = {}
@@ -384,15 +374,17 @@ class _Evaluator(Scope):
         indicator = self.pack.indicator(indicator_id)
         name = self.printed(indicator)[0]
         wanted = {loose_level_name(m) for m in rule.match}
-        rows = [r for r, level in zip(self.doc.rows, self.row_levels(rule.level - 1), strict=True) if level in wanted]
+        rows = [r for r in self.doc.rows if loose_level_name(r.levels[rule.level - 1]) in wanted]
         self._row_results[indicator_id] = results = []
         if not rows:
             return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分")
         low = high = ZERO
         missing: list[str] = []
         deviation_ratio = self.doc.options.get("deviation_reason_ratio", self.pack.options.deviation_reason_ratio)
+        # Whether any row carries a typed score: asked for every row, looked up once (not once per row).
+        rows_have_scores = self.doc.rows_have_scores
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
-            ref = _ref("row", "", row.index)
+            ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
             scored = targets.score_row(row.target, row.actual, row_weight)
             if not row.target.strip() or not row.actual.strip():
@@ -413,7 +405,7 @@ class _Evaluator(Scope):
                 row.stated_score,
                 row_name,
                 ref,
-                manual_is_normal=row.stated_score is None and not self.rows_have_scores(),
+                manual_is_normal=row.stated_score is None and not rows_have_scores,
                 weight=row_weight,
             )
             low += outcome.low
@@ -446,19 +438,6 @@ class _Evaluator(Scope):
         # Rows whose own weights overshoot (a WEIGHT_SUM error) can never lift the indicator above its weight.
         low, high, total = min(low, weight), min(high, weight), min(total, weight)
         return Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
-
-    def row_levels(self, level: int) -> list[str]:
-        """Every indicator row's name at `level`, compared loosely; each row group of the pack looks them all up."""
-        names = self._row_levels.get(level)
-        if names is None:
-            names = self._row_levels[level] = [loose_level_name(r.levels[level]) for r in self.doc.rows]
-        return names
-
-    def rows_have_scores(self) -> bool:
-        # Asked for every row: the rows do not change while they are scored, so look once.
-        if self._rows_have_scores is None:
-            self._rows_have_scores = self.doc.rows_have_scores
-        return self._rows_have_scores
 
     def check_row_reason(
         self, row: IndicatorRow, name: str, scored: targets.RowScore, ref: Ref, deviation_ratio: object
@@ -514,7 +493,7 @@ class _Evaluator(Scope):
         bonus = ZERO
         group_shown: dict[str, Decimal] = {}  # the 得分 the form shows for a group of indicator rows
         for indicator in self.pack.indicators:
-            ref = _ref("indicator", indicator.id, None)
+            ref = Ref("indicator", indicator.id)
             stated = doc.stated_scores.get(indicator.id)
             name = self.printed(indicator)[0]
             weight = weights[indicator.id]
