@@ -1,6 +1,6 @@
-"""What is remembered between workbooks (pack views, reading plans, parsed references, target texts, row scores,
-places) must not change any result: documents of several frameworks checked in turn, over and over, give exactly what
-each gives in a fresh process with nothing remembered."""
+"""What is remembered between workbooks (pack views, reading plans, parsed references, parsed target texts) must not
+change any result: documents of several frameworks checked in turn, over and over, give exactly what each gives in a
+fresh process with nothing remembered."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.batch_corpus import overall_data, project_data, write
 from tests.conftest import SAMPLES
-from xl_perf.engine import quantities, targets
+from xl_perf.engine import quantities
 from xl_perf.io import workbook
 from xl_perf.io.workbook import read_snapshot
 from xl_perf.model import document
@@ -26,7 +26,6 @@ def _forget_everything() -> None:
     read._PLANS.clear()
     workbook._parse_reference.cache_clear()
     quantities._parse_str.cache_clear()
-    targets._score_texts.cache_clear()
 
 
 def _checked(book: workbook.SnapshotWorkbook) -> str:

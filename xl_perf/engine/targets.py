@@ -19,7 +19,6 @@ round half-up as they should).
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 
 from xl_perf.engine.quantities import (
@@ -83,17 +82,7 @@ def score_row(
     target_text: object, actual_text: object, weight: Decimal, *, qualitative_level: str | None = None
 ) -> RowScore:
     """Score one indicator row. Never raises: unusable inputs give score None and `problems`."""
-    if type(target_text) is str and type(actual_text) is str and type(weight) is Decimal and qualitative_level is None:
-        return _score_texts(target_text, actual_text, str(weight))
     return _score_row(target_text, actual_text, weight, qualitative_level)
-
-
-# Rows of the same indicator texts and weight ("≥90%" / "95%", 10 points) recur across the workbooks of a batch. A row's
-# score depends on nothing else and is immutable: computed once. The weight is keyed by its text, which gives back the
-# very same Decimal (0 and -0, 10 and 10.0 are equal but not alike).
-@functools.lru_cache(maxsize=4096)
-def _score_texts(target_text: str, actual_text: str, weight: str) -> RowScore:
-    return _score_row(target_text, actual_text, Decimal(weight), None)
 
 
 def _score_row(target_text: object, actual_text: object, weight: Decimal, qualitative_level: str | None) -> RowScore:

@@ -31,14 +31,11 @@ from typing import Any
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
 from xl_perf.findings import Ref
 from xl_perf.model.values import (
-    Packed,
     Problems,
     Value,
     ValueProblem,
-    pack_values,
     parse_value,
     suggest,
-    unpack_values,
 )
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
@@ -65,33 +62,12 @@ TOP_KEYS = (
 _TOP_KEYS = frozenset(TOP_KEYS)
 
 
-def _table_row(row_id: str, label: str, values: Packed, index: int) -> TableRow:
-    return TableRow(row_id, label, unpack_values(values), index)
-
-
-def _indicator_row(
-    levels: tuple[str, ...], target: str, actual: str, weight: object, score: object, reason: str, index: int, mask: int
-) -> IndicatorRow:
-    return IndicatorRow(
-        levels,
-        target,
-        actual,
-        Decimal(weight) if mask & 1 else weight,  # type: ignore[arg-type]
-        Decimal(score) if mask & 2 else score,  # type: ignore[arg-type]
-        reason,
-        index,
-    )
-
-
 @dataclass
 class TableRow:
     row_id: str  # the pack's row id ("total", "own_project", ...)
     label: str  # as written by the unit (e.g. "项目1：遂溪县港门镇乡村振兴基础设施综合提升项目")
     values: dict[str, Value]  # column id -> value
     index: int  # position in the document's list
-
-    def __reduce__(self) -> tuple[Callable[..., TableRow], tuple[object, ...]]:
-        return _table_row, (self.row_id, self.label, pack_values(self.values), self.index)
 
 
 @dataclass
@@ -103,20 +79,6 @@ class IndicatorRow:
     stated_score: Decimal | None
     reason: str
     index: int
-
-    def __reduce__(self) -> tuple[Callable[..., IndicatorRow], tuple[object, ...]]:
-        weight, score = self.weight, self.stated_score
-        mask = (type(weight) is Decimal) | (type(score) is Decimal) << 1
-        return _indicator_row, (
-            self.levels,
-            self.target,
-            self.actual,
-            str(weight) if mask & 1 else weight,
-            str(score) if mask & 2 else score,
-            self.reason,
-            self.index,
-            mask,
-        )
 
 
 @dataclass

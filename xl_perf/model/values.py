@@ -1,5 +1,4 @@
-"""Values of a data document: one cell value normalised for its field type, the problems of loading, and the
-compact form rows are pickled in."""
+"""Values of a data document: one cell value normalised for its field type, and the problems of loading."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import difflib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from xl_perf.errors import BadInputError, Location, quoted
 from xl_perf.findings import Ref
@@ -18,34 +16,6 @@ Value = Decimal | bool | str
 
 YES = {"是", "有", "yes", "true", "y", "1", "√"}
 NO = {"否", "无", "no", "false", "n", "0", "×"}
-
-# Documents are pickled to travel between processes (a batch's workers send them back). Pickling a Decimal costs
-# several times pickling its text, which gives back the very same Decimal (sign, exponent and all): the values of
-# a document are pickled as text, each marked as a Decimal by a bit of a mask. Anything else is pickled as it is.
-
-Packed = tuple[tuple[str, ...], tuple[object, ...], int]
-
-
-def pack_values(values: dict[str, Any]) -> Packed:
-    """A dictionary for pickling: its keys, its values with each Decimal as its text, and which were Decimals."""
-    mask = 0
-    out = []
-    for index, value in enumerate(values.values()):
-        if type(value) is Decimal:
-            mask |= 1 << index
-            value = str(value)
-        out.append(value)
-    return tuple(values), tuple(out), mask
-
-
-def unpack_values(packed: Packed) -> dict[str, Any]:
-    keys, values, mask = packed
-    if not mask:
-        return dict(zip(keys, values, strict=True))
-    return {
-        key: Decimal(value) if mask >> index & 1 else value  # type: ignore[arg-type]
-        for index, (key, value) in enumerate(zip(keys, values, strict=True))
-    }
 
 
 @dataclass(frozen=True)
