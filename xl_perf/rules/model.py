@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from xl_perf.errors import RulePackError, quoted
 from xl_perf.rules.expr import Expr
+
+if TYPE_CHECKING:
+    from xl_perf.rules.view import PackView
 
 FieldType = Literal[
     "text", "longtext", "amount", "count", "number", "rate", "yesno", "havenot", "choice", "date", "score"
@@ -474,8 +477,10 @@ class RulePack:
     dates: tuple[DateRule, ...] = ()
     summary: SummarySpec = SummarySpec()
     projects: ProjectLinks | None = None
-    # The pack as printed for each (year, level): rules.view.PackView, made on first use. Not part of the pack's value.
-    views: dict[tuple[int, str], Any] = dataclass_field(default_factory=dict, init=False, compare=False, repr=False)
+    # The pack as printed for each (year, level), made on first use (PackView.of). Not part of the pack's value.
+    views: dict[tuple[int, str], PackView] = dataclass_field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @cached_property
     def fields(self) -> dict[str, FieldSpec]:

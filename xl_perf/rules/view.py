@@ -39,7 +39,7 @@ class PackView:
         view = views.get((year, level))
         if view is None:
             view = views[(year, level)] = cls(pack, year, level)
-        return view  # type: ignore[no-any-return]
+        return view
 
     @cached_property
     def words(self) -> dict[str, str]:
