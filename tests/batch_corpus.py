@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xl_perf import document
+from xl_perf.model import document
 from xl_perf.template import generate, sources
 
 GRADE_TOTALS = {"优": Decimal("100"), "良": Decimal("87.5")}

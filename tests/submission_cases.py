@@ -18,7 +18,7 @@ from typing import Any
 
 from tests import batch_corpus
 from tests.conftest import sample_data
-from xl_perf import document
+from xl_perf.model import document
 from xl_perf.template import generate, sources
 
 FRAMEWORKS = ("gd-county-zhengti", "gd-county-xiangmu", "mof-zhengti", "mof-xiangmu")

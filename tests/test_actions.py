@@ -7,9 +7,9 @@ from pathlib import Path
 
 from tests.conftest import SAMPLES, sample_data
 from tests.test_templates import _snapshot
-from xl_perf import document
 from xl_perf.excel import actions
 from xl_perf.io.workbook import FileWorkbook, SnapshotWorkbook
+from xl_perf.model import document
 from xl_perf.template import sources
 
 

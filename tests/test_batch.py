@@ -288,7 +288,7 @@ def test_bad_arguments_exit_2_in_chinese(args: list[str], message: str, tmp_path
 
 def test_a_defect_on_one_file_does_not_end_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     batch_corpus.write_projects(tmp_path, UNIT, ["优", "良", "优"])
-    from xl_perf.engine import evaluate as engine
+    from xl_perf.model import evaluation as engine
 
     original = engine.evaluate
 

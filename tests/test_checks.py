@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import ROOT, SAMPLES, sample_data
 from tests.test_cli import run
 from tests.test_report_checks import REPORT_CASES
-from xl_perf import document
 from xl_perf.engine import targets
-from xl_perf.engine.evaluate import evaluate
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.rules import loader
 from xl_perf.validate import checks
 from xl_perf.validate.catalogue import catalogue

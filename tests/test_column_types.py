@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from xl_perf import document, export
-from xl_perf.engine.evaluate import evaluate
+from xl_perf import export
 from xl_perf.io import xlsx_writer
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.rules import loader
 from xl_perf.template import generate, sources
 from xl_perf.template.generate import build_layout

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from xl_perf import document
 from xl_perf.errors import BadInputError
+from xl_perf.model import document
 
 
 def test_samples_load(gangmen_zhengti: dict, gangmen_xiangmu: dict, ziyuan_zhengti: dict) -> None:

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, evaluate
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.rules import loader, model
 from xl_perf.rules.text import context, render
 

@@ -15,11 +15,11 @@ from openpyxl.workbook.protection import WorkbookProtection
 
 from tests import excel_standin as xs
 from tests.conftest import SAMPLES
-from xl_perf import document
 from xl_perf.excel import actions, addin
 from xl_perf.excel.project import macro_variant
 from xl_perf.io.formatting import read_formatting
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.model import document
 from xl_perf.template import generate, sources
 
 BASIC = "整体基础数据（基本情况）"

@@ -12,11 +12,11 @@ from oletools.olevba import VBA_Parser
 
 from tests.conftest import SAMPLES, sample_data
 from tests.test_cli import run
-from xl_perf import document
 from xl_perf.errors import XlPerfError
 from xl_perf.excel import addin, project, setup
 from xl_perf.excel.project import macro_variant
 from xl_perf.io import xlam
+from xl_perf.model import document
 from xl_perf.template import generate, sources
 
 

@@ -42,13 +42,13 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from tests.conftest import ROOT, SAMPLES, outputs, require_tool
 from tests.test_cli import run
-from xl_perf import document
 from xl_perf import export as exporter
-from xl_perf.engine.evaluate import evaluate
 from xl_perf.errors import XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.libreoffice import find_soffice, to_png
 from xl_perf.io.safe_write import TEMP_PREFIX, WriteRefused
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.template.generate import build_layout
 from xl_perf.template.sources import load_any
 

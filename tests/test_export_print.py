@@ -29,10 +29,10 @@ from tests import submission_cases
 from tests.conftest import ROOT, require_tool
 from tests.submission_cases import PrintCase
 from xl_perf import export as exporter
-from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.io.libreoffice import find_soffice, to_png
 from xl_perf.io.pages import page_breaks
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.template.generate import build_layout
 from xl_perf.template.layout import STATED_TOTAL_NAME, Layout, rate_name, stated_name, weight_name
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from xl_perf.engine.expr import MissingInputs, Undefined, parse
 from xl_perf.errors import RulePackError
+from xl_perf.rules.expr import MissingInputs, Undefined, parse
 
 
 def test_evaluates_with_decimal() -> None:

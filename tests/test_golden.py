@@ -19,8 +19,8 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, require_tool
 from tests.xml_parts import assert_same_parts, local
-from xl_perf import document
 from xl_perf.io import libreoffice
+from xl_perf.model import document
 from xl_perf.rules import loader
 from xl_perf.template import generate, regenerate
 

@@ -1,6 +1,6 @@
-"""What is remembered between workbooks (per-pack memos, parsed references, target texts, row scores, places) must
-not change any result: documents of several frameworks checked in turn, over and over, give exactly what each gives
-in a fresh process with nothing remembered."""
+"""What is remembered between workbooks (pack views, reading plans, parsed references, parsed target texts) must not
+change any result: documents of several frameworks checked in turn, over and over, give exactly what each gives in a
+fresh process with nothing remembered."""
 
 from __future__ import annotations
 
@@ -9,23 +9,23 @@ from pathlib import Path
 
 from tests.batch_corpus import overall_data, project_data, write
 from tests.conftest import SAMPLES
-from xl_perf import document
-from xl_perf.engine import evaluate as evaluate_module
-from xl_perf.engine import memo, targets
-from xl_perf.engine.evaluate import evaluate
-from xl_perf.engine.findings import Ref
+from xl_perf.engine import quantities
 from xl_perf.io import workbook
 from xl_perf.io.workbook import read_snapshot
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
+from xl_perf.rules import loader
+from xl_perf.rules.view import PackView
+from xl_perf.template import read
 from xl_perf.template.read import locator, read_document
 from xl_perf.validate import checks
 
 
 def _forget_everything() -> None:
-    memo._MEMOS.clear()
+    loader.load.cache_clear()  # fresh packs, with no views
+    read._PLANS.clear()
     workbook._parse_reference.cache_clear()
-    targets._parse_str.cache_clear()
-    targets._score_texts.cache_clear()
-    evaluate_module._ref.cache_clear()
+    quantities._parse_str.cache_clear()
 
 
 def _checked(book: workbook.SnapshotWorkbook) -> str:
@@ -71,8 +71,11 @@ def test_memos_leave_no_trace_between_workbooks(tmp_path: Path) -> None:
         assert [_checked(book) for book in reversed(books)] == fresh[::-1]
 
 
-def test_shared_places_are_plain_refs() -> None:
-    _forget_everything()
-    assert evaluate_module._ref("row", "", 3) == Ref("row", row=3)
-    assert evaluate_module._ref("indicator", "budget_execution", None) == Ref("indicator", "budget_execution")
-    assert evaluate_module._ref("row", "", 3) is evaluate_module._ref("row", "", 3)
+def test_a_pack_keeps_one_view_per_year_and_level() -> None:
+    pack = loader.load(loader.available()[0])
+    level = next(iter(pack.levels))
+    view = PackView.of(pack, 2025, level)
+    assert PackView.of(pack, 2025, level) is view
+    assert PackView.of(pack, 2024, level) is not view
+    assert pack.fields is pack.fields  # computed once
+    assert view.text("{year_prev}年") == "2024年"

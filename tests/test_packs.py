@@ -166,7 +166,22 @@ def test_loader_rejects_malformed_packs() -> None:
         ),
         ({"indicators": [{"id": "i", "path": ["{nonsense}"], "weight": 1, "rule": {"kind": "manual"}}]}, "未知占位符"),
         ({"params": {"p": {"default": 1}}}, "缺少说明"),
+        ({"rates": {"r": {"name": "R", "formula": "f / 2"}}}, "rate_precision"),
+        ({"projects": {"form": "y", "name": "n"}}, "projects 缺少"),
     ]
     for extra, message in cases:
         with pytest.raises(loader.RulePackError, match=message):
             loader._Builder("x", {**base, **extra}).build()
+
+
+def test_the_project_links_of_a_whole_form_name_what_its_project_form_has() -> None:
+    whole = loader.load("gd-county-zhengti")
+    links = whole.projects
+    assert links is not None
+    project = loader.load(links.form)
+    table = project.table(links.table)
+    assert links.name in project.fields
+    assert {links.total, links.other} <= {r.id for r in table.rows}
+    columns = {c.id for c in table.columns}
+    assert {links.other_amount, *(a.own for a in links.amounts)} <= columns
+    assert [p for p in loader.available() if loader.load(p).projects is not None] == ["gd-county-zhengti"]

@@ -41,9 +41,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT, require_tool, sample_data
 from tests.lo_user import Book, Office, Place
-from xl_perf import document, export
-from xl_perf.engine.evaluate import Evaluation, evaluate
+from xl_perf import export
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template import generate, sources

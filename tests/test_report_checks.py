@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.rules import loader
 from xl_perf.validate.report import check_text
 from xl_perf.validate.report.facts import FormFacts

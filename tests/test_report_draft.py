@@ -16,7 +16,7 @@ from docx.shared import Cm
 
 from tests.conftest import SAMPLES, require_tool, sample_data
 from tests.test_cli import run
-from xl_perf.engine.evaluate import evaluate
+from xl_perf.model.evaluation import evaluate
 from xl_perf.report.draft import draft, file_name
 from xl_perf.report.outline import score
 from xl_perf.template.generate import load_any

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES, outputs, sample_data
-from xl_perf import document
-from xl_perf.engine.findings import Ref
+from xl_perf.findings import Ref
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.model import document
 from xl_perf.rules import loader, model
 from xl_perf.template import generate, rollover, sources
 from xl_perf.template.layout import META_SHEET

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import SAMPLES
 from tests.test_cli import run
-from xl_perf.document import row_name
+from xl_perf.model.document import row_name
 
 
 def test_row_name() -> None:

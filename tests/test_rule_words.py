@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES
 from tests.test_cli import run
-from xl_perf import document
 from xl_perf.cli.rule_words import RuleWords, pack_source, param_text
+from xl_perf.model import document
 from xl_perf.rules import loader, model
 from xl_perf.rules.text import context
 

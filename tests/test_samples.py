@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, evaluate
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate
 
 
 def _evaluate(data: dict) -> Evaluation:

@@ -11,9 +11,9 @@ from pathlib import Path
 from tests.conftest import sample_data
 from tests.lo_user import Office
 from tests.test_real_client import blank_template, calc_value
-from xl_perf import document
-from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.template import generate, sources
 from xl_perf.template.layout import STATED_TOTAL_NAME
 

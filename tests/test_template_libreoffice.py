@@ -40,11 +40,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, SAMPLES, require_tool, sample_data
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, evaluate
 from xl_perf.io import xlsx_writer
 from xl_perf.io.libreoffice import Converter, converter, to_png
 from xl_perf.io.workbook import FileWorkbook
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.numbers import score2
 from xl_perf.rules import model
 from xl_perf.template import fill

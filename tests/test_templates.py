@@ -13,9 +13,9 @@ import pytest
 
 from tests.conftest import SAMPLES, sample_data
 from tests.test_cli import run
-from xl_perf import document
-from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import FileWorkbook, SnapshotWorkbook
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.rules import loader
 from xl_perf.template import generate, read, regenerate, sources
 from xl_perf.template.layout import field_name

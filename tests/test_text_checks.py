@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.rules import loader
 from xl_perf.rules.model import RulePack
 from xl_perf.rules.text import context, render
@@ -40,7 +40,7 @@ def _codes(findings: list[Finding], code: str) -> list[Finding]:
 
 def _facts(folder: Path) -> list[FormFacts]:
     """The engine's view of the sample workbooks, as `check` builds it."""
-    from xl_perf.engine.evaluate import evaluate
+    from xl_perf.model.evaluation import evaluate
     from xl_perf.template.generate import load_any
 
     facts = []

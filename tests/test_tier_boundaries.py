@@ -16,8 +16,8 @@ from decimal import ROUND_CEILING, Decimal
 
 import pytest
 
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, IndicatorResult, evaluate
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, IndicatorResult, evaluate
 from xl_perf.rules import loader, model
 
 D = Decimal

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import sample_data
-from xl_perf import document
-from xl_perf.engine.evaluate import evaluate
 from xl_perf.engine.inputs import indicator_inputs, rate_inputs
 from xl_perf.excel import udfs, wrappers
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.template import fill
 
 SAMPLES = ["gangmen-2022-zhengti.json", "gangmen-2022-xiangmu.json", "ziyuan-2023-zhengti.json"]

@@ -12,7 +12,6 @@ import pytest
 import xlsxwriter
 
 from tests.conftest import SAMPLES
-from xl_perf import document
 from xl_perf.errors import BadInputError
 from xl_perf.io import guard
 from xl_perf.io.workbook import (
@@ -25,6 +24,7 @@ from xl_perf.io.workbook import (
     read_snapshot,
     region_by_value,
 )
+from xl_perf.model import document
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import model
 from xl_perf.template.layout import META_SHEET

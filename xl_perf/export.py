@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, IndicatorResult
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import csv_writer, safe_write, xlsx_writer
 from xl_perf.io.workbook import CellValue, FileWorkbook
 from xl_perf.io.xlsx_writer import CellValue as Written  # what the writer takes: Decimal too
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, IndicatorResult
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template import fill, generate, sources

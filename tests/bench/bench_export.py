@@ -64,7 +64,7 @@ def main() -> None:
     import openpyxl
 
     from xl_perf import export as exporter
-    from xl_perf.engine.evaluate import evaluate
+    from xl_perf.model.evaluation import evaluate
     from xl_perf.template.sources import file_name, load_any
 
     doc, _ = load_any(SOURCE, lenient=True)

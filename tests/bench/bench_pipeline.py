@@ -23,8 +23,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from xl_perf.engine.evaluate import evaluate
 from xl_perf.io.workbook import SnapshotWorkbook, snapshot_json
+from xl_perf.model.evaluation import evaluate
 from xl_perf.template.read import read_document
 from xl_perf.validate.checks import check_document
 

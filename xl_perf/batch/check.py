@@ -7,10 +7,10 @@ import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
-from xl_perf import document
 from xl_perf.batch.discovery import WORKBOOK_SUFFIXES
 from xl_perf.batch.records import Item
 from xl_perf.errors import Location, XlPerfError
+from xl_perf.model import document
 from xl_perf.rules import loader
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from xl_perf import document
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
+from xl_perf.model import document
 
 KIND_NAMES = {"xiangmu": "项目支出", "zhengti": "部门整体"}
 

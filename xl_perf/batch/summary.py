@@ -226,7 +226,7 @@ def _grade_names(result: BatchResult) -> list[str]:
 
 def _findings_table(result: BatchResult, link: LinkTo) -> Table:
     """问题清单: every finding of every file, errors first within a file."""
-    from xl_perf.engine.findings import SEVERITY_LABELS
+    from xl_perf.findings import SEVERITY_LABELS
     from xl_perf.io.summary_writer import Column, Table
     from xl_perf.validate.catalogue import title_of
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from xl_perf import document
 from xl_perf.batch.records import Item, UnitSummary
-from xl_perf.engine.findings import Ref
 from xl_perf.errors import Location, XlPerfError
+from xl_perf.findings import Ref
+from xl_perf.model import document
 from xl_perf.rules import model
 
 

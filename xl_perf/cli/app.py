@@ -34,7 +34,7 @@ OVERWRITE_HINT = "换一个输出文件夹；确认可以覆盖时加 --overwrit
 
 def _check_year_level(year: int, level: str) -> None:
     """The --year / --level options, with the same limits as a data document."""
-    from xl_perf.document import LEVELS
+    from xl_perf.model.document import LEVELS
 
     if not 2000 <= year <= 2100:
         raise XlPerfError(f"--year 应为 2000–2100 之间的评价年度，实为 {year}")
@@ -82,7 +82,7 @@ def score_command(
     退出码：0 无错误；1 有错误类发现；2 输入无法使用。
     """
     from xl_perf.cli import render
-    from xl_perf.engine.evaluate import evaluate
+    from xl_perf.model.evaluation import evaluate
     from xl_perf.template.sources import load_any
 
     try:

@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from xl_perf.engine.evaluate import Evaluation
-from xl_perf.engine.findings import SEVERITY_LABELS
+from xl_perf.findings import SEVERITY_LABELS
+from xl_perf.model.evaluation import Evaluation
 from xl_perf.numbers import format_number, format_percent
 from xl_perf.rules import model
 from xl_perf.rules.text import context, render

@@ -9,11 +9,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
-from xl_perf.engine.expr import Expr
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
+from xl_perf.rules.expr import Expr
+from xl_perf.rules.kinds import Registry
 from xl_perf.rules.text import render
 
 # The choice values of adjustable parameters, as the parameter texts describe them.
@@ -26,6 +28,10 @@ CHOICE_WORDS = {
     "scale": "按得分率放大",
 }
 BOOL_WORDS = {True: "是", False: "否"}
+
+
+# Each rule kind in Chinese words: (words, rule, weight) -> text.
+DESCRIPTIONS: Registry[Callable[..., str]] = Registry("Chinese description")
 
 
 class RuleWords:
@@ -157,9 +163,9 @@ class RuleWords:
         if isinstance(node, ast.Compare):
             symbols = {ast.Eq: "为", ast.NotEq: "不为", ast.Gt: ">", ast.GtE: "≥", ast.Lt: "<", ast.LtE: "≤"}
             parts = [self._node(node.left)]
-            for op, right in zip(node.ops, node.comparators, strict=True):
-                parts.append(symbols.get(type(op), "?"))
-                parts.append(self._node(right))
+            for cmp_op, comparator in zip(node.ops, node.comparators, strict=True):
+                parts.append(symbols.get(type(cmp_op), "?"))
+                parts.append(self._node(comparator))
             return "".join(parts) if isinstance(node.ops[0], ast.Eq | ast.NotEq) else " ".join(parts)
         if isinstance(node, ast.BoolOp):
             joiner = "且" if isinstance(node.op, ast.And) else "或"
@@ -178,50 +184,8 @@ class RuleWords:
         return "（为最高分，单位结合实际情况核定）" if getattr(rule, "judged", False) else ""
 
     def describe(self, rule: model.Rule, weight: Decimal) -> str:
-        if isinstance(rule, model.TiersRule):
-            percent = self.is_rate(rule.value)
-            unit = self.unit_of(rule.value)
-            tiers = "，".join(f"{self.interval(t.range, percent, unit)} 得{self.score(t.score)}" for t in rule.tiers)
-            return f"按{self.formula(rule.value)}分档：{tiers}{self._undefined(rule)}{self._judged(rule)}"
-        if isinstance(rule, model.LinearRule):
-            value = rule.value
-            tree = value.tree
-            # "min(x / 0.9, 1)": the score is capped at the weight anyway, so the cap at 1 needs no words.
-            if isinstance(tree, ast.Call) and getattr(tree.func, "id", "") == "min" and len(tree.args) == 2:
-                capped = tree.args[1]
-                if isinstance(capped, ast.Constant) and capped.value == 1:
-                    tree = tree.args[0]
-            shown = self._node(tree)
-            zero = f"；{rule.zero_note}" if rule.zero_note else ""
-            return (
-                f"按比例计分：得分 = {format_number(weight)}分 × {shown}，最高{format_number(weight)}分"
-                f"{zero}{self._undefined(rule)}{self._judged(rule)}"
-            )
-        if isinstance(rule, model.DeductionRule):
-            items = "；".join(self._deduction(item) for item in rule.items)
-            return f"扣分：满分{format_number(weight)}分，{items}，扣完为止{self._judged(rule)}"
-        if isinstance(rule, model.ChecklistRule):
-            return "逐项计分：" + "；".join(self._check_item(i) for i in rule.items)
-        if isinstance(rule, model.ChoiceRule):
-            options = "，".join(f"{self.text(o)} 得{format_number(s)}分" for o, s in rule.options)
-            return f"按“{self.name(rule.input)}”：{options}"
-        if isinstance(rule, model.ManualRule):
-            return f"按评分标准酌情评分（0–{format_number(weight)}分）"
-        if isinstance(rule, model.RowsRule):
-            layout = self.pack.rows
-            level = layout.levels[rule.level - 1] if layout is not None else "指标"
-            names = "、".join(self.text(m) for m in rule.match)
-            target, actual = (layout.target, layout.actual) if layout is not None else ("目标值", "实际值")
-            return f"按绩效指标表中{level}为“{names}”的各行，比较{target}与{actual}计分"
-        if isinstance(rule, model.BonusPenaltyRule):
-            items = "；".join(self._bonus_item(i) for i in rule.items)
-            return f"加减分：{items}；合计在{format_number(rule.total_min)}至{format_number(rule.total_max)}分之间"
-        parts = "；".join(
-            f"{self.text(p.name)}（{format_number(p.weight)}分）：{self.describe(p.rule, p.weight)}"
-            + self.not_applicable(p.na_when, p.na_target)
-            for p in rule.parts
-        )
-        return f"分项合计：{parts}"
+        """The rule at `weight`, in Chinese words."""
+        return DESCRIPTIONS[rule](self, rule, weight)
 
     def not_applicable(self, when: Expr | None, target: str | None) -> str:
         if when is None:
@@ -259,6 +223,78 @@ class RuleWords:
         sign = "加" if item.per >= 0 else "减"
         per, cap = format_number(abs(item.per)), format_number(abs(item.cap))
         return f"{self.name(item.input)}每{unit}{sign}{per}分，最多{sign}{cap}分"
+
+
+@DESCRIPTIONS.register(model.TiersRule)
+def _tiers(words: RuleWords, rule: model.TiersRule, weight: Decimal) -> str:
+    percent = words.is_rate(rule.value)
+    unit = words.unit_of(rule.value)
+    tiers = "，".join(f"{words.interval(t.range, percent, unit)} 得{words.score(t.score)}" for t in rule.tiers)
+    return f"按{words.formula(rule.value)}分档：{tiers}{words._undefined(rule)}{words._judged(rule)}"
+
+
+@DESCRIPTIONS.register(model.LinearRule)
+def _linear(words: RuleWords, rule: model.LinearRule, weight: Decimal) -> str:
+    value = rule.value
+    tree = value.tree
+    # "min(x / 0.9, 1)": the score is capped at the weight anyway, so the cap at 1 needs no words.
+    if isinstance(tree, ast.Call) and getattr(tree.func, "id", "") == "min" and len(tree.args) == 2:
+        capped = tree.args[1]
+        if isinstance(capped, ast.Constant) and capped.value == 1:
+            tree = tree.args[0]
+    shown = words._node(tree)
+    zero = f"；{rule.zero_note}" if rule.zero_note else ""
+    return (
+        f"按比例计分：得分 = {format_number(weight)}分 × {shown}，最高{format_number(weight)}分"
+        f"{zero}{words._undefined(rule)}{words._judged(rule)}"
+    )
+
+
+@DESCRIPTIONS.register(model.DeductionRule)
+def _deduction(words: RuleWords, rule: model.DeductionRule, weight: Decimal) -> str:
+    items = "；".join(words._deduction(item) for item in rule.items)
+    return f"扣分：满分{format_number(weight)}分，{items}，扣完为止{words._judged(rule)}"
+
+
+@DESCRIPTIONS.register(model.ChecklistRule)
+def _checklist(words: RuleWords, rule: model.ChecklistRule, weight: Decimal) -> str:
+    return "逐项计分：" + "；".join(words._check_item(i) for i in rule.items)
+
+
+@DESCRIPTIONS.register(model.ChoiceRule)
+def _choice(words: RuleWords, rule: model.ChoiceRule, weight: Decimal) -> str:
+    options = "，".join(f"{words.text(o)} 得{format_number(s)}分" for o, s in rule.options)
+    return f"按“{words.name(rule.input)}”：{options}"
+
+
+@DESCRIPTIONS.register(model.ManualRule)
+def _manual(words: RuleWords, rule: model.ManualRule, weight: Decimal) -> str:
+    return f"按评分标准酌情评分（0–{format_number(weight)}分）"
+
+
+@DESCRIPTIONS.register(model.RowsRule)
+def _rows(words: RuleWords, rule: model.RowsRule, weight: Decimal) -> str:
+    layout = words.pack.rows
+    level = layout.levels[rule.level - 1] if layout is not None else "指标"
+    names = "、".join(words.text(m) for m in rule.match)
+    target, actual = (layout.target, layout.actual) if layout is not None else ("目标值", "实际值")
+    return f"按绩效指标表中{level}为“{names}”的各行，比较{target}与{actual}计分"
+
+
+@DESCRIPTIONS.register(model.BonusPenaltyRule)
+def _bonus(words: RuleWords, rule: model.BonusPenaltyRule, weight: Decimal) -> str:
+    items = "；".join(words._bonus_item(i) for i in rule.items)
+    return f"加减分：{items}；合计在{format_number(rule.total_min)}至{format_number(rule.total_max)}分之间"
+
+
+@DESCRIPTIONS.register(model.SumRule)
+def _sum(words: RuleWords, rule: model.SumRule, weight: Decimal) -> str:
+    parts = "；".join(
+        f"{words.text(p.name)}（{format_number(p.weight)}分）：{words.describe(p.rule, p.weight)}"
+        + words.not_applicable(p.na_when, p.na_target)
+        for p in rule.parts
+    )
+    return f"分项合计：{parts}"
 
 
 def pack_source(source: str) -> str:

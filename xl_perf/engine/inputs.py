@@ -6,7 +6,11 @@ defined once, here, from the rule pack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from xl_perf.rules import model
+from xl_perf.rules.kinds import Registry
 
 
 def _expand(pack: model.RulePack, names: list[str], out: list[str]) -> None:
@@ -23,28 +27,62 @@ def rate_inputs(pack: model.RulePack, rate_id: str) -> list[str]:
     return out
 
 
+# The raw inputs each rule kind reads, in order (rates not yet expanded).
+INPUTS: Registry[Callable[[Any], list[str]]] = Registry("UDF inputs")
+
+
 def _rule_names(rule: model.Rule) -> list[str]:
+    return INPUTS[rule](rule)
+
+
+def _undefined_names(cases: tuple[model.Undefined, ...]) -> list[str]:
+    return [name for case in cases for name in case.when.names]
+
+
+@INPUTS.register(model.TiersRule)
+def _tiers(rule: model.TiersRule) -> list[str]:
+    return [*rule.value.names, *_undefined_names(rule.undefined)]
+
+
+@INPUTS.register(model.LinearRule)
+def _linear(rule: model.LinearRule) -> list[str]:
+    zero = rule.zero_when.names if rule.zero_when is not None else []
+    return [*rule.value.names, *_undefined_names(rule.undefined), *zero]
+
+
+@INPUTS.register(model.DeductionRule)
+def _deduction(rule: model.DeductionRule) -> list[str]:
+    return [name for item in rule.items for name in item.value.names]
+
+
+@INPUTS.register(model.ChecklistRule)
+def _checklist(rule: model.ChecklistRule) -> list[str]:
+    return [i.input for i in rule.items if i.input]
+
+
+@INPUTS.register(model.ChoiceRule)
+def _choice(rule: model.ChoiceRule) -> list[str]:
+    return [rule.input]
+
+
+@INPUTS.register(model.BonusPenaltyRule)
+def _bonus(rule: model.BonusPenaltyRule) -> list[str]:
+    return [i.input for i in rule.items]
+
+
+@INPUTS.register(model.ManualRule, model.RowsRule)
+def _no_inputs(rule: model.ManualRule | model.RowsRule) -> list[str]:
+    # A judged score reads no input; the indicator rows are passed to XP_ROWSCORE row by row, not to XP_SCORE.
+    return []
+
+
+@INPUTS.register(model.SumRule)
+def _sum(rule: model.SumRule) -> list[str]:
     names: list[str] = []
-    if isinstance(rule, model.TiersRule | model.LinearRule):
-        names += rule.value.names
-        for case in rule.undefined:
-            names += case.when.names
-        if isinstance(rule, model.LinearRule) and rule.zero_when is not None:
-            names += rule.zero_when.names
-    elif isinstance(rule, model.DeductionRule):
-        for item in rule.items:
-            names += item.value.names
-    elif isinstance(rule, model.ChecklistRule):
-        names += [i.input for i in rule.items if i.input]
-    elif isinstance(rule, model.ChoiceRule):
-        names.append(rule.input)
-    elif isinstance(rule, model.BonusPenaltyRule):
-        names += [i.input for i in rule.items]
-    elif isinstance(rule, model.SumRule):
-        for part in rule.parts:
-            names += _rule_names(part.rule)
-            if part.na_when is not None:
-                names += part.na_when.names
+    for part in rule.parts:
+        names += _rule_names(part.rule)
+        if part.na_when is not None:
+            names += part.na_when.names
     return names
 
 

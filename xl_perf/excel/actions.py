@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, evaluate
-from xl_perf.engine.findings import SEVERITY_LABELS, Finding
 from xl_perf.errors import XlPerfError, describe_os_error
+from xl_perf.findings import SEVERITY_LABELS, Finding
 from xl_perf.io.cells import address
 from xl_perf.io.formatting import GRADIENT, read_formatting
 from xl_perf.io.workbook import (
@@ -31,6 +29,8 @@ from xl_perf.io.workbook import (
     WritableWorkbook,
     read_checked,
 )
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.template import generate, read, sources
 from xl_perf.template.layout import META_SHEET
 

@@ -6,8 +6,8 @@ scores call XP_RATE / XP_SCORE / XP_ROWSCORE with the inputs in the order `engin
 
 from __future__ import annotations
 
-from xl_perf.document import Document
 from xl_perf.engine.inputs import indicator_inputs, rate_inputs
+from xl_perf.model.document import Document
 from xl_perf.rules import model
 from xl_perf.template.layout import RowRefs, field_name
 from xl_perf.template.native import NativeFormulas

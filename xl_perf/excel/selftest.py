@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xl_perf import document
 from xl_perf.errors import XlPerfError, quoted
 from xl_perf.excel.project import macro_variant
+from xl_perf.model import document
 from xl_perf.template import generate, sources
 from xl_perf.template.layout import field_name, rate_name, score_name
 

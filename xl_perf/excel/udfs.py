@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from xl_perf import document
 from xl_perf.engine import targets
-from xl_perf.engine.evaluate import Evaluation, evaluate, grade_of
 from xl_perf.engine.inputs import indicator_inputs, rate_inputs
 from xl_perf.errors import XlPerfError
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate, grade_of
+from xl_perf.model.values import parse_value
 from xl_perf.numbers import round_half_up, to_decimal
 from xl_perf.rules import loader
 
@@ -87,7 +88,7 @@ def _document(framework: str, names: list[str], values: tuple[object, ...]) -> d
         if name in fields:
             spec = fields[name]
             try:
-                parsed = document.parse_value(spec.type, raw, tuple(doc.text(o) for o in spec.options))
+                parsed = parse_value(spec.type, raw, tuple(doc.text(o) for o in spec.options))
             except ValueError as exc:
                 raise XlPerfError(f"{doc.text(spec.label)}{exc}") from None
             if parsed is not None:
@@ -96,7 +97,7 @@ def _document(framework: str, names: list[str], values: tuple[object, ...]) -> d
             cell = pack.cells[name]
             column = pack.table(cell.table).column(cell.column)
             try:
-                parsed = document.parse_value(column.type, raw)
+                parsed = parse_value(column.type, raw)
             except ValueError as exc:
                 raise XlPerfError(f"{column.path[-1]}{exc}") from None
             if parsed is not None:

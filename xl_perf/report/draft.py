@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xl_perf.document import Document
-from xl_perf.engine.evaluate import Evaluation, evaluate
-from xl_perf.engine.findings import Finding
 from xl_perf.errors import BadInputError, Location
+from xl_perf.findings import Finding
 from xl_perf.io import safe_write
 from xl_perf.io.docx_writer import Block, PageBreak, Paragraph, write_docx
 from xl_perf.io.report_files import read_report
+from xl_perf.model.document import Document
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.report.outline import overall, project
 
 SUFFIX = "绩效自评报告（初稿）.docx"
@@ -32,7 +32,7 @@ class Drafted:
 
 def load(paths: Sequence[Path]) -> list[tuple[Path, Evaluation]]:
     """Each workbook or data document read and evaluated the way `score` does."""
-    from xl_perf.template.generate import load_any
+    from xl_perf.template.sources import load_any
 
     evaluated = []
     for path in paths:

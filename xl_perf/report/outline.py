@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xl_perf.document import Document
-from xl_perf.engine.evaluate import Evaluation, IndicatorResult
 from xl_perf.io.docx_writer import Block, Heading, Paragraph, Table
+from xl_perf.model.document import Document
+from xl_perf.model.evaluation import Evaluation, IndicatorResult
 from xl_perf.numbers import format_number, format_percent
 
 _CHAPTERS = "一二三四五六七八九十"

@@ -10,9 +10,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, cast
 
-from xl_perf.engine import expr
 from xl_perf.errors import RulePackError, quoted
-from xl_perf.rules import model
+from xl_perf.rules import expr, model
 from xl_perf.rules.text import YEAR_KEYS, placeholders
 
 if sys.version_info >= (3, 11):
@@ -111,6 +110,8 @@ class _Builder:
             formula = self._expr(spec["formula"], f"比率 {rid}")
             rates[rid] = model.Rate(rid, self.text(spec["name"], f"比率 {rid}"), formula, spec.get("precision"))
         self.known_names |= set(rates)
+        if "rate_precision" not in self.params and any(r.precision is None for r in rates.values()):
+            raise self.fail("比率未写 precision 时，须有参数 params.rate_precision（比率保留的小数位数）")
         self._unique([*field_ids, *cells, *rates], "字段、单元格与比率 id")
         for section in sections:
             for f in section.fields:
@@ -157,6 +158,7 @@ class _Builder:
             sums=tuple(self._total(t, tables) for t in data.get("sums", [])),
             dates=tuple(self._date(d) for d in data.get("dates", [])),
             summary=self._summary(data.get("summary", {}), tables, set(cells), set(rates), set(field_ids)),
+            projects=self._projects(data.get("projects"), tables),
         )
         self._check_templates(levels)
         return pack
@@ -191,6 +193,36 @@ class _Builder:
                 ):
                     raise self.fail("summary.required 须给出计数字段 field，或表 table 及其项目行 rows")
         return model.SummarySpec(amount, execution, coverage)
+
+    def _projects(self, spec: dict[str, Any] | None, tables: tuple[model.TableSpec, ...]) -> model.ProjectLinks | None:
+        if spec is None:
+            return None
+        try:
+            links = model.ProjectLinks(
+                form=spec["form"],
+                name=spec["name"],
+                listing=spec["listing"],
+                groups=tuple(spec["groups"]),
+                table=spec["table"],
+                total=spec["total"],
+                other=spec["other"],
+                other_amount=spec["other_amount"],
+                amounts=tuple(model.ProjectAmount(a["listed"], a["own"], a["what"]) for a in spec["amounts"]),
+                listed_other=tuple(spec.get("listed_other", ())),
+                listed_classes=tuple(spec.get("listed_classes", ())),
+            )
+        except (KeyError, TypeError) as exc:
+            raise self.fail(f"projects 缺少或写错了 {exc}") from None
+        listing = next((t for t in tables if t.id == links.listing), None)
+        if listing is None:
+            raise self.fail(f"projects.listing 引用了不存在的表 {links.listing}")
+        rows, columns = {r.id for r in listing.rows}, {c.id for c in listing.columns}
+        wrong = [g for g in links.groups if g not in rows]
+        listed = (*links.listed_other, *links.listed_classes, *(a.listed for a in links.amounts))
+        wrong += [c for c in listed if c not in columns]
+        if wrong or not links.groups:
+            raise self.fail(f"projects 引用了表 {links.listing} 中不存在的行或列 {wrong}")
+        return links
 
     @staticmethod
     def _na_targets(indicator: model.Indicator) -> Iterable[str]:
@@ -321,12 +353,14 @@ class _Builder:
             for column in table.columns:
                 if column.carry_from is None:
                     continue
-                source = columns.get(column.carry_from)
+                source_column = columns.get(column.carry_from)
                 where = f"表格 {table.id} 的列 {column.id}"
-                if source is None or source.id == column.id:
+                if source_column is None or source_column.id == column.id:
                     raise self.fail(f"{where} 的 carry_from 引用了该表不存在的列 {column.carry_from}")
-                if source.type != column.type:
-                    raise self.fail(f"{where} 的 carry_from 列 {source.id} 类型不同（{source.type} ≠ {column.type}）")
+                if source_column.type != column.type:
+                    raise self.fail(
+                        f"{where} 的 carry_from 列 {source_column.id} 类型不同（{source_column.type} ≠ {column.type}）"
+                    )
 
     def _rows_carry(self, raw: dict[str, Any]) -> tuple[str, ...]:
         carry = raw.get("carry", [])
@@ -446,9 +480,9 @@ class _Builder:
                 bool(raw.get("judged", False)),
             )
         if kind == "deduction":
-            items = []
+            deductions: list[model.DeductionItem] = []
             for item in raw["items"]:
-                tiers = tuple(
+                deduction_tiers = tuple(
                     model.DeductionTier(model.Interval.parse(t["range"]), self._score_ref(t["deduct"], where))
                     for t in item.get("tiers", ())
                 )
@@ -457,20 +491,20 @@ class _Builder:
                     self._score_ref(rounding, where)
                 elif rounding not in ("ceil", "floor"):
                     raise self.fail(f"{where} 的取整方式 {rounding} 未知")
-                if not tiers and "per" not in item:
+                if not deduction_tiers and "per" not in item:
                     raise self.fail(f"{where} 的扣分项须有 per 或 tiers")
-                items.append(
+                deductions.append(
                     model.DeductionItem(
                         self._expr(item["value"], where),
                         None if "per" not in item else _dec(item["per"], where),
                         None if "step" not in item else _dec(item["step"], where),
                         rounding,
-                        tiers,
+                        deduction_tiers,
                     )
                 )
-            return model.DeductionRule(tuple(items), bool(raw.get("judged", False)))
+            return model.DeductionRule(tuple(deductions), bool(raw.get("judged", False)))
         if kind == "checklist":
-            items = []
+            items: list[model.ChecklistItem] = []
             for item in raw["items"]:
                 field_id = item.get("input")
                 if field_id is not None and field_id not in self.known_names:

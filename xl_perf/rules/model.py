@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
-from xl_perf.engine.expr import Expr
 from xl_perf.errors import RulePackError, quoted
+from xl_perf.rules.expr import Expr
+
+if TYPE_CHECKING:
+    from xl_perf.rules.view import PackView
 
 FieldType = Literal[
     "text", "longtext", "amount", "count", "number", "rate", "yesno", "havenot", "choice", "date", "score"
@@ -390,6 +396,14 @@ class Options:
     total_cap_enabled: bool = False
     execution_rate: str | None = None  # the rate that caps the total
 
+    def total_caps(self, overrides: Mapping[str, object]) -> tuple[tuple[Interval, Decimal], ...]:
+        """The caps on the total by the execution rate, when they apply: switched on by the pack or by a data
+        document's options (`overrides`), and a rate to cap by."""
+        enabled = overrides.get("total_cap_by_execution", self.total_cap_enabled)
+        if not enabled or self.execution_rate is None:
+            return ()
+        return self.total_cap_by_execution
+
 
 @dataclass(frozen=True)
 class TableTotal:
@@ -429,6 +443,30 @@ class SummarySpec:
 
 
 @dataclass(frozen=True)
+class ProjectAmount:
+    listed: str  # a column of the listing table of the 整体 form
+    own: str  # the column of the project form's total row that states the same money
+    what: str  # what the money is, in the message
+
+
+@dataclass(frozen=True)
+class ProjectLinks:
+    """How the project forms submitted with a 整体 form are checked against the projects it lists."""
+
+    form: str  # the pack id of the project forms
+    name: str  # the project form's field that names the project
+    listing: str  # the 整体 form's table that lists the projects
+    groups: tuple[str, ...]  # the listing's rows projects are listed under; the first: the unit's own-level money
+    table: str  # the project form's money table
+    total: str  # its total row
+    other: str  # its row of 其他资金
+    other_amount: str  # the column of that row that says money is there
+    amounts: tuple[ProjectAmount, ...]
+    listed_other: tuple[str, ...]  # the listing's columns of 其他财政资金
+    listed_classes: tuple[str, ...]  # the listing's columns that classify the money
+
+
+@dataclass(frozen=True)
 class RulePack:
     id: str
     family: str
@@ -452,9 +490,15 @@ class RulePack:
     sums: tuple[TableTotal, ...] = ()
     dates: tuple[DateRule, ...] = ()
     summary: SummarySpec = SummarySpec()
+    projects: ProjectLinks | None = None
+    # The pack as printed for each (year, level), made on first use (PackView.of). Not part of the pack's value.
+    views: dict[tuple[int, str], PackView] = dataclass_field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
-    @property
+    @cached_property
     def fields(self) -> dict[str, FieldSpec]:
+        """Field id -> spec, in the order of the sections. Read-only."""
         return {f.id: f for s in self.sections for f in s.fields}
 
     def indicator(self, indicator_id: str) -> Indicator:
@@ -476,3 +520,8 @@ class RulePack:
 
     def param(self, name: str) -> object:
         return self.params[name].default
+
+    def rate_precision(self, rate: Rate, param: Callable[[str], object]) -> int:
+        """The decimal places `rate` is rounded to: its own, else the rate_precision parameter (`param` gives a
+        parameter's value, which a data document may override). The loader makes sure one of them is given."""
+        return rate.precision if rate.precision is not None else int(str(param("rate_precision")))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from xl_perf.document import Document, level_rows, repeat_after
 from xl_perf.io.pages import text_height
+from xl_perf.model.document import Document, level_rows, repeat_after
 from xl_perf.rules import model
 from xl_perf.template import scoring
 from xl_perf.template.layout import (

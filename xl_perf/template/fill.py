@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from xl_perf.document import Document, TableRow
-from xl_perf.engine.evaluate import Evaluation, shown_score
 from xl_perf.io.xlsx_writer import CellValue
+from xl_perf.model.document import Document, TableRow
+from xl_perf.model.evaluation import Evaluation, shown_score
 from xl_perf.rules import model
 from xl_perf.template.layout import (
     STATED_TOTAL_NAME,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xl_perf import document
-from xl_perf.engine.evaluate import evaluate
 from xl_perf.errors import BadInputError, Location, XlPerfError
 from xl_perf.io import safe_write
 from xl_perf.io.workbook import FileWorkbook, open_untrusted
+from xl_perf.model import document
+from xl_perf.model.evaluation import evaluate
 from xl_perf.rules import loader
 from xl_perf.template import builder, layout, native, read
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from xl_perf.document import Document
+from xl_perf.model.document import Document
 from xl_perf.rules import model
 
 BindingKind = Literal["field", "table", "table_label", "row", "score", "weight", "stated_total"]

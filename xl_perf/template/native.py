@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from xl_perf.document import Document
-from xl_perf.engine.expr import Expr
+from xl_perf.model.document import Document
 from xl_perf.rules import model
+from xl_perf.rules.expr import Expr
+from xl_perf.rules.kinds import Registry
 from xl_perf.template.layout import RowRefs, field_name, rate_name, weight_name
 
 UNDEFINED = "无法计算"
@@ -23,6 +24,10 @@ _DIGITS = "{" + ",".join(str(i) for i in range(1, 16)) + "}"
 def _num(value: Decimal | float | int) -> str:
     text = format(Decimal(str(value)).normalize(), "f")
     return text
+
+
+# The Excel formula of each rule kind: (formulas, rule, weight, owner indicator) -> expression without "=", or None.
+FORMULAS: Registry[Callable[..., str | None]] = Registry("Excel formula")
 
 
 class NativeFormulas:
@@ -88,9 +93,7 @@ class NativeFormulas:
     # --- rates -------------------------------------------------------------------------------------------------
 
     def precision(self, rate: model.Rate) -> int:
-        if rate.precision is not None:
-            return rate.precision
-        return int(str(self.doc.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
+        return self.pack.rate_precision(rate, self.doc.param)
 
     def rate(self, rate: model.Rate) -> str:
         # ROUND(...,10) first: 4000.2-4000 is 0.1999999999998181 in binary floating point, and a half-way rate
@@ -109,75 +112,14 @@ class NativeFormulas:
             result = test if condition is None else f'IF({condition},"",{test})'
         return result
 
-    def rule(self, rule: model.Rule, weight: Decimal) -> str | None:
-        """Excel expression (no '=') for the rule's score at `weight`, or None when the rule needs judgement."""
+    def rule(self, rule: model.Rule, weight: Decimal, owner: model.Indicator) -> str | None:
+        """Excel expression (no '=') for the score of `rule` (of indicator `owner`, or one of its parts) at `weight`,
+        or None when the rule needs judgement."""
         if getattr(rule, "judged", False):
             # The rule only bounds the unit's judgement, except when the bound is 0: then 0 is the score.
-            bound = self.rule(replace(rule, judged=False), weight)  # type: ignore[type-var]
+            bound = self.rule(replace(rule, judged=False), weight, owner)  # type: ignore[arg-type]
             return None if bound is None else f'IF(({bound})=0,0,"")'
-        if isinstance(rule, model.TiersRule):
-            value = rule.value.to_excel(self.ref)
-            chain = '""'
-            for tier in reversed(rule.tiers):
-                chain = f"IF({self.interval(value, tier.range)},{self.score_value(tier.score)},{chain})"
-            body = f"IF({self.undefined(rule.value)},{self.undefined_cases(rule.undefined)},{chain})"
-            return self.guard(rule.value.names, body)
-        if isinstance(rule, model.LinearRule):
-            value = rule.value.to_excel(self.ref)
-            w = _num(weight)
-            score = f"ROUND(MIN(MAX(({value})*{w},0),{w}),2)"
-            body = f"IF({self.undefined(rule.value)},{self.undefined_cases(rule.undefined)},{score})"
-            if rule.zero_when is not None:
-                zero = f"IF({rule.zero_when.to_excel(self.ref)},0,{body})"
-                body = self.guard(rule.zero_when.names, zero)
-            return self.guard(rule.value.names, body)
-        if isinstance(rule, model.DeductionRule):
-            deductions = []
-            names: list[str] = []
-            for item in rule.items:
-                value = f"({item.value.to_excel(self.ref)})"
-                names += [n for n in item.value.names if n not in names]
-                if item.tiers:
-                    chain = "0"
-                    for tier in reversed(item.tiers):
-                        chain = f"IF({self.interval(value, tier.range)},{self.score_value(tier.deduct)},{chain})"
-                    deductions.append(chain)
-                elif item.step is not None:
-                    rounding = item.rounding
-                    if rounding.startswith("param:"):
-                        rounding = str(self.doc.param(rounding.removeprefix("param:")))
-                    fn = "ROUNDUP" if rounding == "ceil" else "ROUNDDOWN"
-                    # ROUND(...,9) first: 0.55/0.05 is 11.000000000000002 in binary floating point.
-                    deductions.append(f"MAX(0,{fn}(ROUND({value}/{_num(item.step)},9),0))*{_num(item.per or 0)}")
-                else:
-                    deductions.append(f"MAX(0,{value})*{_num(item.per or 0)}")
-            score = f"ROUND(MAX(0,{_num(weight)}-({'+'.join(deductions)})),2)"
-            undefined = "OR(" + ",".join(self.undefined(i.value) for i in rule.items) + ")"
-            return self.guard(names, f'IF({undefined},"",{score})')
-        if isinstance(rule, model.ChecklistRule):
-            if any(item.input is None for item in rule.items):
-                return None
-            declared = sum((i.points for i in rule.items), Decimal(0))
-            factor = weight / declared if declared else Decimal(1)
-            terms = [f"IF({self.ref(i.input)},{_num(i.points * factor)},0)" for i in rule.items if i.input]
-            names = [i.input for i in rule.items if i.input]
-            return self.guard(names, f"ROUND({'+'.join(terms)},2)")
-        if isinstance(rule, model.ChoiceRule):
-            spec = self.pack.fields[rule.input]
-            chain = '""'
-            for option, score in reversed(rule.options):
-                chain = f'IF({field_name(rule.input)}="{self.doc.text(option)}",{_num(score)},{chain})'
-            del spec
-            return self.guard([rule.input], chain)
-        if isinstance(rule, model.ManualRule):
-            return None
-        if isinstance(rule, model.BonusPenaltyRule):
-            terms = []
-            for item in rule.items:
-                amount = f"N({field_name(item.input)})*{_num(item.per)}"
-                terms.append(f"MIN({amount},{_num(item.cap)})" if item.per > 0 else f"MAX({amount},-{_num(item.cap)})")
-            return "+".join(terms)
-        return None
+        return FORMULAS[rule](self, rule, weight, owner)
 
     # --- not applicable ----------------------------------------------------------------------------------------
 
@@ -200,7 +142,7 @@ class NativeFormulas:
     # --- the FormulaBuilder protocol -----------------------------------------------------------------------------
 
     def part(self, indicator: model.Indicator, part: model.Part) -> str | None:
-        inner = self.rule(part.rule, part.weight)
+        inner = self.rule(part.rule, part.weight, indicator)
         if inner is None:
             return None
         if part.na_when is not None:
@@ -212,17 +154,7 @@ class NativeFormulas:
 
     def score(self, indicator: model.Indicator) -> str | None:
         weight = self.doc.weights.get(indicator.id, indicator.weight)
-        rule = indicator.rule
-        if isinstance(rule, model.RowsRule):
-            return "=" + self.rows_score(indicator, rule)
-        if isinstance(rule, model.SumRule):
-            siblings = any(p.na_target == "siblings" for p in rule.parts)
-            if siblings or any(self.part(indicator, p) is None for p in rule.parts) or len(rule.parts) > 4:
-                return None
-            names = [f"xp_part_{indicator.id}_{p.id}" for p in rule.parts]
-            blank = "OR(" + ",".join(f'{n}=""' for n in names) + ")"
-            return f'=IF({blank},"",ROUND({"+".join(names)},2))'
-        inner = self.rule(rule, weight)
+        inner = self.rule(indicator.rule, weight, indicator)
         if inner is None:
             return None
         moved = self.moved_in(indicator)
@@ -241,9 +173,8 @@ class NativeFormulas:
         if bonus is not None and adjustment is not None:
             low, high = _num(adjustment.total_min), _num(adjustment.total_max)
             total = f"MIN(MAX({total}+N({bonus}),{low}),{high})"
-        caps = self.pack.options.total_cap_by_execution
-        enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
-        if caps and enabled and self.pack.options.execution_rate:
+        caps = self.pack.options.total_caps(self.doc.options)
+        if caps and self.pack.options.execution_rate:
             rate = rate_name(self.pack.options.execution_rate)
             capped = total
             for interval, cap in reversed(caps):
@@ -331,7 +262,7 @@ class NativeFormulas:
 
     def rows_score(self, indicator: model.Indicator, rule: model.RowsRule) -> str:
         column_letters = self._row_columns()
-        column = column_letters["levels"][rule.level - 1]
+        column = self._level_column(rule.level)
         score = column_letters["score"]
         first, last = self._rows_bounds
         levels = self._sheet_range(column, first, last)
@@ -347,7 +278,7 @@ class NativeFormulas:
         rule = indicator.rule
         assert isinstance(rule, model.RowsRule)
         letters = self._row_columns()
-        column = letters["levels"][rule.level - 1]  # type: ignore[index]
+        column = self._level_column(rule.level)
         first, last = self._rows_bounds
         levels = self._sheet_range(column, first, last)
         counted = self._sheet_range(letters["counted"], first, last)
@@ -359,7 +290,7 @@ class NativeFormulas:
         letters = self._row_columns()
         if "stated" not in letters:
             return None
-        column = letters["levels"][rule.level - 1]
+        column = self._level_column(rule.level)
         first, last = self._rows_bounds
         levels = self._sheet_range(column, first, last)
         stated = self._sheet_range(letters["stated"], first, last)
@@ -373,6 +304,12 @@ class NativeFormulas:
     def _row_columns(self) -> dict[str, object]:
         return self._row_letters
 
+    def _level_column(self, level: int) -> str:
+        """The column letter of the indicator rows' names at `level` (1: 一级指标)."""
+        letters = self._row_letters["levels"]
+        assert isinstance(letters, list | tuple)
+        return str(letters[level - 1])
+
     def place_rows(self, letters: dict[str, object], first: int, last: int, sheet: str) -> None:
         self._row_letters = letters
         self._rows_bounds = (first, last)
@@ -380,6 +317,109 @@ class NativeFormulas:
 
     def _sheet_range(self, column: object, first: int, last: int) -> str:
         return f"'{self._rows_sheet}'!${column}${first}:${column}${last}"
+
+
+@FORMULAS.register(model.TiersRule)
+def _tiers(native: NativeFormulas, rule: model.TiersRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    value = rule.value.to_excel(native.ref)
+    chain = '""'
+    for tier in reversed(rule.tiers):
+        chain = f"IF({native.interval(value, tier.range)},{native.score_value(tier.score)},{chain})"
+    body = f"IF({native.undefined(rule.value)},{native.undefined_cases(rule.undefined)},{chain})"
+    return native.guard(rule.value.names, body)
+
+
+@FORMULAS.register(model.LinearRule)
+def _linear(native: NativeFormulas, rule: model.LinearRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    value = rule.value.to_excel(native.ref)
+    w = _num(weight)
+    score = f"ROUND(MIN(MAX(({value})*{w},0),{w}),2)"
+    body = f"IF({native.undefined(rule.value)},{native.undefined_cases(rule.undefined)},{score})"
+    if rule.zero_when is not None:
+        zero = f"IF({rule.zero_when.to_excel(native.ref)},0,{body})"
+        body = native.guard(rule.zero_when.names, zero)
+    return native.guard(rule.value.names, body)
+
+
+@FORMULAS.register(model.DeductionRule)
+def _deduction(
+    native: NativeFormulas, rule: model.DeductionRule, weight: Decimal, owner: model.Indicator
+) -> str | None:
+    deductions = []
+    names: list[str] = []
+    for item in rule.items:
+        value = f"({item.value.to_excel(native.ref)})"
+        names += [n for n in item.value.names if n not in names]
+        if item.tiers:
+            chain = "0"
+            for tier in reversed(item.tiers):
+                chain = f"IF({native.interval(value, tier.range)},{native.score_value(tier.deduct)},{chain})"
+            deductions.append(chain)
+        elif item.step is not None:
+            rounding = item.rounding
+            if rounding.startswith("param:"):
+                rounding = str(native.doc.param(rounding.removeprefix("param:")))
+            fn = "ROUNDUP" if rounding == "ceil" else "ROUNDDOWN"
+            # ROUND(...,9) first: 0.55/0.05 is 11.000000000000002 in binary floating point.
+            deductions.append(f"MAX(0,{fn}(ROUND({value}/{_num(item.step)},9),0))*{_num(item.per or 0)}")
+        else:
+            deductions.append(f"MAX(0,{value})*{_num(item.per or 0)}")
+    score = f"ROUND(MAX(0,{_num(weight)}-({'+'.join(deductions)})),2)"
+    undefined = "OR(" + ",".join(native.undefined(i.value) for i in rule.items) + ")"
+    return native.guard(names, f'IF({undefined},"",{score})')
+
+
+@FORMULAS.register(model.ChecklistRule)
+def _checklist(
+    native: NativeFormulas, rule: model.ChecklistRule, weight: Decimal, owner: model.Indicator
+) -> str | None:
+    if any(item.input is None for item in rule.items):
+        return None
+    declared = sum((i.points for i in rule.items), Decimal(0))
+    factor = weight / declared if declared else Decimal(1)
+    terms = [f"IF({native.ref(i.input)},{_num(i.points * factor)},0)" for i in rule.items if i.input]
+    names = [i.input for i in rule.items if i.input]
+    return native.guard(names, f"ROUND({'+'.join(terms)},2)")
+
+
+@FORMULAS.register(model.ChoiceRule)
+def _choice(native: NativeFormulas, rule: model.ChoiceRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    spec = native.pack.fields[rule.input]
+    chain = '""'
+    for option, score in reversed(rule.options):
+        chain = f'IF({field_name(rule.input)}="{native.doc.text(option)}",{_num(score)},{chain})'
+    del spec
+    return native.guard([rule.input], chain)
+
+
+@FORMULAS.register(model.ManualRule)
+def _manual(native: NativeFormulas, rule: model.ManualRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    return None
+
+
+@FORMULAS.register(model.BonusPenaltyRule)
+def _bonus(native: NativeFormulas, rule: model.BonusPenaltyRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    terms = []
+    for item in rule.items:
+        amount = f"N({field_name(item.input)})*{_num(item.per)}"
+        terms.append(f"MIN({amount},{_num(item.cap)})" if item.per > 0 else f"MAX({amount},-{_num(item.cap)})")
+    return "+".join(terms)
+
+
+@FORMULAS.register(model.RowsRule)
+def _rows(native: NativeFormulas, rule: model.RowsRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    return native.rows_score(owner, rule)
+
+
+@FORMULAS.register(model.SumRule)
+def _sum(native: NativeFormulas, rule: model.SumRule, weight: Decimal, owner: model.Indicator) -> str | None:
+    # The sum of the parts' own (named) cells; none when a part needs judgement or moves its points to its siblings.
+    siblings = any(p.na_target == "siblings" for p in rule.parts)
+    if siblings or any(native.part(owner, p) is None for p in rule.parts) or len(rule.parts) > 4:
+        return None
+    names = [f"xp_part_{owner.id}_{p.id}" for p in rule.parts]
+    blank = "OR(" + ",".join(f'{n}=""' for n in names) + ")"
+    return f'IF({blank},"",ROUND({"+".join(names)},2))'
 
 
 FormulaFactory = Callable[[Document], NativeFormulas]

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from xl_perf import document
-from xl_perf.engine.findings import Ref
-from xl_perf.engine.memo import fields_of, memoized, pack_memo
 from xl_perf.errors import BadInputError, Location
+from xl_perf.findings import Ref
 from xl_perf.io.workbook import CellValue, NameTarget, WorkbookData
+from xl_perf.model import document
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
+from xl_perf.rules.view import PackView
 from xl_perf.template import meta_check
 from xl_perf.template.layout import (
     META_SHEET,
@@ -128,20 +129,24 @@ class _Plan:
     keys_by_id: dict[str, str]
 
 
-def _plan_key(year: int, level: str) -> tuple[str, int, str]:
-    return ("read_plan", year, level)
+# The reading plan of each pack view; an entry goes with its view (and so with its pack).
+_PLANS: weakref.WeakKeyDictionary[PackView, _Plan] = weakref.WeakKeyDictionary()
 
 
 def _plan(base: document.Document) -> _Plan:
     # Every workbook of a framework is read through the same few hundred names and labels: derive them once.
-    return memoized(base.pack, _plan_key(base.year, base.level), lambda: _build_plan(base))
+    view = base.view
+    plan = _PLANS.get(view)
+    if plan is None:
+        plan = _PLANS[view] = _build_plan(base)
+    return plan
 
 
 def _known_plan(pack: model.RulePack, year: int, level: str) -> _Plan | None:
     """The plan of an earlier workbook of the same pack, year and level (whose blank document was accepted, as this
     one's would be: the unit, the only other part of it, is always text), or None."""
-    plan: _Plan | None = pack_memo(pack).get(_plan_key(year, level))
-    return plan
+    view = pack.views.get((year, level))
+    return None if view is None else _PLANS.get(view)
 
 
 def _build_plan(base: document.Document) -> _Plan:
@@ -175,7 +180,7 @@ def _build_plan(base: document.Document) -> _Plan:
         )
         for indicator in pack.indicators
     )
-    expected = tuple([field_name(f) for f in fields_of(pack)] + [table_name(t.id) for t in pack.tables])
+    expected = tuple([field_name(f) for f in pack.fields] + [table_name(t.id) for t in pack.tables])
     return _Plan(expected, fields, tuple(tables), indicators, keys_by_id)
 
 

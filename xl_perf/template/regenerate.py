@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from xl_perf import document
+from xl_perf.model import document
 from xl_perf.rules import loader
 from xl_perf.template import generate
 

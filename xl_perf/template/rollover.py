@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from xl_perf import document
-from xl_perf.engine.expr import MissingInputs, Undefined
-from xl_perf.engine.findings import Ref
 from xl_perf.errors import BadInputError, Location
+from xl_perf.findings import Ref
+from xl_perf.model import document, values
 from xl_perf.rules import model
+from xl_perf.rules.expr import MissingInputs, Undefined
 from xl_perf.rules.text import render
 from xl_perf.template.sources import load_any
 
@@ -107,7 +107,7 @@ class _Roller:
             return f"上年“{label}”的值无法使用：{problem}"
         return f"上年“{label}”为空"
 
-    def show(self, value: document.Value, options: tuple[str, ...] = ()) -> str:
+    def show(self, value: values.Value, options: tuple[str, ...] = ()) -> str:
         if isinstance(value, bool):
             yes, no = options if len(options) == 2 else ("是", "否")
             return yes if value else no
@@ -153,7 +153,7 @@ class _Roller:
         self.new.fields[target.id] = value
         self.carried(what, self.show(value, self.field_options(source)), ref, basis)
 
-    def last_value(self, name: str) -> document.Value | None:
+    def last_value(self, name: str) -> values.Value | None:
         """Last year's value of a field or of a pack cell (a single table cell); None when blank."""
         if name in self.pack.fields:
             return self.old.fields.get(name)
@@ -187,7 +187,7 @@ class _Roller:
     def conditional(self, spec: model.FieldSpec, rule: model.CarryIf) -> None:
         what = self.new.text(spec.label)
         names = rule.when.names
-        inputs: dict[str, document.Value] = {}
+        inputs: dict[str, values.Value] = {}
         shown = []
         for name in names:
             value = self.last_value(name)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from xl_perf import document
-from xl_perf.engine.findings import Ref
 from xl_perf.errors import Location
+from xl_perf.findings import Ref
 from xl_perf.io import safe_write
 from xl_perf.io.workbook import open_untrusted
+from xl_perf.model import document
 from xl_perf.template import read
 
 

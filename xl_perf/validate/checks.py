@@ -10,9 +10,8 @@ import statistics
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xl_perf.document import Document, TableRow
-from xl_perf.engine.findings import Finding, Ref
-from xl_perf.engine.memo import fields_of
+from xl_perf.findings import Finding, Ref
+from xl_perf.model.document import Document, TableRow
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
 from xl_perf.template.read import UNIT_FIELDS
@@ -46,7 +45,7 @@ def value_problems(doc: Document) -> Iterator[Finding]:
 def required_fields(doc: Document) -> Iterator[Finding]:
     if not doc.unit:
         yield finding("FIELD_REQUIRED", "未填写单位名称", Ref("document", "unit"))
-    for field_id, field_spec in fields_of(doc.pack).items():
+    for field_id, field_spec in doc.pack.fields.items():
         if field_spec.required and field_id not in doc.fields:
             yield finding("FIELD_REQUIRED", f"“{doc.text(field_spec.label)}”未填写", Ref("field", field_id))
 
@@ -80,7 +79,7 @@ def table_totals(doc: Document) -> Iterator[Finding]:
         for column in table.columns:
             if column.type != "amount" or column.id not in target.values:
                 continue
-            values = [p.values[column.id] for p in parts if isinstance(p.values.get(column.id), Decimal)]
+            values = [v for p in parts if isinstance(v := p.values.get(column.id), Decimal)]
             if not values:
                 continue  # the parts are not broken down in this column
             stated = target.values[column.id]
@@ -102,10 +101,10 @@ def _column_total(
 ) -> Iterator[Finding]:
     assert total.column is not None
     stated = row.values.get(total.column)
-    values = [row.values[c] for c in total.equals if isinstance(row.values.get(c), Decimal)]
+    values = [v for c in total.equals if isinstance(v := row.values.get(c), Decimal)]
     if not isinstance(stated, Decimal) or not values:
         return
-    added = sum(values, Decimal(0))  # type: ignore[arg-type]
+    added = sum(values, Decimal(0))
     if abs(stated - added) > TOLERANCE:
         parts = "、".join("/".join(_label(doc, table, c).split("/")[-2:]) for c in total.equals if c in row.values)
         yield finding(
@@ -119,7 +118,7 @@ def _column_total(
 def amount_units(doc: Document) -> Iterator[Finding]:
     """Amounts of a 万元 form that are implausibly large next to the others: typed in 元."""
     amounts: list[tuple[Decimal, Ref, str]] = []
-    specs = fields_of(doc.pack)  # the pack's own `fields` rebuilds its map on every access
+    specs = doc.pack.fields
     for field_id, value in doc.fields.items():
         field_spec = specs[field_id]
         if field_spec.type == "amount" and isinstance(value, Decimal) and value > 0:
@@ -127,9 +126,9 @@ def amount_units(doc: Document) -> Iterator[Finding]:
     for table in doc.pack.tables:
         for index, row in enumerate(doc.tables.get(table.id, [])):
             for column in table.columns:
-                value = row.values.get(column.id)
-                if column.type == "amount" and isinstance(value, Decimal) and value > 0:
-                    amounts.append((value, Ref("cell", table.id, index, column.id), f"{row.label}的{column.path[-1]}"))
+                cell = row.values.get(column.id)
+                if column.type == "amount" and isinstance(cell, Decimal) and cell > 0:
+                    amounts.append((cell, Ref("cell", table.id, index, column.id), f"{row.label}的{column.path[-1]}"))
     if len(amounts) < 3:
         return
     median = statistics.median(a for a, _, _ in amounts)
@@ -159,8 +158,8 @@ def dates(doc: Document) -> Iterator[Finding]:
         key = _date_key(value)
         if key is None:
             continue
-        label = doc.text(fields_of(doc.pack)[rule.field].label)
-        section = doc.text(fields_of(doc.pack)[rule.field].section)
+        label = doc.text(doc.pack.fields[rule.field].label)
+        section = doc.text(doc.pack.fields[rule.field].section)
         low, high = doc.year + rule.years[0], doc.year + rule.years[1]
         if not low <= key[0] <= high:
             span = f"{low}年" if low == high else f"{low}–{high}年"
@@ -172,7 +171,7 @@ def dates(doc: Document) -> Iterator[Finding]:
         if rule.not_before is not None:
             other = _date_key(doc.fields.get(rule.not_before))
             if other is not None and key < other:
-                other_label = doc.text(fields_of(doc.pack)[rule.not_before].label)
+                other_label = doc.text(doc.pack.fields[rule.not_before].label)
                 yield finding(
                     "DATE_ORDER",
                     f"“{label}”{value} 早于“{other_label}”{doc.fields.get(rule.not_before)}",
@@ -188,7 +187,7 @@ def unit_name(doc: Document) -> Iterator[Finding]:
         if isinstance(value, str) and doc.unit and value.strip() != doc.unit:
             yield finding(
                 "UNIT_NAME_MISMATCH",
-                f"“{doc.text(fields_of(doc.pack)[field_id].label)}”填为“{value}”，与单位“{doc.unit}”不一致",
+                f"“{doc.text(doc.pack.fields[field_id].label)}”填为“{value}”，与单位“{doc.unit}”不一致",
                 Ref("field", field_id),
             )
 
@@ -198,20 +197,22 @@ def unit_name(doc: Document) -> Iterator[Finding]:
 _PROJECT_LABEL = re.compile(r"^项目\d+[：:]\s*(.+)$")
 
 
-def _project_rows(doc: Document) -> dict[str, tuple[int, TableRow, str]]:
-    """Projects listed in a 整体 money table: name -> (row index, row, the group they are listed under)."""
+def _project_rows(doc: Document, links: model.ProjectLinks) -> dict[str, tuple[int, TableRow, str]]:
+    """Projects listed in a 整体 money table: name -> (row index, row, the label of the group they are listed under;
+    "" above the first group)."""
     found: dict[str, tuple[int, TableRow, str]] = {}
+    table = doc.pack.table(links.listing)
+    specs = {r.id: r for r in table.rows}
     group = ""
-    for table in doc.pack.tables:
-        for index, row in enumerate(doc.tables.get(table.id, [])):
-            spec_row = next(r for r in table.rows if r.id == row.row_id)
-            if not spec_row.repeat:
-                if doc.text(spec_row.label).startswith("（"):  # （一）本级安排 / （二）上级安排
-                    group = doc.text(spec_row.label)
-                continue
-            name = project_name_of(row.label)
-            if name:
-                found[name] = (index, row, group)
+    for index, row in enumerate(doc.tables.get(table.id, [])):
+        spec_row = specs[row.row_id]
+        if not spec_row.repeat:
+            if row.row_id in links.groups:
+                group = doc.text(spec_row.label)
+            continue
+        name = project_name_of(row.label)
+        if name:
+            found[name] = (index, row, group)
     return found
 
 
@@ -253,96 +254,115 @@ def check_together(docs: list[Document]) -> list[tuple[Document, Finding]]:
                     ),
                 )
             )
-    overall = [d for d in docs if d.pack.kind == "zhengti" and d.pack.family == "gd-county"]
-    projects = [d for d in docs if d.pack.kind == "xiangmu" and d.pack.family == "gd-county"]
-    for whole in overall:
-        listed = _project_rows(whole)
-        for project in projects:
-            name = project.fields.get("project_name")
-            if not isinstance(name, str) or not name:
-                continue
-            if name not in listed:
-                results.append(
-                    (
-                        project,
-                        finding(
-                            "CROSS_PROJECT",
-                            f"项目“{name}”未列在 {whole.source} 的“财政资金情况”表中",
-                            Ref("field", "project_name"),
-                        ),
-                    )
+    for whole in docs:
+        if whole.pack.projects is not None:
+            results += _check_projects(
+                whole, whole.pack.projects, [d for d in docs if d.pack.id == whole.pack.projects.form]
+            )
+    return results
+
+
+def _check_projects(
+    whole: Document, links: model.ProjectLinks, projects: list[Document]
+) -> list[tuple[Document, Finding]]:
+    """The project forms submitted with the 整体 form `whole` against the projects it lists."""
+    results: list[tuple[Document, Finding]] = []
+    listing = whole.text(whole.pack.table(links.listing).label)
+    listed = _project_rows(whole, links)
+    for project in projects:
+        name = project.fields.get(links.name)
+        if not isinstance(name, str) or not name:
+            continue
+        if name not in listed:
+            results.append(
+                (
+                    project,
+                    finding(
+                        "CROSS_PROJECT",
+                        f"项目“{name}”未列在 {whole.source} 的“{listing}”表中",
+                        Ref("field", links.name),
+                    ),
                 )
-                continue
-            results += _cross_amounts(whole, project, name, *listed[name])
-        names = {p.fields.get("project_name") for p in projects}
-        for name, (index, _row, _group) in listed.items():
-            if projects and name not in names:
-                results.append(
-                    (
-                        whole,
-                        finding(
-                            "CROSS_PROJECT",
-                            f"“财政资金情况”中的项目“{name}”没有同时提交的项目支出绩效自评表",
-                            Ref("cell", "funds", index),
-                        ),
-                    )
+            )
+            continue
+        results += _cross_amounts(whole, links, project, name, *listed[name])
+    names = {p.fields.get(links.name) for p in projects}
+    for name, (index, _row, _group) in listed.items():
+        if projects and name not in names:
+            results.append(
+                (
+                    whole,
+                    finding(
+                        "CROSS_PROJECT",
+                        f"“{listing}”中的项目“{name}”没有同时提交的项目支出绩效自评表",
+                        Ref("cell", links.listing, index),
+                    ),
                 )
+            )
     return results
 
 
 def _cross_amounts(
-    whole: Document, project: Document, name: str, index: int, row: TableRow, group: str
+    whole: Document, links: model.ProjectLinks, project: Document, name: str, index: int, row: TableRow, group: str
 ) -> list[tuple[Document, Finding]]:
     results: list[tuple[Document, Finding]] = []
-    totals = _rows_of(project, "funds", "total")
+    listing_table = whole.pack.table(links.listing)
+    listing = whole.text(listing_table.label)
+    totals = _rows_of(project, links.table, links.total)
     if not totals:
         return results
     total = totals[0].values
-    for whole_column, project_column, what in (
-        ("issued_subtotal", "annual", "预算（财政下达）"),
-        ("spent_subtotal", "spent", "实际支出"),
-    ):
-        stated, other = row.values.get(whole_column), total.get(project_column)
+    for amount in links.amounts:
+        stated, other = row.values.get(amount.listed), total.get(amount.own)
         if isinstance(stated, Decimal) and isinstance(other, Decimal) and abs(stated - other) > TOLERANCE:
             results.append(
                 (
                     project,
                     finding(
                         "CROSS_AMOUNT",
-                        f"项目“{name}”的{what}：本表 {format_number(other)} 万元，{whole.source} 的“财政资金情况”中为 "
-                        f"{format_number(stated)} 万元",
-                        Ref("cell", "funds", project.tables["funds"].index(totals[0]), project_column),
+                        f"项目“{name}”的{amount.what}：本表 {format_number(other)} 万元，"
+                        f"{whole.source} 的“{listing}”中为 {format_number(stated)} 万元",
+                        Ref("cell", links.table, project.tables[links.table].index(totals[0]), amount.own),
                     ),
                 )
             )
-    # How the same money is classified: a county-level line in the overall table is the project's own-level money.
-    own_level = group.startswith("（一）")
-    sources = {r.row_id: r for r in project.tables.get("funds", []) if r.row_id != "total"}
-    in_other = any(
-        isinstance(r.values.get("annual"), Decimal) and r.values["annual"] for k, r in sources.items() if k == "other"
-    )
-    if (
-        own_level
-        and in_other
-        and not any(isinstance(row.values.get(c), Decimal) and row.values[c] for c in ("issued_other",))
-    ):
-        classes = [
-            _label(whole, whole.pack.table("funds"), c).split("/")[-1]
-            for c in row.values
-            if c.startswith("issued_")
-            and c not in ("issued_subtotal",)
-            and isinstance(row.values[c], Decimal)
-            and row.values[c]
-        ]
-        results.append(
-            (
-                project,
-                finding(
-                    "CROSS_FUND_CLASS",
-                    f"项目“{name}”的资金在本表列为“其他资金”，在 {whole.source} 的“财政资金情况”中列在“{group}”下"
-                    f"（{'、'.join(classes) or '财政资金'}）",
-                    Ref("cell", "funds", project.tables["funds"].index(sources["other"]), "annual"),
-                ),
-            )
-        )
+    results += _fund_class(whole, links, project, name, row, group)
     return results
+
+
+def _fund_class(
+    whole: Document, links: model.ProjectLinks, project: Document, name: str, row: TableRow, group: str
+) -> list[tuple[Document, Finding]]:
+    """How the same money is classified: a line of the unit's own level in the listing is the project's own money,
+    not 其他资金."""
+    listing_table = whole.pack.table(links.listing)
+    own_group = next(r for r in listing_table.rows if r.id == links.groups[0])
+    if not group or group != whole.text(own_group.label):
+        return []
+    other_row = next(
+        (r for r in project.tables.get(links.table, []) if r.row_id == links.other and r.row_id != links.total), None
+    )
+    if other_row is None:
+        return []
+    in_other = other_row.values.get(links.other_amount)
+    if not isinstance(in_other, Decimal) or not in_other:
+        return []
+    if any(isinstance(row.values.get(c), Decimal) and row.values[c] for c in links.listed_other):
+        return []
+    classes = [
+        _label(whole, listing_table, c).split("/")[-1]
+        for c in row.values
+        if c in links.listed_classes and isinstance(row.values[c], Decimal) and row.values[c]
+    ]
+    listing = whole.text(listing_table.label)
+    return [
+        (
+            project,
+            finding(
+                "CROSS_FUND_CLASS",
+                f"项目“{name}”的资金在本表列为“其他资金”，在 {whole.source} 的“{listing}”中列在“{group}”下"
+                f"（{'、'.join(classes) or '财政资金'}）",
+                Ref("cell", links.table, project.tables[links.table].index(other_row), links.other_amount),
+            ),
+        )
+    ]

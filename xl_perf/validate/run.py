@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xl_perf import document
-from xl_perf.engine.evaluate import Evaluation, evaluate
-from xl_perf.engine.findings import Finding, Ref
 from xl_perf.errors import BadInputError, Location, XlPerfError
+from xl_perf.findings import Finding, Ref
+from xl_perf.model import document
+from xl_perf.model.evaluation import Evaluation, evaluate
 from xl_perf.validate import checks
 
 

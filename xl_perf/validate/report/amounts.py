@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.validate.report.text import ReportText, short
 
 # --- TEXT_SHARE, TEXT_SHARE_SUM -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.validate.report.text import ReportText
 
 _LIST_START = re.compile(r"^[ \t]*附件[ \t]*:[ \t]*(?P<rest>.*)$", re.M)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.rules.model import RulePack
 from xl_perf.validate.report import amounts, attachments, dates, doc_numbers, figures, names, places, wording
 from xl_perf.validate.report.facts import FormFacts

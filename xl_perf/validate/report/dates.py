@@ -17,7 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.validate.report.text import ReportText
 
 _DATE = r"(?P<y>[0-9]{4})\s*(?:年|-|/|\.)\s*(?P<m>[0-9]{1,2})\s*(?:月|-|/|\.)\s*(?:(?P<d>[0-9]{1,2})\s*日?)?"

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xl_perf.document import Document
-from xl_perf.engine.evaluate import Evaluation
+from xl_perf.model.document import Document
+from xl_perf.model.evaluation import Evaluation
 
 _INDICATOR_PREFIX = ("指标",)
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.validate.report.amounts import round_half_up, show
 from xl_perf.validate.report.facts import FormFacts
 from xl_perf.validate.report.text import ReportText, fold

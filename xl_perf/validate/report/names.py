@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.validate.report.facts import FormFacts, all_texts
 from xl_perf.validate.report.text import ReportText, fold
 

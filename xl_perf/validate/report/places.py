@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.validate.report.text import ReportText
 
 _MIN_LENGTH = 3

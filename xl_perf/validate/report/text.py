@@ -11,8 +11,8 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from xl_perf.engine.findings import Finding, Ref, Severity
 from xl_perf.errors import Location
+from xl_perf.findings import Finding, Ref, Severity
 from xl_perf.validate.catalogue import spec
 
 DEFAULT_SEVERITY: dict[str, Severity] = {

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from xl_perf.engine.findings import Finding
+from xl_perf.findings import Finding
 from xl_perf.rules.model import RulePack
 from xl_perf.validate.report.templates import YEAR_OFFSETS, render, split_template, templates, text_after, text_before
 from xl_perf.validate.report.text import ReportText, fold, quote, widen

@@ -20,7 +20,6 @@ Loading collects every problem before failing, and names each offending key in C
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -29,12 +28,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xl_perf.engine.findings import Ref
-from xl_perf.engine.memo import fields_of, memoized, memoized_part, pack_memo
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
+from xl_perf.findings import Ref
+from xl_perf.model.values import (
+    Problems,
+    Value,
+    ValueProblem,
+    parse_value,
+    suggest,
+)
 from xl_perf.numbers import to_decimal
 from xl_perf.rules import loader, model
-from xl_perf.rules.text import context, render
+from xl_perf.rules.view import PackView
 
 SCHEMA = "xl-perf/1"
 LEVELS = ("县", "市", "镇")
@@ -55,56 +60,6 @@ TOP_KEYS = (
     "options",
 )
 _TOP_KEYS = frozenset(TOP_KEYS)
-YES = {"是", "有", "yes", "true", "y", "1", "√"}
-NO = {"否", "无", "no", "false", "n", "0", "×"}
-
-Value = Decimal | bool | str
-
-# Documents are pickled to travel between processes (a batch's workers send them back). Pickling a Decimal costs
-# several times pickling its text, which gives back the very same Decimal (sign, exponent and all): the values of
-# a document are pickled as text, each marked as a Decimal by a bit of a mask. Anything else is pickled as it is.
-
-_Packed = tuple[tuple[str, ...], tuple[object, ...], int]
-
-
-def _pack(values: dict[str, Any]) -> _Packed:
-    """A dictionary for pickling: its keys, its values with each Decimal as its text, and which were Decimals."""
-    mask = 0
-    out = []
-    for index, value in enumerate(values.values()):
-        if type(value) is Decimal:
-            mask |= 1 << index
-            value = str(value)
-        out.append(value)
-    return tuple(values), tuple(out), mask
-
-
-def _unpack(packed: _Packed) -> dict[str, Any]:
-    keys, values, mask = packed
-    if not mask:
-        return dict(zip(keys, values, strict=True))
-    return {
-        key: Decimal(value) if mask >> index & 1 else value  # type: ignore[arg-type]
-        for index, (key, value) in enumerate(zip(keys, values, strict=True))
-    }
-
-
-def _table_row(row_id: str, label: str, values: _Packed, index: int) -> TableRow:
-    return TableRow(row_id, label, _unpack(values), index)
-
-
-def _indicator_row(
-    levels: tuple[str, ...], target: str, actual: str, weight: object, score: object, reason: str, index: int, mask: int
-) -> IndicatorRow:
-    return IndicatorRow(
-        levels,
-        target,
-        actual,
-        Decimal(weight) if mask & 1 else weight,  # type: ignore[arg-type]
-        Decimal(score) if mask & 2 else score,  # type: ignore[arg-type]
-        reason,
-        index,
-    )
 
 
 @dataclass
@@ -113,9 +68,6 @@ class TableRow:
     label: str  # as written by the unit (e.g. "项目1：遂溪县港门镇乡村振兴基础设施综合提升项目")
     values: dict[str, Value]  # column id -> value
     index: int  # position in the document's list
-
-    def __reduce__(self) -> tuple[Callable[..., TableRow], tuple[object, ...]]:
-        return _table_row, (self.row_id, self.label, _pack(self.values), self.index)
 
 
 @dataclass
@@ -127,20 +79,6 @@ class IndicatorRow:
     stated_score: Decimal | None
     reason: str
     index: int
-
-    def __reduce__(self) -> tuple[Callable[..., IndicatorRow], tuple[object, ...]]:
-        weight, score = self.weight, self.stated_score
-        mask = (type(weight) is Decimal) | (type(score) is Decimal) << 1
-        return _indicator_row, (
-            self.levels,
-            self.target,
-            self.actual,
-            str(weight) if mask & 1 else weight,
-            str(score) if mask & 2 else score,
-            self.reason,
-            self.index,
-            mask,
-        )
 
 
 @dataclass
@@ -173,64 +111,23 @@ class Document:
         return copied
 
     @property
+    def view(self) -> PackView:
+        """The pack as printed for this document's year and level."""
+        return PackView.of(self.pack, self.year, self.level)
+
+    @property
     def words(self) -> dict[str, str]:
-        return context(self.year, self.pack.level_words(self.level))
+        return self.view.words
 
     def text(self, template: str) -> str:
-        # Labels are rendered thousands of times per workbook, always from the same few hundred pack templates.
-        texts = _rendered(self.pack, self.year, self.level)
-        try:
-            return texts[template]
-        except KeyError:
-            pass
-        rendered = texts[template] = render(template, self.words)
-        return rendered
+        return self.view.text(template)
 
     def param(self, name: str) -> object:
         return self.params.get(name, self.pack.param(name))
 
     def field_key(self, field_id: str) -> str:
-        spec = fields_of(self.pack)[field_id]
+        spec = self.pack.fields[field_id]
         return f"fields.{self.text(spec.section)}.{self.text(spec.label)}"
-
-
-def _rendered(pack: model.RulePack, year: int, level: str) -> dict[str, str]:
-    """Rendered templates of one pack for one year and level: template -> text (failed renderings are not kept)."""
-    memo = pack_memo(pack)
-    key = ("text", year, level)
-    texts = memo.get(key)
-    if texts is None:
-        texts = memo[key] = {}
-    return texts
-
-
-@dataclass(frozen=True)
-class ValueProblem:
-    """A value that could not be used (text in a number cell, a choice not offered...), kept by lenient loading."""
-
-    key: str
-    message: str
-    ref: Ref
-
-
-class _Problems:
-    def __init__(self, source: str | None, lenient: bool = False) -> None:
-        self.source = source
-        self.items: list[str] = []
-        self.lenient = lenient
-        self.values: list[ValueProblem] = []
-
-    def add(self, key: str, message: str, ref: Ref | None = None) -> None:
-        """A problem; with a `ref` it concerns one value, which lenient loading drops and reports instead."""
-        if self.lenient and ref is not None:
-            self.values.append(ValueProblem(key, message, ref))
-            return
-        self.items.append(f"{key}：{message}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            head = f"数据文档有 {len(self.items)} 处问题" if len(self.items) > 1 else "数据文档有问题"
-            raise BadInputError(head + "：\n" + "\n".join(f"  - {p}" for p in self.items), Location(file=self.source))
 
 
 def load_path(path: str | Path, *, lenient: bool = False) -> Document:
@@ -256,22 +153,17 @@ def load_path(path: str | Path, *, lenient: bool = False) -> Document:
     return from_dict(data, source=str(path), lenient=lenient)
 
 
-def _suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
-    return f"，是否应为“{close[0]}”？" if close else ""
-
-
 def from_dict(data: object, source: str | None = None, *, lenient: bool = False) -> Document:
     """Validate and normalise a data document. `lenient` (for checking workbooks) keeps going past unusable values,
     which it drops and lists in `value_problems`; structural problems are still refused."""
-    problems = _Problems(source, lenient)
+    problems = Problems(source, lenient)
     if not isinstance(data, dict):
         problems.add("（顶层）", "应为 JSON 对象")
         problems.raise_if_any()
     assert isinstance(data, dict)
     for key in data:
         if key not in _TOP_KEYS:
-            problems.add(key, "不认识的键" + _suggest(key, list(TOP_KEYS)))
+            problems.add(key, "不认识的键" + suggest(key, list(TOP_KEYS)))
     schema = data.get("schema", SCHEMA)
     if schema != SCHEMA:
         problems.add("schema", f"不支持的格式版本 {quoted(schema)}，应为 {quoted(SCHEMA)}")
@@ -300,84 +192,24 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
     _load_fields(doc, data.get("fields", {}), problems)
     _load_tables(doc, data.get("tables", {}), problems)
     _load_rows(doc, data.get("indicator_rows", []), problems)
-    _load_scores(doc, data, problems)
+    for load in (_load_scores, _load_weights, _load_not_applicable, _load_params, _load_options):
+        load(doc, data, problems)
     problems.raise_if_any()
     doc.value_problems = problems.values
     return doc
 
 
-def parse_value(spec_type: str, value: object, options: tuple[str, ...] = ()) -> Value | None:
-    """Normalise one cell value for a field type; None for blank. Raises ValueError with a Chinese reason."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if value == "":
-            return None
-    if spec_type in model.NUMERIC_TYPES:
-        if spec_type == "rate" and isinstance(value, str) and value.endswith(("%", "％")):
-            number = to_decimal(value[:-1]) / 100
-        else:
-            try:
-                number = to_decimal(value)
-            except ValueError as exc:
-                if "过大或过小" in str(exc):
-                    raise
-                raise ValueError(f"应为数字，实为 {quoted(value)}") from None
-        if spec_type == "count" and number != number.to_integral_value():
-            raise ValueError(f"应为整数，实为 {quoted(value)}")
-        return number
-    if spec_type in ("yesno", "havenot"):
-        text = str(value).strip().lower()
-        if isinstance(value, bool):
-            return value
-        if text in YES:
-            return True
-        if text in NO:
-            return False
-        raise ValueError(f"应填“{options[0]}”或“{options[1]}”，实为 {quoted(value)}")
-    if spec_type == "choice":
-        if value not in options:
-            raise ValueError(f"应为以下之一：{'、'.join(options)}，实为 {quoted(value)}")
-        return str(value)
-    if spec_type == "date":
-        text = _normalise_date(value)
-        if text is None:
-            raise ValueError(f"应为日期（如 2023年4月27日 或 2023-04-27），实为 {quoted(value)}")
-        return text
-    if not isinstance(value, str | int | float | Decimal) or isinstance(value, bool):
-        raise ValueError(f"应为文字，实为 {quoted(value)}")
-    return str(value)
-
-
-_DATE = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})(?:\s*[月\-/.]\s*(\d{1,2})\s*日?)?\s*月?$")
-
-
-def _normalise_date(value: object) -> str | None:
-    """Dates are kept as ISO text: 'YYYY-MM-DD', or 'YYYY-MM' when the form gives only a month."""
-    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
-        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"  # type: ignore[attr-defined]
-    if not isinstance(value, str):
-        return None
-    match = _DATE.match(value.strip())
-    if not match:
-        return None
-    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
-    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
-        return None
-    return f"{year:04d}-{month:02d}" + ("" if day is None else f"-{int(day):02d}")
-
-
-def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
+def _load_fields(doc: Document, raw: object, problems: Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("fields", "应为对象：分区名 → {字段名: 值}")
         return
-    by_section = _sections_by_label(doc)
-    options = memoized(doc.pack, ("options", doc.year, doc.level), dict)
+    view = doc.view
+    by_section = view.sections_by_label
+    options = view.field_options
     for section_label, values in raw.items():
         key = f"fields.{section_label}"
         if section_label not in by_section:
-            problems.add(key, "不是本框架的分区" + _suggest(section_label, list(by_section)))
+            problems.add(key, "不是本框架的分区" + suggest(section_label, list(by_section)))
             continue
         if not isinstance(values, dict):
             problems.add(key, "应为对象：字段名 → 值")
@@ -385,14 +217,11 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
         specs = by_section[section_label]
         for label, value in values.items():
             if label not in specs:
-                problems.add(f"{key}.{label}", "不是该分区的字段" + _suggest(label, list(specs)))
+                problems.add(f"{key}.{label}", "不是该分区的字段" + suggest(label, list(specs)))
                 continue
             spec = specs[label]
-            choices = options.get(spec.id)
-            if choices is None:
-                choices = options[spec.id] = tuple(doc.text(o) for o in spec.options)
             try:
-                parsed = parse_value(spec.type, value, choices)
+                parsed = parse_value(spec.type, value, options[spec.id])
             except ValueError as exc:
                 problems.add(f"{key}.{label}", str(exc), Ref("field", spec.id))
                 continue
@@ -413,31 +242,7 @@ def _load_fields(doc: Document, raw: object, problems: _Problems) -> None:
                 doc.fields[spec.id] = parsed
 
 
-def _sections_by_label(doc: Document) -> dict[str, dict[str, model.FieldSpec]]:
-    """Section label -> field label -> spec, as this document's year and level print them. Shared: read-only."""
-
-    def build() -> dict[str, dict[str, model.FieldSpec]]:
-        by_section: dict[str, dict[str, model.FieldSpec]] = {}
-        for section in doc.pack.sections:
-            by_section[doc.text(section.label)] = {doc.text(f.label): f for f in section.fields}
-        return by_section
-
-    return memoized(doc.pack, ("sections", doc.year, doc.level), build)
-
-
-def _tables_by_label(doc: Document) -> dict[str, model.TableSpec]:
-    """Table label -> spec, as printed for this document. Shared: read-only."""
-    return memoized(doc.pack, ("tables", doc.year, doc.level), lambda: {doc.text(t.label): t for t in doc.pack.tables})
-
-
-def _columns_by_label(doc: Document, spec: model.TableSpec) -> dict[str, model.Column]:
-    """Column header path ("财政下达预算情况/小计") -> column of one table. Shared: read-only."""
-    return memoized_part(
-        doc.pack,
-        ("columns", doc.year, doc.level, spec.id),
-        spec,
-        lambda: {"/".join(doc.text(p) for p in c.path): c for c in spec.columns},
-    )
+_SPACES = re.compile(r"\s+")
 
 
 def row_name(base: str, index: int, label: str = "") -> str:
@@ -458,21 +263,21 @@ def column_name(row: str, column: str) -> str:
     return f"{row}的“{column}”"
 
 
-def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
+def _load_tables(doc: Document, raw: object, problems: Problems) -> None:
     if not isinstance(raw, dict):
         problems.add("tables", "应为对象：表名 → 行列表")
         return
-    tables = _tables_by_label(doc)
+    tables = doc.view.tables_by_label
     for label, rows in raw.items():
         key = label
         if label not in tables:
-            problems.add(key, "不是本框架的表格" + _suggest(label, list(tables)))
+            problems.add(key, "不是本框架的表格" + suggest(label, list(tables)))
             continue
         spec = tables[label]
         if not isinstance(rows, list):
             problems.add(key, "应为行的列表")
             continue
-        columns = _columns_by_label(doc, spec)
+        columns = doc.view.columns_by_label[spec.id]
         parsed_rows: list[TableRow] = []
         current_fixed: model.RowSpec | None = None
         for index, row in enumerate(rows):
@@ -494,7 +299,7 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
                 column = columns.get(column_label)
                 if column is None:
                     problems.add(
-                        column_name(row_key, column_label), "不是该表的列" + _suggest(column_label, list(columns))
+                        column_name(row_key, column_label), "不是该表的列" + suggest(column_label, list(columns))
                     )
                     continue
                 try:
@@ -511,7 +316,8 @@ def _load_tables(doc: Document, raw: object, problems: _Problems) -> None:
 
 
 def level_rows(doc: Document, spec: model.TableSpec) -> list[model.RowSpec]:
-    return [r for r in spec.rows if not r.levels or doc.level in r.levels]
+    """The rows of table `spec` at the document's level. Shared: read-only."""
+    return doc.view.level_rows[spec.id]
 
 
 def repeat_after(rows: list[model.RowSpec], fixed: model.RowSpec | None) -> model.RowSpec | None:
@@ -530,46 +336,18 @@ def match_row(
 ) -> model.RowSpec | None:
     """Fixed rows match their label exactly; repeating rows ("项目{n}") match "项目1", "项目2：名称", ... and belong to
     the group of the fixed row above them (`after`)."""
+    view = doc.view
     compact = _SPACES.sub("", label)
-    rows, fixed = _row_labels(doc, spec)
-    row = fixed.get(compact)
+    row = view.fixed_rows[spec.id].get(compact)
     if row is not None:
         return row
-    repeat = repeat_after(rows, after)
-    if repeat is not None and _repeat_pattern(doc, repeat).match(compact):
+    repeat = repeat_after(view.level_rows[spec.id], after)
+    if repeat is not None and view.repeat_patterns[repeat.label].match(compact):
         return repeat
     return None
 
 
-_SPACES = re.compile(r"\s+")
-
-
-def _row_labels(doc: Document, spec: model.TableSpec) -> tuple[list[model.RowSpec], dict[str, model.RowSpec]]:
-    """The table's rows at the document's level, and its fixed rows by label without spaces (the first row wins a
-    shared label). Every table row of a workbook is matched against these: built once per pack, year and level."""
-
-    def build() -> tuple[list[model.RowSpec], dict[str, model.RowSpec]]:
-        rows = level_rows(doc, spec)
-        fixed: dict[str, model.RowSpec] = {}
-        for row in rows:
-            if not row.repeat:
-                fixed.setdefault(_SPACES.sub("", doc.text(row.label)), row)
-        return rows, fixed
-
-    return memoized_part(doc.pack, ("row_labels", doc.year, doc.level, spec.id), spec, build)
-
-
-def _repeat_pattern(doc: Document, repeat: model.RowSpec) -> re.Pattern[str]:
-    """What a label of a repeating row ("项目{n}") starts with: its text before the number, then digits."""
-
-    def build() -> re.Pattern[str]:
-        prefix = doc.text(repeat.label.replace("{n}", "\0")).split("\0")[0]
-        return re.compile(re.escape(prefix) + r"\d+")
-
-    return memoized(doc.pack, ("repeat_pattern", doc.year, doc.level, repeat.label), build)
-
-
-def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
+def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
     layout = doc.pack.rows
     if raw in (None, []):
         return
@@ -590,7 +368,7 @@ def _load_rows(doc: Document, raw: object, problems: _Problems) -> None:
         if not allowed.issuperset(row):
             for name in row:
                 if name not in allowed:
-                    problems.add(column_name(key, name), "不认识的列" + _suggest(name, sorted(allowed)))
+                    problems.add(column_name(key, name), "不认识的列" + suggest(name, sorted(allowed)))
         levels = tuple([str(row.get(level) or "").strip() for level in layout.levels])
         numbers: dict[str, Decimal | None] = {}
         for name in (layout.weight, layout.score):
@@ -626,25 +404,10 @@ def _cell_text(value: object) -> str:
 
 def indicator_names(doc: Document) -> dict[str, str]:
     """Map every accepted score key (id, leaf name, full path) to an indicator id."""
-    return dict(memoized(doc.pack, ("indicator_names", doc.year, doc.level), lambda: _indicator_names(doc)))
+    return dict(doc.view.indicator_names)
 
 
-def _indicator_names(doc: Document) -> dict[str, str]:
-    names: dict[str, str] = {}
-    leaf_counts: dict[str, int] = {}
-    for indicator in doc.pack.indicators:
-        leaf = doc.text(indicator.name)
-        leaf_counts[leaf] = leaf_counts.get(leaf, 0) + 1
-    for indicator in doc.pack.indicators:
-        names[indicator.id] = indicator.id
-        path = [doc.text(p) for p in indicator.path]
-        names["/".join(path)] = indicator.id
-        if leaf_counts[path[-1]] == 1:
-            names[path[-1]] = indicator.id
-    return names
-
-
-def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> None:
+def _load_scores(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     names = indicator_names(doc)
     raw = data.get("scores", {})
     if not isinstance(raw, dict):
@@ -653,7 +416,7 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
     for name, value in raw.items():
         key = f"scores.{name}"
         if name not in names:
-            problems.add(key, "不是本框架的指标" + _suggest(name, list(names)))
+            problems.add(key, "不是本框架的指标" + suggest(name, list(names)))
             continue
         try:
             score = parse_value("score", value)
@@ -673,12 +436,16 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add("stated_total", str(exc))
             total = None
         doc.stated_total = total if isinstance(total, Decimal) else None
+
+
+def _load_weights(doc: Document, data: dict[str, Any], problems: Problems) -> None:
+    names = doc.view.indicator_names
     weights = data.get("weights", {})
     if isinstance(weights, dict):
         for name, value in weights.items():
             indicator_id = names.get(name)
             if indicator_id is None:
-                problems.add(f"weights.{name}", "不是本框架的指标" + _suggest(name, list(names)))
+                problems.add(f"weights.{name}", "不是本框架的指标" + suggest(name, list(names)))
                 continue
             if not doc.pack.indicator(indicator_id).adjustable:
                 problems.add(f"weights.{name}", "该指标的分值由规则包规定，不能调整")
@@ -692,6 +459,10 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
                 doc.weights[indicator_id] = weight
     else:
         problems.add("weights", "应为对象：指标名 → 分值")
+
+
+def _load_not_applicable(doc: Document, data: dict[str, Any], problems: Problems) -> None:
+    names = doc.view.indicator_names
     not_applicable = data.get("not_applicable", [])
     if not isinstance(not_applicable, list) or not all(isinstance(n, str) for n in not_applicable):
         problems.add("not_applicable", "应为指标名的列表")
@@ -700,12 +471,15 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
     for name in not_applicable:
         indicator_id = names.get(name)
         if indicator_id is None:
-            problems.add(f"not_applicable.{name}", "不是本框架的指标" + _suggest(name, list(names)))
+            problems.add(f"not_applicable.{name}", "不是本框架的指标" + suggest(name, list(names)))
         elif doc.pack.indicator(indicator_id).na_target is None:
             problems.add(f"not_applicable.{name}", "规则未规定该指标可以不适用")
         else:
             resolved.append(indicator_id)
     doc.not_applicable = tuple(resolved)
+
+
+def _load_params(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     params = data.get("params", {})
     if not isinstance(params, dict):
         problems.add("params", "应为对象：参数名 → 值")
@@ -716,7 +490,7 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add(
                 f"params.{name}",
                 "不是本规则包的参数"
-                + (_suggest(name, list(doc.pack.params)) or f"（可用的参数及写法见 xl-perf rules {doc.pack.id}）"),
+                + (suggest(name, list(doc.pack.params)) or f"（可用的参数及写法见 xl-perf rules {doc.pack.id}）"),
             )
         elif spec.choices and value not in spec.choices:
             problems.add(f"params.{name}", "应为以下之一：" + "、".join(quoted(c) for c in spec.choices))
@@ -730,6 +504,9 @@ def _load_scores(doc: Document, data: dict[str, Any], problems: _Problems) -> No
             problems.add(f"params.{name}", f"应为{'数字' if isinstance(spec.default, int | float) else '文字'}")
         else:
             doc.params[name] = value
+
+
+def _load_options(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     options = data.get("options", {})
     if not isinstance(options, dict):
         problems.add("options", "应为对象：选项名 → 值")
@@ -839,15 +616,19 @@ def to_dict(doc: Document) -> dict[str, object]:
     if doc.rows and pack.rows is not None:
         layout = pack.rows
         rows_out = []
-        for row in doc.rows:
-            item = {name: value for name, value in zip(layout.levels, row.levels, strict=True) if value}
-            for key, value in ((layout.target, row.target), (layout.actual, row.actual), (layout.reason, row.reason)):
+        for indicator_row in doc.rows:
+            item = {name: value for name, value in zip(layout.levels, indicator_row.levels, strict=True) if value}
+            for key, value in (
+                (layout.target, indicator_row.target),
+                (layout.actual, indicator_row.actual),
+                (layout.reason, indicator_row.reason),
+            ):
                 if value:
                     item[key] = value
-            if layout.weight and row.weight is not None:
-                item[layout.weight] = json_value(row.weight, "score")
-            if layout.score and row.stated_score is not None:
-                item[layout.score] = json_value(row.stated_score, "score")
+            if layout.weight and indicator_row.weight is not None:
+                item[layout.weight] = json_value(indicator_row.weight, "score")
+            if layout.score and indicator_row.stated_score is not None:
+                item[layout.score] = json_value(indicator_row.stated_score, "score")
             rows_out.append(item)
         result["indicator_rows"] = rows_out
     names = score_keys(doc)
@@ -868,16 +649,7 @@ def to_dict(doc: Document) -> dict[str, object]:
 
 def score_keys(doc: Document) -> dict[str, str]:
     """Indicator id -> the key a data document uses: the leaf name when unique, else the full path."""
-    return dict(memoized(doc.pack, ("score_keys", doc.year, doc.level), lambda: _score_keys(doc)))
-
-
-def _score_keys(doc: Document) -> dict[str, str]:
-    names = indicator_names(doc)
-    keys: dict[str, str] = {}
-    for indicator in doc.pack.indicators:
-        leaf = doc.text(indicator.name)
-        keys[indicator.id] = leaf if names.get(leaf) == indicator.id else "/".join(doc.text(p) for p in indicator.path)
-    return keys
+    return dict(doc.view.score_keys)
 
 
 def empty(pack_id: str, year: int, level: str, unit: str) -> Document:

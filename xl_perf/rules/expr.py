@@ -184,24 +184,24 @@ def _eval(node: ast.expr, values: _Inputs) -> Value:
             return abs(args[0])
         return min(args) if name == "min" else max(args)
     if isinstance(node, ast.Compare):
-        left = _eval(node.left, values)
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = _eval(comparator, values)
-            if isinstance(left, str) or isinstance(right, str):
-                if type(op) not in (ast.Eq, ast.NotEq):
+        lhs = _eval(node.left, values)
+        for cmp_op, comparator in zip(node.ops, node.comparators, strict=True):
+            rhs = _eval(comparator, values)
+            if isinstance(lhs, str) or isinstance(rhs, str):
+                if type(cmp_op) not in (ast.Eq, ast.NotEq):
                     raise Undefined("文字只能比较相等")
-                equal = left == right
-                if equal != isinstance(op, ast.Eq):
+                equal = lhs == rhs
+                if equal != isinstance(cmp_op, ast.Eq):
                     return False
-            elif not _compare(type(op), _num(left), _num(right)):
+            elif not _compare(type(cmp_op), _num(lhs), _num(rhs)):
                 return False
-            left = right
+            lhs = rhs
         return True
     if isinstance(node, ast.BoolOp):
         # Short-circuit, as Excel's IF would: a decided condition does not need its other inputs.
         stop = not isinstance(node.op, ast.And)
-        for operand in node.values:
-            if _truth(_eval(operand, values)) is stop:
+        for condition in node.values:
+            if _truth(_eval(condition, values)) is stop:
                 return stop
         return not stop
     if isinstance(node, ast.IfExp):
@@ -268,11 +268,11 @@ def _render(node: ast.expr, ref: Callable[[str], str], *, excel: bool) -> tuple[
         return f"{name}({args})", atom
     if isinstance(node, ast.Compare):
         parts: list[str] = []
-        left = node.left
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            symbol = _CMPOPS[type(op)][1] if excel else f" {_CMPOPS[type(op)][0]} "
-            parts.append(f"{_render(left, ref, excel=excel)[0]}{symbol}{_render(comparator, ref, excel=excel)[0]}")
-            left = comparator
+        lhs_node = node.left
+        for cmp_op, comparator in zip(node.ops, node.comparators, strict=True):
+            symbol = _CMPOPS[type(cmp_op)][1] if excel else f" {_CMPOPS[type(cmp_op)][0]} "
+            parts.append(f"{_render(lhs_node, ref, excel=excel)[0]}{symbol}{_render(comparator, ref, excel=excel)[0]}")
+            lhs_node = comparator
         return (parts[0], 0) if len(parts) == 1 else (f"AND({','.join(parts)})", atom)
     if isinstance(node, ast.BoolOp):
         fn = "AND" if isinstance(node.op, ast.And) else "OR"

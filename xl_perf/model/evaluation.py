@@ -7,65 +7,21 @@ accepted when it lies inside. That one mechanism covers checklists, 定性 indic
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
 
-from xl_perf.document import Document, IndicatorRow
-from xl_perf.engine import targets
-from xl_perf.engine.expr import Expr, MissingInputs, Undefined
-from xl_perf.engine.findings import Finding, Ref, Severity
-from xl_perf.engine.memo import fields_of, memoized, memoized_part
+from xl_perf.engine import scoring, targets
+from xl_perf.engine.scoring import ZERO, Outcome, RateResult, Scope
+from xl_perf.findings import Finding, Ref, Severity
+from xl_perf.model.document import Document, IndicatorRow
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
+from xl_perf.rules.expr import Expr
+from xl_perf.rules.view import loose_level_name
 
-ZERO = Decimal(0)
 DENIAL_WORDS = ("没有偏差", "无偏差", "未偏差", "不存在偏差", "未发生偏差")
 EMPTY_REASONS = ("", "无", "无。", "/", "-", "—")
-
-
-@dataclass
-class Outcome:
-    """What a rule says about one score: the allowed range, and why."""
-
-    low: Decimal
-    high: Decimal
-    explanation: str
-    value: Decimal | None = None
-    missing: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    parts: dict[str, Decimal | None] = field(default_factory=dict)  # sum rules: each part's own score
-
-    @property
-    def point(self) -> Decimal | None:
-        return self.low if self.low == self.high else None
-
-    def scaled(self, factor: Decimal) -> Outcome:
-        if factor == 1:
-            return self
-        note = f"（分值调整，按比例折算 ×{format_number(round_half_up(factor, 4))}）"
-        return Outcome(
-            score2(self.low * factor),
-            score2(self.high * factor),
-            self.explanation + note,
-            self.value,
-            self.missing,
-            self.warnings,
-        )
-
-
-@dataclass
-class RateResult:
-    id: str
-    name: str
-    exact: Decimal | None
-    value: Decimal | None  # rounded to the displayed precision
-    status: str  # "ok" | "missing" | "undefined"
-    missing: list[str]
-    explanation: str
 
 
 @dataclass
@@ -158,18 +114,6 @@ class Evaluation:
         }
 
 
-def _level_name(name: str) -> str:
-    """Row level names are written loosely ("服务对象满意度" / "服务对象满意度指标"): compare without the suffix."""
-    compact = "".join(name.split())
-    return compact.removesuffix("指标")
-
-
-@functools.lru_cache(maxsize=4096)
-def _ref(kind: Literal["document", "field", "cell", "indicator", "row"], id: str, row: int | None) -> Ref:
-    """The place of an indicator or an indicator row, made for every one of every document: immutable, made once."""
-    return Ref(kind, id, row)
-
-
 def grade_of(pack: model.RulePack, total: Decimal) -> str:
     for band in pack.grades:
         if total >= band.min:
@@ -181,94 +125,21 @@ def evaluate(doc: Document) -> Evaluation:
     return _Evaluator(doc).run()
 
 
-class _Evaluator:
+class _Evaluator(Scope):
+    """Walks a Document: its inputs into the scope, every indicator through the rule kernels, then the totals."""
+
     def __init__(self, doc: Document) -> None:
+        super().__init__(doc.view, doc.param)
         self.doc = doc
-        self.pack = doc.pack
-        self.fields = fields_of(doc.pack)
-        # Labels depend only on the pack, year and level; every evaluation of such a document shares them.
-        self.labels: dict[str, str] = memoized(doc.pack, ("labels", doc.year, doc.level), dict)
-        self.indicator_texts: dict[str, tuple[model.Indicator, str, tuple[str, ...]]] = memoized(
-            doc.pack, ("indicator_texts", doc.year, doc.level), dict
-        )
         self.findings: list[Finding] = []
-        self.values: dict[str, Decimal | bool | str] = {}
-        self.rates: dict[str, RateResult] = {}
-        self._row_levels: dict[int, list[str]] = {}
-        self._rows_have_scores: bool | None = None
+        self._part_weights: dict[tuple[str, str], Decimal] = {}
+        self._na: set[str] = set()
+        self._row_results: dict[str, list[IndicatorResult]] = {}
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
     def find(self, severity: Severity, code: str, message: str, ref: Ref, fix: str = "") -> None:
         self.findings.append(Finding(severity, code, message, ref, fix))
-
-    def score_ref(self, ref: model.ScoreRef) -> Decimal:
-        if isinstance(ref, Decimal):
-            return ref
-        return Decimal(str(self.doc.param(ref.removeprefix("param:"))))
-
-    def label(self, name: str) -> str:
-        label = self.labels.get(name)
-        if label is None:
-            label = self.labels[name] = self._label(name)
-        return label
-
-    def _label(self, name: str) -> str:
-        if name in self.pack.rates:
-            return self.doc.text(self.pack.rates[name].name)
-        if name in self.fields:
-            spec = self.fields[name]
-            return (
-                f"{self.doc.text(spec.section)}的{self.doc.text(spec.label)}"
-                if spec.label != spec.section
-                else self.doc.text(spec.label)
-            )
-        if name in self.pack.cells:
-            cell = self.pack.cells[name]
-            table = self.pack.table(cell.table)
-            row = next(r for r in table.rows if r.id == cell.row)
-            column = table.column(cell.column)
-            column_label = "/".join(self.doc.text(p) for p in column.path)
-            return f"{self.doc.text(table.label)}“{self.doc.text(row.label)}”的{column_label}"
-        return name
-
-    def show(self, value: Decimal | bool | str, name: str | None = None) -> str:
-        if isinstance(value, bool):
-            spec = self.fields.get(name or "")
-            yes, no = spec.options if spec is not None and spec.type in ("yesno", "havenot") else ("是", "否")
-            return yes if value else no
-        if isinstance(value, str):
-            return value
-        if name in self.pack.rates or (name in self.fields and self.fields[name].type == "rate"):
-            return format_percent(value)
-        return format_number(value)
-
-    def describe(self, expr: Expr) -> str:
-        def ref(name: str) -> str:
-            value = self.values.get(name)
-            return "?" if value is None else self.show(value, name)
-
-        return expr.to_text(ref)
-
-    def expand_missing(self, names: list[str]) -> list[str]:
-        result: list[str] = []
-        for name in names:
-            rate = self.rates.get(name)
-            items = rate.missing if rate is not None and rate.status == "missing" else [name]
-            result.extend(i for i in items if i not in result)
-        return result
-
-    def eval_value(self, expr: Expr) -> tuple[Decimal | bool | str | None, list[str], bool]:
-        """(value, missing input ids, undefined?)"""
-        undefined = [n for n in expr.names if n in self.rates and self.rates[n].status == "undefined"]
-        if undefined:
-            return None, [], True
-        try:
-            return expr.evaluate(self.values), [], False
-        except MissingInputs as exc:
-            return None, self.expand_missing(exc.names), False
-        except Undefined:
-            return None, [], True
 
     # --- inputs and rates ----------------------------------------------------------------------------------------
 
@@ -290,42 +161,6 @@ class _Evaluator:
                 value = ZERO
             if value is not None:
                 self.values[cell_id] = value
-
-    def compute_rates(self) -> None:
-        default_precision = int(str(self.doc.param("rate_precision"))) if "rate_precision" in self.pack.params else 4
-        for rate in self.pack.rates.values():
-            name = self.doc.text(rate.name)
-            precision = rate.precision if rate.precision is not None else default_precision
-            missing = self.expand_missing([n for n in rate.formula.names if self.values.get(n) is None])
-            if missing:
-                labels = "、".join(self.label(m) for m in missing)
-                self.rates[rate.id] = RateResult(rate.id, name, None, None, "missing", missing, f"缺少：{labels}")
-                continue
-            try:
-                exact = rate.formula.evaluate(self.values)
-            except (Undefined, MissingInputs):
-                self.rates[rate.id] = RateResult(
-                    rate.id,
-                    name,
-                    None,
-                    None,
-                    "undefined",
-                    [],
-                    f"{name} = {self.describe(rate.formula)}，分母为0，无法计算",
-                )
-                continue
-            assert isinstance(exact, Decimal)
-            value = round_half_up(exact, precision)
-            self.values[rate.id] = value
-            self.rates[rate.id] = RateResult(
-                rate.id,
-                name,
-                exact,
-                value,
-                "ok",
-                [],
-                f"{name} = {self.describe(rate.formula)} = {format_percent(value)}",
-            )
 
     def check_stated_rates(self) -> None:
         for field_id, spec in self.fields.items():
@@ -418,209 +253,16 @@ class _Evaluator:
             )
         return weights, parts, na
 
-    # --- rules -----------------------------------------------------------------------------------------------------
-
-    def apply(self, rule: model.Rule, weight: Decimal, where: str) -> Outcome:
-        """Score `rule` for its declared `weight` (callers scale for redistributed weights)."""
-        outcome = self.apply_exact(rule, weight, where)
-        if getattr(rule, "judged", False) and outcome.point is not None:
-            return Outcome(
-                ZERO,
-                outcome.point,
-                outcome.explanation + f"；结合实际情况核定，最高 {format_number(outcome.point)} 分",
-                outcome.value,
-                outcome.missing,
-                outcome.warnings,
-            )
-        return outcome
-
-    def apply_exact(self, rule: model.Rule, weight: Decimal, where: str) -> Outcome:
-        if isinstance(rule, model.TiersRule):
-            return self.apply_tiers(rule, weight)
-        if isinstance(rule, model.LinearRule):
-            return self.apply_linear(rule, weight)
-        if isinstance(rule, model.DeductionRule):
-            return self.apply_deduction(rule, weight)
-        if isinstance(rule, model.ChecklistRule):
-            return self.apply_checklist(rule, weight)
-        if isinstance(rule, model.ChoiceRule):
-            return self.apply_choice(rule, weight)
-        if isinstance(rule, model.ManualRule):
-            return Outcome(ZERO, weight, f"酌情评分，得分应在 0–{format_number(weight)} 分之间")
-        raise AssertionError(f"{where}: rule {rule.kind} is handled by its caller")
-
-    def missing_outcome(self, weight: Decimal, missing: list[str]) -> Outcome:
-        labels = "、".join(self.label(m) for m in missing)
-        return Outcome(ZERO, weight, f"缺少 {labels}，无法按规则计分", missing=missing)
-
-    def undefined_outcome(self, cases: tuple[model.Undefined, ...], weight: Decimal, value_expr: Expr) -> Outcome:
-        for case in cases:
-            matched, missing, _ = self.eval_value(case.when)
-            if matched is True:
-                score = self.score_ref(case.score)
-                return Outcome(score, score, f"{case.note}（比率无法计算）→ {format_number(score)} 分")
-            if missing:
-                return self.missing_outcome(weight, missing)
-        return Outcome(ZERO, weight, f"{self.describe(value_expr)} 分母为0，规则未规定此情形，请酌情评分")
-
-    def apply_tiers(self, rule: model.TiersRule, weight: Decimal) -> Outcome:
-        value, missing, undefined = self.eval_value(rule.value)
-        if missing:
-            return self.missing_outcome(weight, missing)
-        if undefined or not isinstance(value, Decimal):
-            return self.undefined_outcome(rule.undefined, weight, rule.value)
-        as_percent = rule.value.names == [rule.value.source.strip()] and rule.value.source.strip() in self.pack.rates
-        shown = format_percent(value) if as_percent else self.describe(rule.value) + f" = {format_number(value)}"
-        for tier in rule.tiers:
-            if tier.range.contains(value):
-                score = self.score_ref(tier.score)
-                outcome = Outcome(
-                    score,
-                    score,
-                    f"{shown}，落在 {tier.range.describe(as_percent)} 档 → {format_number(score)} 分",
-                    value,
-                )
-                if tier.warn:
-                    outcome.warnings.append(self.doc.text(tier.warn))
-                return outcome
-        return Outcome(ZERO, weight, f"{shown} 不在任何档次内，请酌情评分", value)
-
-    def apply_linear(self, rule: model.LinearRule, weight: Decimal) -> Outcome:
-        value, missing, undefined = self.eval_value(rule.value)
-        if missing:
-            return self.missing_outcome(weight, missing)
-        # The zero rule first: "实际采购金额大于采购计划金额则本项不得分" holds even when the plan is 0.
-        if rule.zero_when is not None:
-            zero, zero_missing, _ = self.eval_value(rule.zero_when)
-            if zero_missing:
-                return self.missing_outcome(weight, zero_missing)
-            if zero is True:
-                return Outcome(ZERO, ZERO, f"{rule.zero_note} → 0 分", value if isinstance(value, Decimal) else None)
-        if undefined or not isinstance(value, Decimal):
-            return self.undefined_outcome(rule.undefined, weight, rule.value)
-        score = score2(clamp(value * weight, ZERO, weight))
-        shown = (
-            format_percent(value)
-            if rule.value.source.strip() in self.pack.rates
-            else format_number(round_half_up(value, 4))
-        )
-        cap = "（封顶）" if value * weight > weight else ""
-        return Outcome(score, score, f"{format_number(weight)} × {shown} = {format_number(score)} 分{cap}", value)
-
-    def apply_deduction(self, rule: model.DeductionRule, weight: Decimal) -> Outcome:
-        total = ZERO
-        notes: list[str] = []
-        missing: list[str] = []
-        for item in rule.items:
-            value, item_missing, undefined = self.eval_value(item.value)
-            if item_missing:
-                missing.extend(m for m in item_missing if m not in missing)
-                continue
-            if undefined or not isinstance(value, Decimal):
-                return Outcome(ZERO, weight, f"{self.describe(item.value)} 无法计算，请酌情评分")
-            deduct = ZERO
-            if item.tiers:
-                for tier in item.tiers:
-                    if tier.range.contains(value):
-                        deduct = self.score_ref(tier.deduct)
-                        break
-            elif item.step is not None:
-                steps = value / item.step
-                rounding = item.rounding
-                if rounding.startswith("param:"):
-                    rounding = str(self.doc.param(rounding.removeprefix("param:")))
-                count = math.ceil(steps) if rounding == "ceil" else math.floor(steps)
-                deduct = max(0, count) * (item.per or ZERO)
-            else:
-                deduct = max(ZERO, value) * (item.per or ZERO)
-            rates = [n for n in item.value.names if n in self.pack.rates]
-            if item.value.names == [item.value.source.strip()] or len(rates) == 1:
-                name = self.label(rates[0] if rates else item.value.source.strip())
-            else:
-                name = self.describe(item.value)
-            shown = format_percent(value) if rates else format_number(value)
-            notes.append(f"{name} {shown} 扣 {format_number(deduct)} 分")
-            total += deduct
-        if missing:
-            return self.missing_outcome(weight, missing)
-        score = score2(max(ZERO, weight - total))
-        return Outcome(
-            score, score, f"{format_number(weight)} 分起扣：" + "；".join(notes) + f" → {format_number(score)} 分"
-        )
-
-    def apply_checklist(self, rule: model.ChecklistRule, weight: Decimal) -> Outcome:
-        declared = sum((i.points for i in rule.items), ZERO)
-        factor = weight / declared if declared else Decimal(1)
-        low = high = ZERO
-        notes: list[str] = []
-        missing: list[str] = []
-        for item in rule.items:
-            points = item.points * factor
-            if item.input is None:
-                high += points
-                continue
-            answer = self.values.get(item.input)
-            if answer is None:
-                missing.append(item.input)
-                high += points
-            elif answer is True:
-                low += points
-                high += points
-                notes.append(f"{self.doc.text(item.text)}：是 +{format_number(score2(points))}")
-            else:
-                notes.append(f"{self.doc.text(item.text)}：否 +0")
-        low, high = score2(low), score2(high)
-        if low == high:
-            return Outcome(low, high, "；".join(notes) + f" → {format_number(low)} 分")
-        judged = "、".join(self.doc.text(i.text) for i in rule.items if i.input is None or i.input in missing)
-        prefix = ("；".join(notes) + "；") if notes else ""
-        return Outcome(
-            low,
-            high,
-            f"{prefix}需酌情评分的要点：{judged}；得分应在 {format_number(low)}–{format_number(high)} 分之间",
-            missing=missing,
-        )
-
-    def apply_choice(self, rule: model.ChoiceRule, weight: Decimal) -> Outcome:
-        answer = self.values.get(rule.input)
-        if answer is None:
-            return self.missing_outcome(weight, [rule.input])
-        answer_text = self.show(answer, rule.input)
-        for option, score in rule.options:
-            if self.doc.text(option) == answer_text:
-                return Outcome(score, score, f"{self.label(rule.input)}：{answer_text} → {format_number(score)} 分")
-        return Outcome(ZERO, weight, f"{self.label(rule.input)}：{answer_text} 不对应计分档次，请酌情评分")
-
     # --- indicators ------------------------------------------------------------------------------------------------
 
-    def score_indicator(
-        self, indicator: model.Indicator, weight: Decimal, part_weights: dict[tuple[str, str], Decimal], na: set[str]
-    ) -> Outcome:
+    def part_weight(self, indicator_id: str, part: model.Part) -> Decimal | None:
+        if f"{indicator_id}/{part.id}" in self._na:
+            return None
+        return self._part_weights[(indicator_id, part.id)]
+
+    def score_indicator(self, indicator: model.Indicator, weight: Decimal) -> Outcome:
         declared = self.doc.weights.get(indicator.id, indicator.weight)
-        rule = indicator.rule
-        if isinstance(rule, model.SumRule):
-            outcomes: list[tuple[model.Part, Outcome]] = []
-            for part in rule.parts:
-                if f"{indicator.id}/{part.id}" in na:
-                    continue
-                part_weight = part_weights[(indicator.id, part.id)]
-                outcome = self.apply(part.rule, part.weight, indicator.id).scaled(part_weight / part.weight)
-                outcomes.append((part, outcome))
-            low = sum((o.low for _, o in outcomes), ZERO)
-            high = sum((o.high for _, o in outcomes), ZERO)
-            text = "；".join(f"{p.name}：{o.explanation}" for p, o in outcomes)
-            result = Outcome(
-                low,
-                high,
-                text,
-                missing=[m for _, o in outcomes for m in o.missing],
-                warnings=[w for _, o in outcomes for w in o.warnings],
-                parts={p.id: o.point for p, o in outcomes},
-            )
-            own = sum((part_weights[(indicator.id, p.id)] for p in rule.parts), ZERO)
-            return result.scaled(weight / own) if own and own != weight else result
-        outcome = self.apply(rule, declared, indicator.id)
-        return outcome.scaled(weight / declared) if declared and weight != declared else outcome
+        return scoring.score(indicator.rule, declared, weight, indicator.id, self)
 
     def settle(
         self,
@@ -706,11 +348,7 @@ class _Evaluator:
 
     def printed(self, indicator: model.Indicator) -> tuple[str, tuple[str, ...]]:
         """The indicator's name and path as printed for the document's year and level."""
-        texts = self.indicator_texts.get(indicator.id)
-        if texts is None or texts[0] is not indicator:
-            texts = (indicator, self.doc.text(indicator.name), tuple(self.doc.text(p) for p in indicator.path))
-            self.indicator_texts[indicator.id] = texts
-        return texts[1], texts[2]
+        return self.view.printed(indicator)
 
     # --- indicator rows (target vs actual) ---------------------------------------------------------------------
 
@@ -731,22 +369,22 @@ class _Evaluator:
         weights[-1] = weight - share * (len(rows) - 1)
         return weights
 
-    def score_rows(
-        self, indicator: model.Indicator, rule: model.RowsRule, weight: Decimal
-    ) -> tuple[Outcome, list[IndicatorResult]]:
+    def score_rows(self, indicator_id: str, rule: model.RowsRule, weight: Decimal) -> Outcome:
+        """Score the rows `rule` matches; their results are kept for `run` (in `_row_results`)."""
+        indicator = self.pack.indicator(indicator_id)
         name = self.printed(indicator)[0]
-        wanted = memoized_part(  # the same for every document of the pack
-            self.pack, ("rows_wanted", indicator.id), rule, lambda: frozenset(_level_name(m) for m in rule.match)
-        )
-        rows = [r for r, level in zip(self.doc.rows, self.row_levels(rule.level - 1), strict=True) if level in wanted]
+        wanted = {loose_level_name(m) for m in rule.match}
+        rows = [r for r in self.doc.rows if loose_level_name(r.levels[rule.level - 1]) in wanted]
+        self._row_results[indicator_id] = results = []
         if not rows:
-            return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分"), []
-        results: list[IndicatorResult] = []
+            return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分")
         low = high = ZERO
         missing: list[str] = []
         deviation_ratio = self.doc.options.get("deviation_reason_ratio", self.pack.options.deviation_reason_ratio)
+        # Whether any row carries a typed score: asked for every row, looked up once (not once per row).
+        rows_have_scores = self.doc.rows_have_scores
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
-            ref = _ref("row", "", row.index)
+            ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
             scored = targets.score_row(row.target, row.actual, row_weight)
             if not row.target.strip() or not row.actual.strip():
@@ -767,7 +405,7 @@ class _Evaluator:
                 row.stated_score,
                 row_name,
                 ref,
-                manual_is_normal=row.stated_score is None and not self.rows_have_scores(),
+                manual_is_normal=row.stated_score is None and not rows_have_scores,
                 weight=row_weight,
             )
             low += outcome.low
@@ -799,21 +437,7 @@ class _Evaluator:
             text += f"，超过该项分值，按 {format_number(weight)} 分计"
         # Rows whose own weights overshoot (a WEIGHT_SUM error) can never lift the indicator above its weight.
         low, high, total = min(low, weight), min(high, weight), min(total, weight)
-        outcome = Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
-        return outcome, results
-
-    def row_levels(self, level: int) -> list[str]:
-        """Every indicator row's name at `level`, compared loosely; each row group of the pack looks them all up."""
-        names = self._row_levels.get(level)
-        if names is None:
-            names = self._row_levels[level] = [_level_name(r.levels[level]) for r in self.doc.rows]
-        return names
-
-    def rows_have_scores(self) -> bool:
-        # Asked for every row: the rows do not change while they are scored, so look once.
-        if self._rows_have_scores is None:
-            self._rows_have_scores = self.doc.rows_have_scores
-        return self._rows_have_scores
+        return Outcome(total if all_rule else low, total if all_rule else high, text, missing=missing)
 
     def check_row_reason(
         self, row: IndicatorRow, name: str, scored: targets.RowScore, ref: Ref, deviation_ratio: object
@@ -858,24 +482,24 @@ class _Evaluator:
 
     # --- totals ----------------------------------------------------------------------------------------------------
 
-    def run(self) -> Evaluation:
+    def score_all(
+        self, weights: dict[str, Decimal], na: set[str]
+    ) -> tuple[list[IndicatorResult], list[IndicatorResult], Decimal, dict[str, Decimal]]:
+        """Every indicator settled: (indicator results, indicator-row results, the 加减分, and the 得分 the form
+        shows for each group of indicator rows that carry their own scores)."""
         doc = self.doc
-        self.load_values()
-        self.compute_rates()
-        self.check_stated_rates()
-        self.check_reasons()
-        weights, part_weights, na = self.effective_weights()
         results: list[IndicatorResult] = []
         row_results: list[IndicatorResult] = []
         bonus = ZERO
         group_shown: dict[str, Decimal] = {}  # the 得分 the form shows for a group of indicator rows
         for indicator in self.pack.indicators:
-            ref = _ref("indicator", indicator.id, None)
+            ref = Ref("indicator", indicator.id)
             stated = doc.stated_scores.get(indicator.id)
             name = self.printed(indicator)[0]
             weight = weights[indicator.id]
             if isinstance(indicator.rule, model.BonusPenaltyRule):
-                outcome, bonus = self.apply_bonus(indicator.rule)
+                outcome = scoring.bonus_outcome(indicator.rule, self)
+                bonus = outcome.low
                 score, basis = (
                     self.settle(outcome, stated, name, ref, manual_is_normal=True)
                     if stated is not None
@@ -888,7 +512,8 @@ class _Evaluator:
                 results.append(self.result(indicator, weight, outcome, stated, ZERO, "na"))
                 continue
             if isinstance(indicator.rule, model.RowsRule):
-                outcome, rows = self.score_rows(indicator, indicator.rule, weight)
+                outcome = self.score_indicator(indicator, weight)
+                rows = self._row_results[indicator.id]
                 row_results.extend(rows)
                 if rows and self.pack.rows is not None and self.pack.rows.score:
                     # Rows carry their own 得分: each row was settled on its own; the group counts their sum.
@@ -901,10 +526,21 @@ class _Evaluator:
                     results.append(self.result(indicator, weight, outcome, stated, counted, basis))
                     continue
             else:
-                outcome = self.score_indicator(indicator, weight, part_weights, na)
+                outcome = self.score_indicator(indicator, weight)
             manual = outcome.point is None and not outcome.missing
             score, basis = self.settle(outcome, stated, name, ref, manual_is_normal=manual, weight=weight)
             results.append(self.result(indicator, weight, outcome, stated, score, basis))
+        return results, row_results, bonus, group_shown
+
+    def run(self) -> Evaluation:
+        doc = self.doc
+        self.load_values()
+        self.compute_rates()
+        self.check_stated_rates()
+        self.check_reasons()
+        weights, self._part_weights, na = self.effective_weights()
+        self._na = na
+        results, row_results, bonus, group_shown = self.score_all(weights, na)
         self.check_group_weights()
         scored = [r for r in results if r.kind != "bonus_penalty"]
         total = sum((r.score for r in scored), ZERO) + bonus
@@ -917,6 +553,7 @@ class _Evaluator:
         stated_sum = sum((r.stated_score for r in scored if r.stated_score is not None), ZERO)
         form_total = sum((group_shown.get(r.id, shown_score(r)) for r in scored), ZERO)
         if adjustment is not None:
+            assert isinstance(adjustment.rule, model.BonusPenaltyRule)
             stated_sum += doc.stated_scores.get(adjustment.id, ZERO)
             form_total += doc.stated_scores.get(adjustment.id, bonus)
             form_total = clamp(form_total, adjustment.rule.total_min, adjustment.rule.total_max)
@@ -959,31 +596,10 @@ class _Evaluator:
             form_total,
         )
 
-    def apply_bonus(self, rule: model.BonusPenaltyRule) -> tuple[Outcome, Decimal]:
-        total = ZERO
-        notes = []
-        for item in rule.items:
-            count = self.values.get(item.input)
-            count = count if isinstance(count, Decimal) else ZERO
-            amount = count * item.per
-            amount = min(amount, item.cap) if item.per > 0 else max(amount, -item.cap)
-            notes.append(
-                f"{self.label(item.input)} {format_number(count)} 次 → "
-                f"{'+' if amount > 0 else ''}{format_number(amount + 0)} 分"
-            )
-            total += amount
-        text = (
-            "；".join(notes)
-            + f"；加减分合计 {format_number(total)} 分"
-            + f"（总分限 {format_number(rule.total_min)}–{format_number(rule.total_max)} 分）"
-        )
-        return Outcome(total, total, text), total
-
     def cap_by_execution(self, total: Decimal) -> Decimal:
-        caps = self.pack.options.total_cap_by_execution
-        enabled = self.doc.options.get("total_cap_by_execution", self.pack.options.total_cap_enabled)
+        caps = self.pack.options.total_caps(self.doc.options)
         rate_id = self.pack.options.execution_rate
-        if not caps or not enabled or rate_id is None:
+        if not caps or rate_id is None:
             return total
         rate = self.rates[rate_id].value
         if rate is None:
@@ -1003,7 +619,7 @@ class _Evaluator:
         """Adjustable weights set by the unit must still sum to their fixed parent."""
         if not self.doc.weights:
             return
-        for group, children in zip(self.pack.groups, _group_children(self.pack), strict=True):
+        for group, children in zip(self.pack.groups, self.view.group_children, strict=True):
             if group.weight is None:
                 continue
             if not any(i.adjustable for i in children):
@@ -1026,15 +642,6 @@ def shown_score(result: IndicatorResult) -> Decimal:
     if result.stated_score is not None:
         return result.stated_score
     return result.computed if result.computed is not None else ZERO
-
-
-def _group_children(pack: model.RulePack) -> list[list[model.Indicator]]:
-    """The indicators under each group of the pack, in the order of `pack.groups`. Shared: read-only."""
-    return memoized(
-        pack,
-        "group_children",
-        lambda: [[i for i in pack.indicators if i.path[: len(g.path)] == g.path] for g in pack.groups],
-    )
 
 
 def iter_results(evaluation: Evaluation) -> Iterator[IndicatorResult]:
