@@ -65,13 +65,20 @@ def _write_sheet(book: Any, name: str, grid: Grid, merges: list[str], widths: di
     for text in merges:
         r1, c1, r2, c2 = _range(text)
         value = grid[r1][c1] if c1 < len(grid[r1]) else None
-        sheet.merge_range(r1, c1, r2, c2, "" if value is None else value, wrap)
+        sheet.merge_range(r1, c1, r2, c2, "", wrap)
+        if isinstance(value, str):
+            sheet.write_string(r1, c1, value, wrap)
+        elif value is not None:
+            sheet.write(r1, c1, value, wrap)
         covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     for r, line in enumerate(grid):
         for c, value in enumerate(line):
             if value is None or (r, c) in covered:
                 continue
-            sheet.write(r, c, value, wrap)
+            if isinstance(value, str):  # write() would take "=8个" or "=" for a formula
+                sheet.write_string(r, c, value, wrap)
+            else:
+                sheet.write(r, c, value, wrap)
     for col in range(max((len(line) for line in grid), default=0)):
         sheet.set_column(col, col, widths.get(col, 14))
 
@@ -101,10 +108,22 @@ def build(filing: Filing, folder: Path = HERE) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    from corpus_filings import FILINGS  # the filings' grids and expectations (next to this script)
+    from corpus_filings import chongqing, langfang, qingshen  # the filings' grids and expectations (beside this)
+    from corpus_filings_more import tangxi_cunji, tangxi_weituo, yinchuan, ziyuan
+
+    filings = [
+        langfang(),
+        langfang(typo=True),
+        qingshen(),
+        chongqing(),
+        yinchuan(),
+        tangxi_weituo(),
+        tangxi_cunji(),
+        ziyuan(),
+    ]
 
     wanted = set(argv)
-    for filing in FILINGS:
+    for filing in filings:
         if not wanted or filing.stem in wanted:
             print(build(filing))
     return 0
