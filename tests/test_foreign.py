@@ -226,3 +226,11 @@ def test_year_from_the_command_when_the_form_prints_none(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "out" / "无年度.json").read_text(encoding="utf-8"))
     assert data["year"] == 2024 and data["indicator_rows"][0]["实际完成值"] == "120人"
+
+
+def test_two_inputs_of_one_name_do_not_overwrite_each_other(tmp_path: Path) -> None:
+    shutil.copyfile(CORPUS / "ziyuan-2023-zhengti.xls", tmp_path / "表.xls")
+    shutil.copyfile(CORPUS / "langfang-2019-xiangmu.xlsx", tmp_path / "表.xlsx")
+    result = run("import", str(tmp_path / "表.xls"), str(tmp_path / "表.xlsx"), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2 and "已由本次导入的另一个文件写出" in result.stderr
+    assert json.loads((tmp_path / "out" / "表.json").read_text(encoding="utf-8"))["framework"] == "mof-zhengti"

@@ -81,6 +81,11 @@ def _write_sheet(book: Any, name: str, grid: Grid, merges: list[str], widths: di
                 sheet.write(r, c, value, wrap)
     for col in range(max((len(line) for line in grid), default=0)):
         sheet.set_column(col, col, widths.get(col, 14))
+    for r, line in enumerate(grid):  # room for the wrapped labels, as the published tables have it
+        longest = max((len(str(v)) for v in line if v is not None), default=0)
+        sheet.set_row(r, 15 * min(4, 1 + longest // 16))
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
 
 
 def build(filing: Filing, folder: Path = HERE) -> Path:

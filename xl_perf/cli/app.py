@@ -293,6 +293,7 @@ def import_command(
         except XlPerfError as exc:
             _fail(exc)
     failed = False
+    written: set[Path] = set()
     for source in files:
         try:
             forms = importer.import_file(source, year)
@@ -300,7 +301,12 @@ def import_command(
             with output_folder(folder):
                 for form in forms:
                     target = folder / importer.output_name(form, len(forms) > 1)
+                    if target.absolute() in written:
+                        raise XlPerfError(
+                            f"{target.name} 已由本次导入的另一个文件写出：请把同名的文件分别导入到不同的文件夹"
+                        )
                     importer.write_json(form, target, overwrite=overwrite)
+                    written.add(target.absolute())
                     typer.echo("\n".join(report.lines(form, str(target))))
         except XlPerfError as exc:
             from rich.console import Console
