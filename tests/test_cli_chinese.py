@@ -14,6 +14,7 @@ COMMANDS = {
     "rules",
     "score",
     "check",
+    "import",
     "export",
     "new",
     "fill",
@@ -89,7 +90,10 @@ def test_usage_errors_are_chinese_and_actionable(args: list[str], says: list[str
     [
         ["--help"],
         [],
-        *([command, "--help"] for command in ("rules", "score", "check", "export", "new", "fill", "dump", "batch")),
+        *(
+            [command, "--help"]
+            for command in ("rules", "score", "check", "export", "new", "fill", "import", "dump", "batch")
+        ),
         ["excel", "--help"],
         ["excel", "install", "--help"],
         ["excel", "doctor", "--help"],

@@ -241,7 +241,8 @@ def langfang(typo: bool = False) -> Filing:
 # --- 2. 青神县发展和改革局 2023 工资性支出: the Sichuan form (指标性质, 度量单位, 权重; 执行率 10 + 60 + 30)
 
 
-def qingshen() -> Filing:
+def _qingshen_layout() -> tuple[list[list[Any]], list[str]]:
+    """The sheet as the filing prints it: its cells and merged ranges."""
     grid: list[list[Any]] = [
         [N, N, N, N, N, N, N, N, N, "报表编号:510000_0013zp"],
         ["部门预算项目支出绩效自评表(2023年度)"],
@@ -333,6 +334,11 @@ def qingshen() -> Filing:
     for r in range(11, 15):
         merges.append(f"B{r}:C{r}")
     merges.append("B10:C10")
+    return grid, merges
+
+
+def qingshen() -> Filing:
+    grid, merges = _qingshen_layout()
     fields = {
         "项目基本情况": {
             "项目名称": "51000021R000000019951-工资性支出",
@@ -422,7 +428,8 @@ _CQ_ROWS: list[list[Any]] = [
 ]
 
 
-def chongqing() -> Filing:
+def _chongqing_layout() -> tuple[list[list[Any]], list[str]]:
+    """The sheet as the filing prints it: its cells and merged ranges."""
     grid: list[list[Any]] = [
         ["部门整体绩效自评表"],
         ["主管部门", N, N, "财政处室", N, N, "自评总分(分)", N, 97.6],
@@ -481,6 +488,11 @@ def chongqing() -> Filing:
         "G7:K7",
         f"A8:A{len(grid)}",
     ]
+    return grid, merges
+
+
+def chongqing() -> Filing:
+    grid, merges = _chongqing_layout()
     rows = []
     for name, unit, _nature, initial, adjusted, actual, _, weight, score, _ in _CQ_ROWS:
         item: dict[str, Any] = {"三级指标": name}

@@ -119,17 +119,10 @@ def _strip_points(label: str) -> str:
 # --- 5/6. 池州市贵池区棠溪镇人民政府 2022 (Anhui): MoF codes before names, 年度资金总额 left at 0
 
 
-def _tangxi(
-    stem: str,
-    suffix: str,
-    project: str,
-    fiscal: tuple[float, float, float],
-    goals: tuple[str, str],
-    lines: list[list[Any]],
-    reorder: bool,
-    source: dict[str, str],
-    extra_findings: tuple[dict[str, str], ...] = (),
-) -> Filing:
+def _tangxi_layout(
+    project: str, fiscal: tuple[float, float, float], goals: tuple[str, str], lines: list[list[Any]], reorder: bool
+) -> tuple[list[list[Any]], list[str]]:
+    """The sheet as the filing prints it: its cells and merged ranges."""
     head = [
         "绩效指标",
         "一级指标",
@@ -194,6 +187,21 @@ def _tangxi(
         else:
             runs[-1] = (runs[-1][0], index)
     merges += [f"B{first + a + 1}:B{first + b + 1}" for a, b in runs if b > a]
+    return grid, merges
+
+
+def _tangxi(
+    stem: str,
+    suffix: str,
+    project: str,
+    fiscal: tuple[float, float, float],
+    goals: tuple[str, str],
+    lines: list[list[Any]],
+    reorder: bool,
+    source: dict[str, str],
+    extra_findings: tuple[dict[str, str], ...] = (),
+) -> Filing:
+    grid, merges = _tangxi_layout(project, fiscal, goals, lines, reorder)
     rows = []
     level1 = level2 = ""
     for l1, l2, l3, target, actual, weight, score in lines:

@@ -47,7 +47,9 @@ def read_book(book: SnapshotWorkbook, path: Path, year: int | None = None) -> li
         if reading is not None:
             readings.append(reading)
     if not readings:
-        raise BadInputError(NO_FORM, Location(file=str(path)))
+        # An old .xls says so: it is often a form of another kind saved by WPS, and opening it in Excel tells more.
+        kind = "这是旧版 .xls 工作簿，" if legacy_xls.is_ole(path) else ""
+        raise BadInputError(kind + NO_FORM, Location(file=str(path)))
     out = []
     for reading in readings:
         if reading.data.get("year") is None:

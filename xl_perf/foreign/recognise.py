@@ -16,7 +16,18 @@ from decimal import Decimal
 from typing import Any
 
 from xl_perf.foreign import vocabulary as vocab
-from xl_perf.foreign.labels import Hit, Sheet, amount, clean, indicator_name, is_prompt, key, level_name, number_text
+from xl_perf.foreign.labels import (
+    Hit,
+    Sheet,
+    amount,
+    clean,
+    indicator_name,
+    is_prompt,
+    key,
+    level_name,
+    number_text,
+    without_code,
+)
 from xl_perf.rules import loader, model
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -391,8 +402,6 @@ def read_form(sheet: Sheet, year: int | None = None) -> Reading | None:
     unit_field = "implementer" if kind == "xiangmu" else "department"
     unit_label = next(f.label for s in pack.sections for f in s.fields if f.id == unit_field)
     unit = next((v for s in fields.values() for k, v in s.items() if k == unit_label), "")
-    from xl_perf.foreign.labels import without_code
-
     data: dict[str, Any] = {
         "schema": "xl-perf/1",
         "framework": pack.id,

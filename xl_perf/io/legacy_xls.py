@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import os
 from pathlib import Path
 
-from xl_perf.errors import BadInputError, Location
+from xl_perf.errors import BadInputError, Location, describe_os_error
 from xl_perf.io import guard
 from xl_perf.io.workbook import CellValue, SnapshotWorkbook, open_untrusted
 
@@ -59,9 +60,13 @@ def read_xls(path: Path, limits: guard.Limits = _LIMITS) -> SnapshotWorkbook:
 
     source = str(path)
     try:
-        book = CalamineWorkbook.from_path(source)
+        # From the bytes, not the path: calamine would pick its reader by the extension, and an .xls saved as
+        # "表.xlsx" is common.
+        book = CalamineWorkbook.from_filelike(io.BytesIO(Path(path).read_bytes()))
+    except OSError as exc:
+        raise BadInputError(f"无法读取文件：{describe_os_error(exc)}", Location(file=source)) from None
     except Exception as exc:  # calamine raises its own error types for damaged or protected files
-        raise BadInputError(f"无法作为 .xls 工作簿读取：{exc}", Location(file=source)) from None
+        raise BadInputError(f"无法作为旧版 .xls 工作簿读取：{exc}", Location(file=source)) from None
     sheets: dict[str, dict[tuple[int, int], CellValue]] = {}
     try:
         for name in book.sheet_names:
