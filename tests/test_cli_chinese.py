@@ -14,6 +14,7 @@ COMMANDS = {
     "rules",
     "score",
     "check",
+    "import",
     "export",
     "new",
     "fill",
@@ -92,7 +93,7 @@ def test_usage_errors_are_chinese_and_actionable(args: list[str], says: list[str
         [],
         *(
             [command, "--help"]
-            for command in ("rules", "score", "check", "export", "new", "fill", "dump", "batch", "report")
+            for command in ("rules", "score", "check", "export", "new", "fill", "import", "dump", "batch", "report")
         ),
         ["excel", "--help"],
         ["excel", "install", "--help"],

@@ -341,6 +341,57 @@ def fill_command(
     typer.echo(f"已生成：{output}")
 
 
+@app.command("import")
+def import_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="文件", help="别人制作的项目支出或部门整体支出绩效自评表（.xlsx/.xlsm/.xls），可多个"),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="输出文件夹（默认与各输入文件同一文件夹）")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", "-y", help="评价年度（表头没有年度时给出）")] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="允许覆盖同名的、不是本工具生成（或生成后被修改过）的文件")
+    ] = False,
+) -> None:
+    """导入任意版式的自评表：按表上的文字找到各项内容，写出数据文档（.json），并列出每个值取自哪个单元格、哪些没有找到。
+
+    退出码：0 已导入；2 有文件无法读取或无法识别（其余文件照常导入）。
+    """
+    from xl_perf.foreign import importer, report
+    from xl_perf.io.folders import output_folder
+
+    if year is not None:
+        try:
+            _check_year_level(year, "县")
+        except XlPerfError as exc:
+            _fail(exc)
+    failed = False
+    written: set[Path] = set()
+    for source in files:
+        try:
+            forms = importer.import_file(source, year)
+            folder = output if output is not None else source.parent
+            with output_folder(folder):
+                for form in forms:
+                    target = folder / importer.output_name(form, len(forms) > 1)
+                    if target.absolute() in written:
+                        raise XlPerfError(
+                            f"{target.name} 已由本次导入的另一个文件写出：请把同名的文件分别导入到不同的文件夹"
+                        )
+                    importer.write_json(form, target, overwrite=overwrite)
+                    written.add(target.absolute())
+                    typer.echo("\n".join(report.lines(form, str(target))))
+        except XlPerfError as exc:
+            from rich.console import Console
+            from rich.markup import escape
+
+            Console(stderr=True, soft_wrap=True).print(f"[bold red]错误[/]：{escape(str(exc))}", highlight=False)
+            failed = True
+    raise typer.Exit(2 if failed else 0)
+
+
 @app.command("dump")
 def dump_command(
     workbook: Annotated[

@@ -14,19 +14,24 @@ from pathlib import Path
 from xl_perf.errors import Location
 from xl_perf.findings import Ref
 from xl_perf.io import safe_write
-from xl_perf.io.workbook import open_untrusted
 from xl_perf.model import document
 from xl_perf.template import read
 
 
 def load_any(path: Path, *, lenient: bool = False) -> tuple[document.Document, Callable[[Ref], Location]]:
     """A data document from a .json file or a workbook (for score and check), and where its findings point.
-    Workbooks are inspected and parsed in a memory-capped child process first (`open_untrusted`)."""
+    Workbooks are inspected and parsed in a memory-capped child process first (`open_untrusted`, or for an old .xls
+    `legacy_xls.open_workbook`); a workbook xl-perf did not make is read as a foreign form (`foreign.importer`)."""
     suffix = path.suffix.lower()
     if suffix == ".json":
         doc = document.load_path(path, lenient=lenient)
         return doc, document.locator(doc)
-    book = open_untrusted(path)
+    from xl_perf.foreign import importer  # forms others made (and old .xls) are imported in memory
+    from xl_perf.io.legacy_xls import open_workbook
+
+    book = open_workbook(path)
+    if not importer.is_own_template(book):
+        return importer.for_check(path, book)
     doc = read.read_document(book, lenient=lenient)
     return doc, read.locator(book, doc)
 

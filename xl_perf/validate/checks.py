@@ -179,15 +179,46 @@ def dates(doc: Document) -> Iterator[Finding]:
                 )
 
 
+_UNIT_CODE = re.compile(r"^\d{3,}\s*[-－—]\s*")  # a MoF unit code printed before the name: "219001-某某镇人民政府"
+
+
+def unit_key(name: str) -> str:
+    """A unit name as compared: without a MoF code before it, blanks, or "本级" (a department's own budget) after it."""
+    bare = re.sub(r"\s+", "", _UNIT_CODE.sub("", name.strip()))
+    return bare[: -len("本级")] if bare.endswith("本级") and len(bare) > len("本级") else bare
+
+
+def name_difference(stated: str, unit: str) -> str:
+    """What differs between a stated name and the unit's, from the parts between their common beginning and end:
+    "“口”应为“门”", "少了“和”", "多了“分局”"."""
+    a, b = unit_key(stated), unit_key(unit)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    extra, wanted = a[start : len(a) - end], b[start : len(b) - end]
+    if not extra:
+        return f"少了“{wanted}”"
+    if not wanted:
+        return f"多了“{extra}”"
+    return f"“{extra}”应为“{wanted}”"
+
+
 def unit_name(doc: Document) -> Iterator[Finding]:
+    """The field that names the filing unit must name `doc.unit`: 实施单位 on a project form, the unit's own name on
+    a department form. 主管部门 is the supervising body (a school's is an education bureau), never compared; MoF
+    codes before a name and "本级" after it are not differences."""
     for field_id in UNIT_FIELDS:
-        if field_id == "implementer":
-            continue  # a project may be carried out by another unit than the one evaluating it
+        if field_id == "department" and doc.pack.kind == "xiangmu":
+            continue
         value = doc.fields.get(field_id)
-        if isinstance(value, str) and doc.unit and value.strip() != doc.unit:
+        if isinstance(value, str) and doc.unit and unit_key(value) != unit_key(doc.unit):
             yield finding(
                 "UNIT_NAME_MISMATCH",
-                f"“{doc.text(doc.pack.fields[field_id].label)}”填为“{value}”，与单位“{doc.unit}”不一致",
+                f"“{doc.text(doc.pack.fields[field_id].label)}”填为“{value}”，与单位“{doc.unit}”不一致"
+                f"（{name_difference(value, doc.unit)}）",
                 Ref("field", field_id),
             )
 
@@ -243,7 +274,7 @@ def check_together(docs: list[Document]) -> list[tuple[Document, Finding]]:
                 )
     units = [d for d in docs if d.unit]
     for doc in units[1:]:
-        if doc.unit != units[0].unit:
+        if unit_key(doc.unit) != unit_key(units[0].unit):
             results.append(
                 (
                     doc,
