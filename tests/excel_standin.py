@@ -922,7 +922,7 @@ def _evaluate(book: Book, formula: str, names: dict[str, str]) -> object:
 def _store_cached_values(path: Path, wb: Any, cached: dict[tuple[str, int, int], object]) -> None:
     """openpyxl writes formulas without results; Excel's SaveCopyAs writes each formula's cached value too."""
     parts = {f"xl/worksheets/sheet{i}.xml": ws.title for i, ws in enumerate(wb.worksheets, 1)}
-    pattern = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)><f([^>]*)>(.*?)</f><v\s*/></c>', re.DOTALL)
+    pattern = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)><f([^>]*)>(.*?)</f><v\s*(?:/>|></v>)</c>', re.DOTALL)
     scratch = Path(tempfile.mkdtemp())
     try:
         rebuilt = scratch / "copy.zip"
