@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,10 @@ def test_the_deliberate_crash_tests_run_quietly() -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            # Not a second coverage session: pytest-cov would erase the data files the CLI's subprocesses have
+            # written so far (this run is itself measured as a subprocess).
+            "-p",
+            "no:pytest_cov",
             "tests/test_guard.py::test_child_that_dies_becomes_bad_input",
             "tests/test_guard.py::test_calamine_abort_is_contained",
             "tests/test_batch.py::test_a_file_that_kills_its_worker_is_retried_alone",
@@ -52,6 +57,7 @@ def test_the_deliberate_crash_tests_run_quietly() -> None:
         text=True,
         timeout=300,
         cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
