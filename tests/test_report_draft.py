@@ -19,7 +19,7 @@ from tests.test_cli import run
 from xl_perf.model.evaluation import evaluate
 from xl_perf.report.draft import draft, file_name
 from xl_perf.report.outline import score
-from xl_perf.template.generate import load_any
+from xl_perf.template.sources import load_any
 
 WORKBOOKS = [SAMPLES / "gangmen-2022-zhengti.xlsx", SAMPLES / "gangmen-2022-xiangmu.xlsx"]
 UNIT = "遂溪县港门镇人民政府"

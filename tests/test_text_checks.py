@@ -41,7 +41,7 @@ def _codes(findings: list[Finding], code: str) -> list[Finding]:
 def _facts(folder: Path) -> list[FormFacts]:
     """The engine's view of the sample workbooks, as `check` builds it."""
     from xl_perf.model.evaluation import evaluate
-    from xl_perf.template.generate import load_any
+    from xl_perf.template.sources import load_any
 
     facts = []
     for name in ("gangmen-2022-zhengti.xlsx", "gangmen-2022-xiangmu.xlsx"):
