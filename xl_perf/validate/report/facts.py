@@ -25,6 +25,8 @@ class FormFacts:
     rates: dict[str, Decimal] = field(default_factory=dict)  # rate name -> exact value (a fraction)
     texts: tuple[str, ...] = ()  # the unit's own words in the form: names, titles, document numbers
     amounts: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # label -> (value, unit: 万元, 个, 人次…)
+    # indicator name -> every (score the engine computed, score the form states) under that name
+    scores: dict[str, tuple[tuple[Decimal, Decimal | None], ...]] = field(default_factory=dict)
 
 
 def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
@@ -45,7 +47,20 @@ def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
         rates,
         tuple(texts),
         _amounts(doc),
+        _scores(evaluation),
     )
+
+
+def _scores(evaluation: Evaluation) -> dict[str, tuple[tuple[Decimal, Decimal | None], ...]]:
+    """The engine's score of every indicator and indicator row, under its name and the last level of its path (a
+    report says "预算执行率得分5分" or "项目完成率指标得4.5分"); names under three characters say too little."""
+    found: dict[str, list[tuple[Decimal, Decimal | None]]] = {}
+    for result in (*evaluation.indicators, *evaluation.rows):
+        names = {result.name.strip(), *(p.strip() for p in result.path[-1:])}
+        for name in names:
+            if len(name) >= 3:
+                found.setdefault(name, []).append((result.score, result.stated_score))
+    return {name: tuple(items) for name, items in found.items()}
 
 
 def _amounts(doc: Document) -> dict[str, tuple[Decimal, str]]:
