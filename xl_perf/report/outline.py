@@ -112,7 +112,7 @@ def _row_table(doc: Document, evaluation: Evaluation) -> Table | None:
             )
         )
     columns = ("绩效指标", "目标值", "实际完成值", "分值", "得分", reason_title)
-    return Table(columns, tuple(rows), (4.0, 2.4, 2.4, 1.2, 1.4, 4.2))
+    return Table(columns, tuple(rows), (3.8, 2.4, 2.4, 1.4, 1.4, 4.2))
 
 
 def _chapter(number: int, title: str) -> Heading:
