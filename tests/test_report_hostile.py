@@ -220,3 +220,57 @@ def test_the_cli_refuses_hostile_reports_with_exit_2(tmp_path: Path) -> None:
         output = result.stdout + result.stderr
         assert result.returncode == 2, (name, output)
         assert name in output and "Traceback" not in output, output
+
+
+def _raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of the given objects (1 0 obj is the catalog), with a correct cross-reference table."""
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+@pytest.mark.parametrize(
+    ("objects", "words"),
+    [
+        # a page tree whose only kid is itself
+        ([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"], ("无法读取 PDF",)),
+        # a form that draws itself, and a page count of a hundred million
+        (
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 99999999 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X 4 0 R >> >>"
+                b" /Contents 5 0 R >>",
+                b"<< /Type /XObject /Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /X 4 0 R >> >>"
+                b" /Length 8 >>\nstream\n/X Do   \nendstream",
+                b"<< /Length 8 >>\nstream\n/X Do   \nendstream",
+            ],
+            ("没有可提取的文字",),
+        ),
+    ],
+    ids=["page-tree-cycle", "self-drawing-form"],
+)
+def test_hostile_pdf_structures(tmp_path: Path, objects: list[bytes], words: tuple[str, ...]) -> None:
+    path = tmp_path / "报告.pdf"
+    path.write_bytes(_raw_pdf(objects))
+    _refused(path, *words)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<w:document>" + b"<w:p>" * 20_000 + b"</w:document>",  # nesting past what the XML parser allows
+        b"<w:document><w:body><w:p>unclosed</w:document>",
+    ],
+    ids=["deep-nesting", "malformed"],
+)
+def test_a_document_part_python_docx_cannot_parse(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "坏的.docx"
+    path.write_bytes(_with_document(body))
+    _refused(path, "无法打开 .docx", "损坏")
