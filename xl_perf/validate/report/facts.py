@@ -5,6 +5,7 @@ Built from the engine's evaluations (the same path `score` and `check` use), nev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +14,7 @@ from xl_perf.model.document import Document
 from xl_perf.model.evaluation import Evaluation
 
 _INDICATOR_PREFIX = ("指标",)
+_NUMBERED = re.compile(r"^指标\s*[0-9０-９]+\s*[：:、.]\s*")
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,12 @@ def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
 
 def _scores(evaluation: Evaluation) -> dict[str, tuple[tuple[Decimal, Decimal | None], ...]]:
     """The engine's score of every indicator and indicator row, under its name and the last level of its path (a
-    report says "预算执行率得分5分" or "项目完成率指标得4.5分"); names under three characters say too little."""
+    report says "预算执行率得分5分" or "项目验收结果指标得8分", without the row's "指标1："); names under three
+    characters say too little."""
     found: dict[str, list[tuple[Decimal, Decimal | None]]] = {}
     for result in (*evaluation.indicators, *evaluation.rows):
         names = {result.name.strip(), *(p.strip() for p in result.path[-1:])}
+        names |= {_NUMBERED.sub("", name) for name in names}  # "指标1：项目验收结果" is "项目验收结果" in prose
         for name in names:
             if len(name) >= 3:
                 found.setdefault(name, []).append((result.score, result.stated_score))
