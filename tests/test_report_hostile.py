@@ -89,6 +89,16 @@ def test_the_inflate_budget_covers_all_parts(tmp_path: Path) -> None:
     _refused(path, "解压后过大", limits=Limits(max_uncompressed_bytes=1024 * 1024))
 
 
+def test_zip_directory_limits_apply_to_reports(tmp_path: Path) -> None:
+    parts = _docx_parts()
+    many = dict(parts, **{f"customXml/item{n}.xml": b"<a/>" for n in range(40)})
+    path = tmp_path / "条目.docx"
+    path.write_bytes(zip_bytes(many))
+    _refused(path, "条目过多", limits=Limits(max_entries=30))
+    path.write_bytes(zip_bytes(dict(parts, **{"word/../../evil.xml": b"<a/>"})))
+    _refused(path, "异常的路径")
+
+
 def test_a_huge_xml_part_is_refused_before_python_docx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(document_guard, "MAX_XML_PART", 64 * 1024)
     body = _docx_parts()["word/document.xml"]
@@ -214,8 +224,11 @@ def test_the_cli_refuses_hostile_reports_with_exit_2(tmp_path: Path) -> None:
         "假的.pdf": b"PK\x03\x04" + zlib.compress(b"x" * 100),
     }
     for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "零.docx").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "管道.pdf")
+    for name in [*cases, "零.docx", "管道.pdf"]:
         path = tmp_path / name
-        path.write_bytes(content)
         result = run("check", *WORKBOOKS, str(path))
         output = result.stdout + result.stderr
         assert result.returncode == 2, (name, output)
