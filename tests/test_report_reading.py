@@ -169,7 +169,7 @@ def test_indicator_scores_in_a_word_report_against_the_engine(tmp_path: Path) ->
 
 
 def test_indicator_row_scores_are_known_without_their_numbering(tmp_path: Path) -> None:
-    """The project's rows are named "指标1：项目验收结果" in the form (8 of 8 points) and without the number in prose."""
+    """The project's rows are named "指标1：项目验收结果" in the form (8 of 8 points), without the number in prose."""
     text = "遂溪县港门镇乡村振兴基础设施综合提升项目支出绩效自评报告\n项目验收结果指标得6分。\n"
     findings = [f for f in _check(docx_from_text(text, tmp_path / "行.docx")) if f["code"] == "TEXT_NUMBER"]
     assert len(findings) == 1 and "“项目验收结果”得分为 8 分" in findings[0]["message"], findings
