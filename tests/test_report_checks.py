@@ -26,6 +26,12 @@ ZHENGTI = FormFacts(
     {"固定资产利用率": Decimal("0.99645561"), "重点工作完成率": Decimal("0.01705")},
     ("《关于遂溪县港门镇乡村振兴基础设施综合提升项目可行性研究报告的批复》（遂发改〔2022〕45号）",),
     {"在用固定资产总额（原值）": (Decimal("621.520185"), "万元"), "群众上访、信访数量": (Decimal(2), "人次")},
+    {
+        "重点工作完成率": ((Decimal("0.09"), Decimal("5")),),
+        "支出完成率": ((Decimal("4"), Decimal("4")),),
+        "结转结余率": ((Decimal("3"), Decimal("3")),),
+        "自评材料": ((Decimal("2"), Decimal("2")),),
+    },
 )
 XIANGMU = FormFacts(
     "xiangmu",
@@ -87,6 +93,30 @@ def test_number_quiet_on_amounts_in_either_unit() -> None:
     text = "在用固定资产总额（原值）621.52 万元，在用固定资产总额（原值）6215201.85 元；群众上访、信访数量 2 人次"
     assert "TEXT_NUMBER" not in _codes(text)
     assert "TEXT_NUMBER" not in _codes("在用固定资产总额（原值）的 95%")  # no amount after the label
+
+
+SCORE_BAD = "整体绩效自评报告\n\n重点工作完成率为1.71%，得分5分；支出完成率指标得4.5分。"
+SCORE_GOOD = "整体绩效自评报告\n\n重点工作完成率为1.71%，得分0.09分；支出完成率指标得4分，结转结余率（3分）得3分。"
+
+
+def test_number_fires_on_an_indicator_score() -> None:
+    found = [f for f in _findings(SCORE_BAD) if f.code == "TEXT_NUMBER"]
+    assert len(found) == 2, found
+    assert "“重点工作完成率”得分为 0.09 分" in found[0].message and "文中为 5 分" in found[0].message
+    assert "表中填报 5 分" in found[0].message  # the form states 5, the rule gives 0.09
+    assert "“支出完成率”得分为 4 分" in found[1].message and "填报" not in found[1].message
+    assert found[0].location.key == found[1].location.key == "第3行"
+
+
+def test_number_is_quiet_on_matching_scores_and_on_scoring_criteria() -> None:
+    assert "TEXT_NUMBER" not in _codes(SCORE_GOOD)
+    criteria = (
+        "1. 结转结余率≤10%的，得3分；2. 10%<结转结余率≤20%的，得2分。支出完成率达到100%以上得1分。"
+        "在规定时间内完成自评材料报送工作得1分，否则不得分。支出完成率满分4分，扣0.5分。"
+    )
+    assert "TEXT_NUMBER" not in _codes(criteria)
+    # the total score is the total's business, not an indicator's
+    assert "TEXT_NUMBER" not in _codes("整体绩效自评报告\n\n支出完成率为100%，自评得分89.09分，等级良。")
 
 
 # --- TEXT_DOC_NUMBER, TEXT_DOC_NUMBER_FORMAT -----------------------------------------------------------------------

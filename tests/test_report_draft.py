@@ -18,7 +18,7 @@ from tests.conftest import SAMPLES, require_tool, sample_data
 from tests.test_cli import run
 from xl_perf.model.evaluation import evaluate
 from xl_perf.report.draft import draft, file_name
-from xl_perf.report.outline import score
+from xl_perf.report.outline import REASON_PLACEHOLDER, score
 from xl_perf.template.sources import load_any
 
 WORKBOOKS = [SAMPLES / "gangmen-2022-zhengti.xlsx", SAMPLES / "gangmen-2022-xiangmu.xlsx"]
@@ -154,6 +154,32 @@ def test_a_second_run_on_changed_data_regenerates(tmp_path: Path) -> None:
     text = _all_text(docx.Document(str(second.target)))
     assert "固定资产利用率为 96.20%" in text and "99.65%" not in text
     assert second.errors == 0
+
+
+def test_the_indicator_table_has_the_reasons_of_the_workbook_or_a_placeholder(tmp_path: Path) -> None:
+    data = sample_data("gangmen-2022-xiangmu.json")
+    column = "目标偏差原因分析及改进措施"
+    data["indicator_rows"][9][column] = "受征地影响，开工时间推迟；已建立进度台账按月督办"
+    data["indicator_rows"][10][column] = ""
+    source = tmp_path / "xiangmu.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    made = draft([source], out)
+    document = docx.Document(str(made.target))
+    goals = next(t for t in document.tables if t.rows[0].cells[0].text == "绩效指标")
+    header = [c.text for c in goals.rows[0].cells]
+    assert header == ["绩效指标", "目标值", "实际完成值", "分值", "得分", column]
+    by_name = {r.cells[0].text.split(" / ")[-1]: r for r in goals.rows[1:]}
+    assert len(by_name) == len(data["indicator_rows"]) == 18
+    assert by_name["指标1：项目开工时间"].cells[5].text == "受征地影响，开工时间推迟；已建立进度台账按月督办"
+    placeholder = by_name["指标2：项目竣工时间"].cells[5]
+    assert placeholder.text == REASON_PLACEHOLDER and REASON_PLACEHOLDER.startswith("【")
+    assert by_name["指标1：铺设人行道大理石路面砖面层"].cells[5].text == "目标没有偏差"
+    # the placeholder in a table cell is marked like the others, and the draft still passes its own check
+    marked = [r for r in placeholder.paragraphs[0].runs if r.text.startswith("【")]
+    assert marked and marked[0].font.highlight_color == WD_COLOR_INDEX.YELLOW
+    assert made.errors == 0
 
 
 def test_a_file_the_tool_did_not_make_is_not_replaced(tmp_path: Path) -> None:

@@ -152,3 +152,26 @@ def test_a_pdf_without_text_is_said(tmp_path: Path) -> None:
 def test_a_missing_report_is_said_before_its_format(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="文件不存在"):
         read_report(tmp_path / "没有.doc")
+
+
+def test_indicator_scores_in_a_word_report_against_the_engine(tmp_path: Path) -> None:
+    """The engine on the gangmen workbooks gives 重点工作完成率 0.09 of 5 (the form states 5) and 支出完成率 4."""
+    text = (
+        "遂溪县港门镇人民政府2022年度整体绩效自评报告\n"
+        "重点工作完成率为1.71%，得分5分。\n"
+        "支出完成率指标得4分，固定资产利用率为99.65%，得3分。\n"
+    )
+    report = docx_from_text(text, tmp_path / "得分.docx")
+    findings = [f for f in _check(report) if f["code"] == "TEXT_NUMBER"]
+    assert len(findings) == 1, findings
+    assert "“重点工作完成率”得分为 0.09 分" in findings[0]["message"]
+    assert findings[0]["location"]["key"] == "第2段"
+
+
+def test_indicator_row_scores_are_known_without_their_numbering(tmp_path: Path) -> None:
+    """The project's rows are named "指标1：项目验收结果" in the form (8 of 8 points), without the number in prose."""
+    text = "遂溪县港门镇乡村振兴基础设施综合提升项目支出绩效自评报告\n项目验收结果指标得6分。\n"
+    findings = [f for f in _check(docx_from_text(text, tmp_path / "行.docx")) if f["code"] == "TEXT_NUMBER"]
+    assert len(findings) == 1 and "“项目验收结果”得分为 8 分" in findings[0]["message"], findings
+    text = text.replace("得6分", "得8分")
+    assert not [f for f in _check(docx_from_text(text, tmp_path / "对.docx")) if f["code"] == "TEXT_NUMBER"]

@@ -142,6 +142,7 @@ def _add(document: object, block: Block) -> None:
 
 def _table(document: object, block: Table) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_COLOR_INDEX
     from docx.shared import Cm
 
     size = SIZE_TABLE_WIDE if len(block.header) > 4 else SIZE_TABLE
@@ -164,6 +165,8 @@ def _table(document: object, block: Table) -> None:
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(value)
             _fonts(run, HEADING_FONT if row_index == 0 else BODY_FONT, size)
+            if row_index and _PLACEHOLDER.fullmatch(value):  # marked as in the prose: people must write it
+                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
             centred = row_index == 0 or _is_number(value)
             _paragraph_format(paragraph, indent=False, align="centre" if centred else "left", pitch=size + 6)
     document.add_paragraph()  # type: ignore[attr-defined]

@@ -4,24 +4,35 @@ Word files are read with python-docx, paragraphs and tables in document order. P
 pure Python with no dependencies of its own, is actively maintained, and extracts the text of the PDFs that Word, WPS
 and LibreOffice export (CJK through the fonts' ToUnicode maps) in reading order, page by page; pdfplumber's layout
 analysis (pdfminer.six plus a native renderer) buys nothing for prose checks. A scanned PDF has no text: that is said.
-Word 97-2003 (.doc) and WPS (.wps) files are binary formats no maintained Python library reads; the user is asked to
-save them as .docx, which both programs do in one step.
+Nothing reaches python-docx or pypdf before the guard (io.guard.document) has passed it, and both run in the
+guard's sandboxed child (memory cap, timeout, output sent nowhere), so a hostile report is refused in Chinese and
+never hangs or crashes the caller. Word 97-2003 (.doc) and WPS (.wps) files are binary formats no maintained
+Python library reads; the user is asked to save them as .docx, which both programs do in one step.
 """
 
 from __future__ import annotations
 
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from xl_perf.errors import BadInputError, Location, describe_os_error
+from xl_perf.errors import BadInputError, Location
+from xl_perf.io.guard import Limits, run_in_child
+from xl_perf.io.guard.document import (
+    DOCUMENT_LIMITS,
+    MAX_PDF_PAGES,
+    MAX_REPORT_CHARS,
+    SAVE_AS_DOCX,
+    as_document,
+    inspect_docx,
+    inspect_pdf,
+)
+from xl_perf.io.guard.sniff import RegularFile
 
 REPORT_SUFFIXES = (".txt", ".docx", ".pdf")
 LEGACY_SUFFIXES = (".doc", ".wps", ".wpt", ".dot", ".docm", ".dotx")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, WPS, and an encrypted .docx
-_MAX_BYTES = 100 * 1024 * 1024
-SAVE_AS_DOCX = "请在 Word 或 WPS 中打开，点“文件 → 另存为”，保存类型选“Word 文档（*.docx）”，再用 .docx 文件校验"
 
 
 @dataclass(frozen=True)
@@ -46,31 +57,58 @@ def is_report(path: Path) -> bool:
     return path.suffix.lower() in REPORT_SUFFIXES + LEGACY_SUFFIXES
 
 
-def read_report(path: Path) -> ReportFile:
+def read_report(path: Path, limits: Limits = DOCUMENT_LIMITS) -> ReportFile:
+    """The report at `path`; a hostile or unusable file is refused (BadInputError, in Chinese) before python-docx or
+    pypdf see it, and both run in the guard's sandboxed child (memory cap, timeout), as workbook readers do."""
+    path = Path(path)
     where = Location(file=str(path))
     suffix = path.suffix.lower()
-    try:
-        size = path.stat().st_size
-        if size > _MAX_BYTES:
-            raise BadInputError(f"文件过大（{size // (1024 * 1024)} MB），不像是自评报告", where)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"无法读取文件：{describe_os_error(exc)}", where) from None
-    if suffix in (".doc", ".wps", ".wpt", ".dot"):
+    if suffix in (".doc", ".wps", ".wpt", ".dot") and path.exists():
         raise BadInputError(f"无法读取 {suffix} 格式（Word 97-2003 或 WPS 文字的旧格式）。{SAVE_AS_DOCX}", where)
-    if suffix in (".docm", ".dotx"):
+    if suffix in (".docm", ".dotx") and path.exists():
         raise BadInputError(f"请把报告另存为普通的 .docx 文档后再校验（不支持 {suffix}）", where)
-    if suffix == ".txt":
-        return ReportFile(path, "txt", text=_decode(raw, where))
-    if suffix == ".pdf":
-        return ReportFile(path, "pdf", text=_pdf_text(path, where))
-    if raw.startswith(_OLE_MAGIC):
+    if suffix in (".pdf", ".docx"):
+        inspect_pdf(path, limits) if suffix == ".pdf" else inspect_docx(path, limits)
+        try:
+            return run_in_child(path, _pdf_report if suffix == ".pdf" else _docx_report, limits)
+        except BadInputError as exc:  # a reader that died or overran the time: said of a document
+            raise as_document(exc) from None
+    return ReportFile(path, "txt", text=_decode(_text_bytes(path, limits), where))
+
+
+def _text_bytes(path: Path, limits: Limits) -> bytes:
+    """The bytes of a plain-text report, from a regular file only (a FIFO or device would block or never end)."""
+    with RegularFile(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limits.max_file_bytes:
+            message = f"文件过大（{size // (1024 * 1024)} MB），不像是自评报告"
+            raise BadInputError(message, Location(file=str(path)))
+        return f.read(limits.max_file_bytes + 1)
+
+
+def _docx_report(path: Path) -> ReportFile:
+    """Run in the child: python-docx on a file the guard has passed."""
+    where = Location(file=str(path))
+    try:
+        return ReportFile(path, "docx", parts=_docx_parts(path, where))
+    except BadInputError:
+        raise
+    except Exception as exc:  # lxml and python-docx fail on malformed parts in many ways
         raise BadInputError(
-            f"这个 .docx 实际是 Word 97-2003 / WPS 格式或已加密（设置了打开密码）。{SAVE_AS_DOCX}（不设密码）", where
-        )
-    if not raw.startswith(b"PK"):
-        raise BadInputError("不是有效的 .docx 文件（文件已损坏或扩展名不对）", where)
-    return ReportFile(path, "docx", parts=_docx_parts(path, where))
+            f"无法读取 .docx 文件（{type(exc).__name__}）：文件可能已损坏；{SAVE_AS_DOCX}", where
+        ) from None
+
+
+def _pdf_report(path: Path) -> ReportFile:
+    """Run in the child: pypdf on a file the guard has passed."""
+    where = Location(file=str(path))
+    try:
+        return ReportFile(path, "pdf", text=_pdf_text(path, where))
+    except BadInputError:
+        raise
+    except Exception as exc:  # pypdf on a malformed PDF: recursion, missing keys, bad streams, ...
+        message = f"无法读取 PDF（{type(exc).__name__}）：文件可能已损坏；请提供报告的 .docx 或 .txt"
+        raise BadInputError(message, where) from None
 
 
 def _decode(raw: bytes, where: Location) -> str:
@@ -143,7 +181,16 @@ def _pdf_text(path: Path, where: Location) -> str:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             raise BadInputError("PDF 已加密，无法读取文字；请提供未加密的 PDF 或 .docx", where)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise BadInputError(f"PDF 页数过多（{count} 页，上限 {MAX_PDF_PAGES} 页），不像是自评报告", where)
+        pages: list[str] = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_REPORT_CHARS:
+                raise BadInputError("PDF 中的文字过多，不像是自评报告，已停止读取", where)
     except BadInputError:
         raise
     except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:

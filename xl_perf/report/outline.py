@@ -19,6 +19,8 @@ from xl_perf.model.evaluation import Evaluation, IndicatorResult
 from xl_perf.numbers import format_number, format_percent
 
 _CHAPTERS = "一二三四五六七八九十"
+# What the draft puts where only people can write the reason of a deviation (the workbook has none)
+REASON_PLACEHOLDER = "【待填写：偏差原因及改进措施；无偏差的写“无”】"
 
 
 def _text(doc: Document, field_id: str, default: str = "") -> str:
@@ -89,12 +91,16 @@ def scoring_table(evaluation: Evaluation) -> Table:
 
 
 def _row_table(doc: Document, evaluation: Evaluation) -> Table | None:
+    """The indicator rows as real reports tabulate them, with the form's column of deviation reasons: the unit's
+    own words where the workbook has them, a placeholder where only people can write them."""
     if not evaluation.rows:
         return None
     by_index = {row.index: row for row in doc.rows}
+    reason_title = (doc.pack.rows.reason if doc.pack.rows is not None else "") or "偏差原因分析及改进措施"
     rows = []
     for result in evaluation.rows:
         row = by_index.get(result.row_index) if result.row_index is not None else None
+        reason = " ".join(row.reason.split()) if row else ""
         rows.append(
             (
                 _path(result),
@@ -102,9 +108,11 @@ def _row_table(doc: Document, evaluation: Evaluation) -> Table | None:
                 row.actual if row else "",
                 format_number(result.weight),
                 score(result.score),
+                reason or REASON_PLACEHOLDER,
             )
         )
-    return Table(("绩效指标", "目标值", "实际完成值", "分值", "得分"), tuple(rows), (5.6, 3.1, 3.1, 1.8, 2.0))
+    columns = ("绩效指标", "目标值", "实际完成值", "分值", "得分", reason_title)
+    return Table(columns, tuple(rows), (3.8, 2.4, 2.4, 1.4, 1.4, 4.2))
 
 
 def _chapter(number: int, title: str) -> Heading:

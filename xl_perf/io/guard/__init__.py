@@ -12,7 +12,8 @@ Every refusal is a `BadInputError` with a Chinese message and the file (and shee
 
 Modules: `base` (limits, messages), `sniff` (what a file really is), `zipdir` (the zip directory, budgets and
 inflating), `parts` (the scanners of XML parts over one base) and `sheet` (the sheet scanner), `extent` (the one
-extent algorithm), `package` (`inspect`), `child` (the sandboxed child).
+extent algorithm), `package` (`inspect`), `child` (the sandboxed child), `document` (the same checks for reports:
+`inspect_docx`, `inspect_pdf`).
 """
 
 from __future__ import annotations

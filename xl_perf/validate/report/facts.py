@@ -5,6 +5,7 @@ Built from the engine's evaluations (the same path `score` and `check` use), nev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +14,7 @@ from xl_perf.model.document import Document
 from xl_perf.model.evaluation import Evaluation
 
 _INDICATOR_PREFIX = ("指标",)
+_NUMBERED = re.compile(r"^指标\s*[0-9０-９]+\s*[：:、.]\s*")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class FormFacts:
     rates: dict[str, Decimal] = field(default_factory=dict)  # rate name -> exact value (a fraction)
     texts: tuple[str, ...] = ()  # the unit's own words in the form: names, titles, document numbers
     amounts: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # label -> (value, unit: 万元, 个, 人次…)
+    # indicator name -> every (score the engine computed, score the form states) under that name
+    scores: dict[str, tuple[tuple[Decimal, Decimal | None], ...]] = field(default_factory=dict)
 
 
 def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
@@ -45,7 +49,22 @@ def form_facts(evaluation: Evaluation, source: str) -> FormFacts:
         rates,
         tuple(texts),
         _amounts(doc),
+        _scores(evaluation),
     )
+
+
+def _scores(evaluation: Evaluation) -> dict[str, tuple[tuple[Decimal, Decimal | None], ...]]:
+    """The engine's score of every indicator and indicator row, under its name and the last level of its path (a
+    report says "预算执行率得分5分" or "项目验收结果指标得8分", without the row's "指标1："); names under three
+    characters say too little."""
+    found: dict[str, list[tuple[Decimal, Decimal | None]]] = {}
+    for result in (*evaluation.indicators, *evaluation.rows):
+        names = {result.name.strip(), *(p.strip() for p in result.path[-1:])}
+        names |= {_NUMBERED.sub("", name) for name in names}  # "指标1：项目验收结果" is "项目验收结果" in prose
+        for name in names:
+            if len(name) >= 3:
+                found.setdefault(name, []).append((result.score, result.stated_score))
+    return {name: tuple(items) for name, items in found.items()}
 
 
 def _amounts(doc: Document) -> dict[str, tuple[Decimal, str]]:

@@ -1,4 +1,5 @@
-"""TEXT_NUMBER: rates, total scores and grades stated in the prose against what the engine computes from the tables.
+"""TEXT_NUMBER: rates, total scores, grades and each indicator's score stated in the prose against what the engine
+computes from the tables.
 
 A report carries the 整体 and the 项目 reports one after the other; a figure is compared with the forms of the part
 it stands in (the last "整体…自评报告" / "项目支出…自评报告" title before it), and with all forms when no title came
@@ -46,6 +47,7 @@ def figures(doc: ReportText, facts: Sequence[FormFacts]) -> Iterator[Finding]:
         return
     parts = _parts(doc)
     yield from _totals(doc, parts, facts)
+    yield from _indicator_scores(doc, parts, facts)
     names = sorted({name for form in facts for name in form.rates}, key=len, reverse=True)
     if not names:
         return
@@ -117,3 +119,57 @@ def _totals(doc: ReportText, parts: list[tuple[int, str]], facts: Sequence[FormF
         message = f"“{excerpt}”与工作簿不符：{shown}"
         fix = "先改正工作簿中的得分问题，再按计算的总分和等级改正报告"
         yield doc.finding("TEXT_NUMBER", match.start("n"), message, fix)
+
+
+# "得分5分", "得4.5分", "得分为 4.93 分"; not "扣0.5分", "满分5分" nor "不得分"
+_SCORE = re.compile(r"(?<![不获])得(?:分)?(?:为|是|:)?\s*(?P<n>[0-9]{1,3}(?:\.[0-9]{1,2})?)\s*分")
+# Between an indicator's name and its score only the words that join them ("指标", "（5分）", "为98.5%，"), so that
+# neither a scoring criterion ("≤10%的，得3分") nor a longer phrase holding the name ("完成自评材料报送工作得1分") is
+# taken for a statement of the score.
+_GAP = re.compile(
+    r"\s*(?:指标)?\s*(?:[(（][^()（）]{0,12}[)）])?\s*(?:(?:为|是|达到|达|:)?\s*[0-9]{1,3}(?:\.[0-9]{1,4})?\s*%?)?"
+    r"\s*[,，]?\s*(?:指标)?(?:自评)?"
+)
+
+
+def _indicator_scores(doc: ReportText, parts: list[tuple[int, str]], facts: Sequence[FormFacts]) -> Iterator[Finding]:
+    """An indicator's score in the prose ("预算执行率得分5分") against the engine's score of that indicator."""
+    names = sorted({name for form in facts for name in form.scores}, key=len, reverse=True)
+    if not names:
+        return
+    name_pattern = re.compile("|".join(map(re.escape, names)))
+    totals = [m.span() for m in _TOTAL.finditer(doc.folded)]
+    for match in _SCORE.finditer(doc.folded):
+        if any(start <= match.start() < end for start, end in totals):
+            continue  # the total score: `_totals` compares it
+        named = _name_before(doc.folded, match.start(), name_pattern)
+        if named is None:
+            continue
+        name, name_start = named
+        forms = [f for f in _forms_at(name_start, parts, facts) if name in f.scores]
+        stated = Decimal(match["n"])
+        pairs = [pair for f in forms for pair in f.scores[name]]
+        # scores are kept to two places: "5分" for 4.93 is a wrong statement, not a rounding
+        if not pairs or any(round_half_up(computed, 2) == stated for computed, _ in pairs):
+            continue
+        shown = "、".join(dict.fromkeys(f"{show(c)} 分" for c, _ in pairs))
+        typed = [t for c, t in pairs if t is not None and t != c]
+        sources = "、".join(f.source for f in forms)
+        excerpt = doc.excerpt(name_start, match.end())
+        message = (
+            f"“{excerpt}”与工作簿不符：按{sources}的数据和评分规则，“{name}”得分为 {shown}，文中为 {match['n']} 分"
+        )
+        if typed:
+            message += f"（表中填报 {'、'.join(show(t) for t in typed)} 分）"
+        fix = f"改为 {shown}，或先改正工作簿中的数据和得分"
+        yield doc.finding("TEXT_NUMBER", match.start("n"), message, fix)
+
+
+def _name_before(text: str, score_at: int, names: re.Pattern[str]) -> tuple[str, int] | None:
+    """The indicator name nearest before a score, if only a short stretch of the same clause lies between."""
+    window_start = max(0, score_at - 80)
+    best: tuple[str, int] | None = None
+    for m in names.finditer(text, window_start, score_at):
+        if _GAP.fullmatch(text, m.end(), score_at):
+            best = (m.group(), m.start())
+    return best
