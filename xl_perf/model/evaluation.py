@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xl_perf.engine import scoring, targets
+from xl_perf.engine.quantities import QUALITATIVE
 from xl_perf.engine.scoring import ZERO, Outcome, RateResult, Scope
 from xl_perf.findings import Finding, Ref, Severity
+from xl_perf.model import placement
 from xl_perf.model.document import Document, IndicatorRow
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
@@ -135,6 +137,9 @@ class _Evaluator(Scope):
         self._part_weights: dict[tuple[str, str], Decimal] = {}
         self._na: set[str] = set()
         self._row_results: dict[str, list[IndicatorResult]] = {}
+        self._placement: placement.Placement | None = None
+        self._group_of: dict[str, str] = {}  # rows indicator id -> its group under the placement
+        self._in_play: list[model.Indicator] = list(self.pack.indicators)
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -369,12 +374,36 @@ class _Evaluator(Scope):
         weights[-1] = weight - share * (len(rows) - 1)
         return weights
 
+    def place_rows(self) -> None:
+        """Under a pack's weight systems: every row placed in a group, the indicators the system scores, and their
+        weights (see model/placement.py)."""
+        if not self.pack.weight_systems or not self.doc.rows:
+            return
+        declared = self.doc.options.get("weight_system")
+        self._placement = placed = placement.place(
+            self.doc.rows, self.pack.weight_systems, declared if isinstance(declared, str) else None, self.pack.total
+        )
+        self.findings.extend(placed.findings)
+        self._in_play, self._group_of = placement.in_play(self.pack, placed)
+
+    def placed_weights(self, weights: dict[str, Decimal]) -> dict[str, Decimal]:
+        if self._placement is None:
+            return weights
+        for indicator in self._in_play:
+            group = self._group_of.get(indicator.id)
+            if group is not None and indicator.id not in self.doc.weights:
+                weights[indicator.id] = self._placement.weights[group]
+        return weights
+
     def score_rows(self, indicator_id: str, rule: model.RowsRule, weight: Decimal) -> Outcome:
         """Score the rows `rule` matches; their results are kept for `run` (in `_row_results`)."""
-        indicator = self.pack.indicator(indicator_id)
+        indicator = next(i for i in self._in_play if i.id == indicator_id)
         name = self.printed(indicator)[0]
-        wanted = {loose_level_name(m) for m in rule.match}
-        rows = [r for r in self.doc.rows if loose_level_name(r.levels[rule.level - 1]) in wanted]
+        if self._placement is not None:
+            rows = self._placement.rows[self._group_of[indicator_id]]
+        else:
+            wanted = {loose_level_name(m) for m in rule.match}
+            rows = [r for r in self.doc.rows if loose_level_name(r.levels[rule.level - 1]) in wanted]
         self._row_results[indicator_id] = results = []
         if not rows:
             return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分")
@@ -386,9 +415,12 @@ class _Evaluator(Scope):
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
             ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
-            scored = targets.score_row(row.target, row.actual, row_weight)
+            target = placement.directed_target(row, self.pack.reverse_names)
+            scored = targets.score_row(target, row.actual, row_weight)
             if not row.target.strip() or not row.actual.strip():
                 scored = replace(scored, score=None, score_range=None)
+            elif self.pack.qualitative_by_unit and scored.direction == QUALITATIVE and row.stated_score is not None:
+                scored = replace(scored, score=None)  # the unit's score, checked against 达成's range
             for problem in scored.problems:
                 severity: Severity = "info" if problem.code == "EMPTY" else "warning"
                 self.find(severity, problem.code, f"{row_name}：{problem.message}", ref)
@@ -492,7 +524,7 @@ class _Evaluator(Scope):
         row_results: list[IndicatorResult] = []
         bonus = ZERO
         group_shown: dict[str, Decimal] = {}  # the 得分 the form shows for a group of indicator rows
-        for indicator in self.pack.indicators:
+        for indicator in self._in_play:
             ref = Ref("indicator", indicator.id)
             stated = doc.stated_scores.get(indicator.id)
             name = self.printed(indicator)[0]
@@ -538,7 +570,9 @@ class _Evaluator(Scope):
         self.compute_rates()
         self.check_stated_rates()
         self.check_reasons()
+        self.place_rows()
         weights, self._part_weights, na = self.effective_weights()
+        weights = self.placed_weights(weights)
         self._na = na
         results, row_results, bonus, group_shown = self.score_all(weights, na)
         self.check_group_weights()
