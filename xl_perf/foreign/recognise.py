@@ -242,16 +242,20 @@ def read_funds(sheet: Sheet, pack: model.RulePack, kind: str, stop: int, reading
 
 
 def _execution_cells(sheet: Sheet, row: int, columns: dict[str, int], reading: Reading) -> None:
-    """The total row's 执行率 / 分值 / 得分: the stated score is carried, the stated rate not yet."""
+    """The total row's 执行率 / 分值 / 得分: the stated score and the rate as printed are carried."""
     if "score" in columns:
         score = amount(sheet.value(row, columns["score"]))
         if score is not None:
             reading.data.setdefault("scores", {})["预算执行率"] = score
             reading.places[("indicator", "budget_execution")] = (row, columns["score"])
             reading.found.append(Found("预算执行率得分", sheet.where(row, columns["score"]), str(score)))
-    if "rate" in columns and sheet.value(row, columns["rate"]) is not None:
+    if "rate" in columns:
+        # The rate as printed, blank included (a blank 执行率 cell is itself a finding), checked by the engine.
         where = sheet.where(row, columns["rate"])
-        reading.not_carried.append(Found("执行率（填报）", where, sheet.text(row, columns["rate"])))
+        text = sheet.text(row, columns["rate"]).strip()
+        reading.data.setdefault("stated_rates", {})["预算执行率"] = text
+        reading.places[("rate", "budget_execution")] = (row, columns["rate"])
+        reading.found.append(Found("执行率（填报）", where, text))
     if "weight" in columns:
         weight = amount(sheet.value(row, columns["weight"]))
         if weight is not None and weight != 10:
@@ -415,6 +419,8 @@ def read_form(sheet: Sheet, year: int | None = None) -> Reading | None:
     data["indicator_rows"] = rows
     if "scores" in reading.data:
         data["scores"] = reading.data["scores"]
+    if "stated_rates" in reading.data:
+        data["stated_rates"] = reading.data["stated_rates"]
     if total is not None:
         data["stated_total"] = int(total) if total == total.to_integral_value() else float(total)
     reading.data = data

@@ -58,6 +58,8 @@ TOP_KEYS = (
     "not_applicable",
     "params",
     "options",
+    "stated_rates",
+    "weight_system",
 )
 _TOP_KEYS = frozenset(TOP_KEYS)
 
@@ -96,6 +98,9 @@ class Document:
     not_applicable: tuple[str, ...] = ()
     params: dict[str, object] = field(default_factory=dict)
     options: dict[str, object] = field(default_factory=dict)
+    # The rates as the form prints them (rate id -> (text, value)): "86%" is checked to its printed precision.
+    stated_rates: dict[str, tuple[str, Decimal | None]] = field(default_factory=dict)
+    weight_system: str | None = None  # a pack weight system's id, when the filing names it
     source: str | None = None  # file name, for messages
     value_problems: list[ValueProblem] = field(default_factory=list)  # lenient loading only
 
@@ -192,7 +197,8 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
     _load_fields(doc, data.get("fields", {}), problems)
     _load_tables(doc, data.get("tables", {}), problems)
     _load_rows(doc, data.get("indicator_rows", []), problems)
-    for load in (_load_scores, _load_weights, _load_not_applicable, _load_params, _load_options):
+    loads = (_load_scores, _load_weights, _load_not_applicable, _load_params, _load_options, _load_stated_rates)
+    for load in loads:
         load(doc, data, problems)
     problems.raise_if_any()
     doc.value_problems = problems.values
@@ -528,6 +534,36 @@ def _load_options(doc: Document, data: dict[str, Any], problems: Problems) -> No
             doc.options[name] = value
         else:
             problems.add(f"options.{name}", "不认识的地区选项（可用：deviation_reason_ratio、total_cap_by_execution）")
+
+
+def _load_stated_rates(doc: Document, data: dict[str, Any], problems: Problems) -> None:
+    system = data.get("weight_system")
+    if system is not None:
+        known = [w.id for w in doc.pack.weight_systems]
+        if system not in known:
+            problems.add("weight_system", f"应为 {'、'.join(known) or '（本框架无权重体系）'} 之一，实为 {quoted(system)}")
+        else:
+            doc.weight_system = system
+    rates = data.get("stated_rates", {})
+    if not isinstance(rates, dict):
+        problems.add("stated_rates", "应为对象：比率名 → 填报值（如 “86%”）")
+        return
+    by_name = {r.name: r.id for r in doc.pack.rates.values()} | {r.id: r.id for r in doc.pack.rates.values()}
+    for name, value in rates.items():
+        rate_id = by_name.get(name)
+        if rate_id is None:
+            problems.add(f"stated_rates.{name}", "不是本框架的比率" + suggest(name, list(by_name)))
+            continue
+        text = "" if value is None else str(value).strip()
+        if not text:
+            doc.stated_rates[rate_id] = ("", None)
+            continue
+        try:
+            number = to_decimal(text[:-1]) / 100 if text.endswith("%") else to_decimal(text)
+        except ValueError:
+            problems.add(f"stated_rates.{name}", f"应为百分数（如 86% 或 0.86），实为 {quoted(value)}")
+            continue
+        doc.stated_rates[rate_id] = (text, number)
 
 
 def locator(doc: Document) -> Callable[[Ref], Location]:

@@ -15,7 +15,7 @@ from xl_perf.engine import scoring, targets
 from xl_perf.engine.quantities import QUALITATIVE
 from xl_perf.engine.scoring import ZERO, Outcome, RateResult, Scope
 from xl_perf.findings import Finding, Ref, Severity
-from xl_perf.model import placement
+from xl_perf.model import placement, stated
 from xl_perf.model.document import Document, IndicatorRow
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
@@ -379,9 +379,8 @@ class _Evaluator(Scope):
         weights (see model/placement.py)."""
         if not self.pack.weight_systems or not self.doc.rows:
             return
-        declared = self.doc.options.get("weight_system")
         self._placement = placed = placement.place(
-            self.doc.rows, self.pack.weight_systems, declared if isinstance(declared, str) else None, self.pack.total
+            self.doc.rows, self.pack.weight_systems, self.doc.weight_system, self.pack.total
         )
         self.findings.extend(placed.findings)
         self._in_play, self._group_of = placement.in_play(self.pack, placed)
@@ -569,6 +568,8 @@ class _Evaluator(Scope):
         self.load_values()
         self.compute_rates()
         self.check_stated_rates()
+        stated.check(doc, self.rates, self.find)
+        stated.check_uncomputable(doc, self.rates, self.find)
         self.check_reasons()
         self.place_rows()
         weights, self._part_weights, na = self.effective_weights()
