@@ -48,6 +48,7 @@ def doc(
         "year": year,
         "level": "县",
         "fields": fields,
+        "weight_system": "auto",  # what import writes: the rows' 一级指标 and 分值 choose the weights
     }
     if funds:
         out["tables"] = {table: funds}

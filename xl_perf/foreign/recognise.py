@@ -413,6 +413,8 @@ def read_form(sheet: Sheet, year: int | None = None) -> Reading | None:
         "year": found_year,
         "level": "县",
         "fields": fields,
+        # A form others made: its rows' 一级指标 and 分值 choose the weight system (the national rules throughout).
+        "weight_system": "auto",
     }
     if funds:
         data["tables"] = {pack.tables[0].label: funds}

@@ -100,7 +100,10 @@ class Document:
     options: dict[str, object] = field(default_factory=dict)
     # The rates as the form prints them (rate id -> (text, value)): "86%" is checked to its printed precision.
     stated_rates: dict[str, tuple[str, Decimal | None]] = field(default_factory=dict)
-    weight_system: str | None = None  # a pack weight system's id, when the filing names it
+    # How the filing divides its points (pack [[weight_systems]]): a system's id, or "auto" (its rows' 一级指标 and
+    # 分值 decide; what `import` writes for forms others made). None: the pack's fixed weights, as the template's
+    # own formulas compute them.
+    weight_system: str | None = None
     source: str | None = None  # file name, for messages
     value_problems: list[ValueProblem] = field(default_factory=list)  # lenient loading only
 
@@ -539,9 +542,10 @@ def _load_options(doc: Document, data: dict[str, Any], problems: Problems) -> No
 def _load_stated_rates(doc: Document, data: dict[str, Any], problems: Problems) -> None:
     system = data.get("weight_system")
     if system is not None:
-        known = [w.id for w in doc.pack.weight_systems]
+        known = ["auto", *(w.id for w in doc.pack.weight_systems)] if doc.pack.weight_systems else []
         if system not in known:
-            problems.add("weight_system", f"应为 {'、'.join(known) or '（本框架无权重体系）'} 之一，实为 {quoted(system)}")
+            allowed = "、".join(known) if known else "（本框架无权重体系，不可填写）"
+            problems.add("weight_system", f"应为 {allowed} 之一，实为 {quoted(system)}")
         else:
             doc.weight_system = system
     rates = data.get("stated_rates", {})

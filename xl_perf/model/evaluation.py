@@ -379,6 +379,9 @@ class _Evaluator(Scope):
         weights (see model/placement.py)."""
         if not self.pack.weight_systems or not self.doc.rows:
             return
+        if self.doc.weight_system is None:
+            self.findings.extend(placement.unmatched(self.doc.rows, self.pack))
+            return
         self._placement = placed = placement.place(
             self.doc.rows, self.pack.weight_systems, self.doc.weight_system, self.pack.total
         )
@@ -411,14 +414,22 @@ class _Evaluator(Scope):
         deviation_ratio = self.doc.options.get("deviation_reason_ratio", self.pack.options.deviation_reason_ratio)
         # Whether any row carries a typed score: asked for every row, looked up once (not once per row).
         rows_have_scores = self.doc.rows_have_scores
+        # A form others made is scored as the national module does (反向 by name, 定性 the unit's within 达成); the
+        # template's own formulas keep their rules for the template's own workbooks.
+        national = self.doc.weight_system is not None
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
             ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
-            target = placement.directed_target(row, self.pack.reverse_names)
+            target = placement.directed_target(row, self.pack.reverse_names if national else ())
             scored = targets.score_row(target, row.actual, row_weight)
             if not row.target.strip() or not row.actual.strip():
                 scored = replace(scored, score=None, score_range=None)
-            elif self.pack.qualitative_by_unit and scored.direction == QUALITATIVE and row.stated_score is not None:
+            elif (
+                national
+                and self.pack.qualitative_by_unit
+                and scored.direction == QUALITATIVE
+                and row.stated_score is not None
+            ):
                 scored = replace(scored, score=None)  # the unit's score, checked against 达成's range
             for problem in scored.problems:
                 severity: Severity = "info" if problem.code == "EMPTY" else "warning"

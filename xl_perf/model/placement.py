@@ -56,7 +56,7 @@ def _choose(systems: tuple[model.WeightSystem, ...], names: set[str]) -> model.W
 def place(rows: list[IndicatorRow], systems: tuple[model.WeightSystem, ...], declared: str | None, total: Decimal) -> Placement:
     by_id = {s.id: s for s in systems}
     names = {group_key(r.levels[0]) for r in rows if r.levels and r.levels[0].strip()}
-    system = by_id[declared] if declared in by_id else _choose(systems, names)
+    system = by_id[declared] if declared is not None and declared in by_id else _choose(systems, names)
     lookup = {key: g.name for g in system.groups for key in _keys(g)}
     spellings = {spelling: g.name for g in system.groups for spelling in (g.name, *g.aliases)}
     placed: dict[str, list[IndicatorRow]] = {g.name: [] for g in system.groups}
@@ -140,3 +140,26 @@ def directed_target(row: IndicatorRow, reverse_names: tuple[str, ...]) -> str:
     if isinstance(parsed, Quantity) and parsed.kind == ValueKind.NUMBER and parsed.comparator is None:
         return f"≤{target.strip()}"
     return target
+
+
+def unmatched(rows: list[IndicatorRow], pack: model.RulePack) -> list[Finding]:
+    """Under the pack's fixed weights (no weight system chosen): the rows no rows indicator takes, each reported at
+    its row. They count nowhere, as in the template's own formulas; the finding keeps them from vanishing."""
+    names = [m for i in pack.indicators if isinstance(i.rule, model.RowsRule) and i.rule.level == 1 for m in i.rule.match]
+    if not names:
+        return []
+    wanted = {loose_level_name(n) for n in names}
+    findings = []
+    for row in rows:
+        level1 = row.levels[0].strip() if row.levels else ""
+        if level1 and loose_level_name(level1) in wanted:
+            continue
+        name = row.levels[-1] or f"第{row.index + 1}行"
+        weight = "" if row.weight is None else f"{format_number(row.weight)}分"
+        said = f"一级指标“{level1}”不是本表的一级指标" if level1 else "未填写一级指标"
+        close = difflib.get_close_matches("".join(level1.split()), names, n=1, cutoff=0.6) if level1 else []
+        hint = f"，疑为“{close[0]}”" if close else ""
+        message = f"{name}：{said}（{'、'.join(names)}）{hint}，该行{weight}未计入总分"
+        fix = f"改为“{close[0]}”" if close else f"填写一级指标（{'、'.join(names)}之一）"
+        findings.append(Finding("error", "ROW_UNPLACED", message, Ref("row", row=row.index), fix))
+    return findings
