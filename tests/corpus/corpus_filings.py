@@ -201,7 +201,9 @@ def langfang(typo: bool = False) -> Filing:
     expect: dict[str, Any] = {
         "source": dict(_LF_SOURCE),
         "published": {"执行率": "86%", "执行率得分": 9, "工程资金金额得分": 9, "总分": "（存档截断，未见总分行）"},
-        "document": doc("mof-xiangmu", "廊坊市食品工程学校", 2019, _LF_FIELDS, _LF_FUNDS, rows, {"预算执行率": 9}, rate="86%"),
+        "document": doc(
+            "mof-xiangmu", "廊坊市食品工程学校", 2019, _LF_FIELDS, _LF_FUNDS, rows, {"预算执行率": 9}, rate="86%"
+        ),
         "found": {
             "项目名称": "附件1!B4",
             "实施单位": "附件1!F5",
@@ -384,7 +386,9 @@ def qingshen() -> Filing:
             "(10 / 60 / 30, 合计 100), as a unit would when it submits",
         },
         "published": {"权重": {"预算执行率": 10, "发放(缴纳)覆盖率": 60, "足额保障率(参保率)": 30}, "合计": 100},
-        "document": doc("mof-xiangmu", "青神县发展和改革局", 2023, fields, funds, rows, {"预算执行率": 10}, 100, "100.00%"),
+        "document": doc(
+            "mof-xiangmu", "青神县发展和改革局", 2023, fields, funds, rows, {"预算执行率": 10}, 100, "100.00%"
+        ),
         "found": {
             "实施单位": "部门预算项目支出绩效自评表!I4",
             "年度资金总额/全年预算数": "部门预算项目支出绩效自评表!E10",

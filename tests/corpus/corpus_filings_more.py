@@ -235,7 +235,9 @@ def _tangxi(
     expect = {
         "source": source,
         "published": {"年度资金总额": [0, 0, 0], "执行率": 0, "执行率得分": 0, "本年财政拨款": list(fiscal)},
-        "document": doc("mof-xiangmu", "池州市贵池区棠溪镇人民政府", 2022, fields, funds, rows, {"预算执行率": 0}, rate="0"),
+        "document": doc(
+            "mof-xiangmu", "池州市贵池区棠溪镇人民政府", 2022, fields, funds, rows, {"预算执行率": 0}, rate="0"
+        ),
         "found": {
             "主管部门": f"{'自评表' if reorder else 'Sheet1'}!B5",
             "实施单位": f"{'自评表' if reorder else 'Sheet1'}!B6",
@@ -393,7 +395,9 @@ def ziyuan() -> Filing:
             "with 分值/得分 before the target columns, saved as an old .xls by LibreOffice",
         },
         "published": {"整体支出自评得分": 92.48, "预算执行分": 8.48, "预算执行率": "84.78%"},
-        "document": doc("mof-zhengti", "资源县资源镇人民政府", 2023, fields, funds, rows, {"预算执行率": 8.48}, 92.48, "84.78%"),
+        "document": doc(
+            "mof-zhengti", "资源县资源镇人民政府", 2023, fields, funds, rows, {"预算执行率": 8.48}, 92.48, "84.78%"
+        ),
         "found": {"部门（单位）名称": "自评表!C3", "总分": "自评表!E18", "项目支出/全年执行数": "自评表!E9"},
         "missing": ["预期目标", "实际完成情况"],
         "not_carried": [],

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xl_perf.engine.quantities import Quantity, ValueKind, parse_quantity
 from xl_perf.findings import Finding, Ref
-from xl_perf.engine.quantities import Comparator, Quantity, ValueKind, parse_quantity
 from xl_perf.model.document import IndicatorRow
 from xl_perf.numbers import format_number
 from xl_perf.rules import model
@@ -53,7 +53,9 @@ def _choose(systems: tuple[model.WeightSystem, ...], names: set[str]) -> model.W
     return max(systems, key=lambda s: (covered(s), -systems.index(s)))
 
 
-def place(rows: list[IndicatorRow], systems: tuple[model.WeightSystem, ...], declared: str | None, total: Decimal) -> Placement:
+def place(
+    rows: list[IndicatorRow], systems: tuple[model.WeightSystem, ...], declared: str | None, total: Decimal
+) -> Placement:
     by_id = {s.id: s for s in systems}
     names = {group_key(r.levels[0]) for r in rows if r.levels and r.levels[0].strip()}
     system = by_id[declared] if declared is not None and declared in by_id else _choose(systems, names)
@@ -70,7 +72,9 @@ def place(rows: list[IndicatorRow], systems: tuple[model.WeightSystem, ...], dec
     weights = {g.name: g.weight for g in system.groups}
     from_form = bool(rows) and all(r.weight is not None for r in rows)
     if from_form:
-        form = {name: sum((r.weight or Decimal(0) for r in group_rows), Decimal(0)) for name, group_rows in placed.items()}
+        form = {
+            name: sum((r.weight or Decimal(0) for r in group_rows), Decimal(0)) for name, group_rows in placed.items()
+        }
         from_form = system.execution + sum(form.values(), Decimal(0)) == total
         if from_form:
             weights = form
@@ -92,15 +96,14 @@ def _unplaced(
     weight = "" if row.weight is None else f"（{format_number(row.weight)}分）"
     if close:
         group = spellings[close[0]]
-        message = (
-            f"{name}{weight}：一级指标“{level1}”不是本表的一级指标（{known}），"
-            f"疑为“{group}”，已按“{group}”计分"
-        )
+        message = f"{name}{weight}：一级指标“{level1}”不是本表的一级指标（{known}），疑为“{group}”，已按“{group}”计分"
         findings.append(Finding("error", "ROW_UNPLACED", message, Ref("row", row=row.index), f"改为“{group}”"))
         return group
     said = f"一级指标“{level1}”不是本表的一级指标" if level1 else "未填写一级指标"
     message = f"{name}{weight}：{said}（{known}），无法归入任何一级指标，单列为“{UNPLACED}”计入总分"
-    findings.append(Finding("error", "ROW_UNPLACED", message, Ref("row", row=row.index), f"填写一级指标（{known}之一）"))
+    findings.append(
+        Finding("error", "ROW_UNPLACED", message, Ref("row", row=row.index), f"填写一级指标（{known}之一）")
+    )
     return UNPLACED
 
 
@@ -145,7 +148,9 @@ def directed_target(row: IndicatorRow, reverse_names: tuple[str, ...]) -> str:
 def unmatched(rows: list[IndicatorRow], pack: model.RulePack) -> list[Finding]:
     """Under the pack's fixed weights (no weight system chosen): the rows no rows indicator takes, each reported at
     its row. They count nowhere, as in the template's own formulas; the finding keeps them from vanishing."""
-    names = [m for i in pack.indicators if isinstance(i.rule, model.RowsRule) and i.rule.level == 1 for m in i.rule.match]
+    names = [
+        m for i in pack.indicators if isinstance(i.rule, model.RowsRule) and i.rule.level == 1 for m in i.rule.match
+    ]
     if not names:
         return []
     wanted = {loose_level_name(n) for n in names}

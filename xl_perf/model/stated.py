@@ -8,6 +8,7 @@ be computed at all, which is reported at the cell of the denominator (an unsumme
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from xl_perf.engine.scoring import RateResult
 from xl_perf.findings import Ref, Severity
 from xl_perf.model.document import Document
@@ -72,4 +73,3 @@ def check_uncomputable(doc: Document, rates: dict[str, RateResult], find: Find) 
             ref,
             "填写分母数据（如年度资金总额应为各资金来源之和）",
         )
-

@@ -590,10 +590,15 @@ class _Builder:
                 raise self.fail(f"{where} 的一级指标 {g['name']} 引用了不存在的指标行指标 {g['indicator']}")
             groups.append(
                 model.WeightGroup(
-                    self.text(g["name"], where), _dec(g["weight"], where), tuple(g.get("aliases", ())), g.get("indicator")
+                    self.text(g["name"], where),
+                    _dec(g["weight"], where),
+                    tuple(g.get("aliases", ())),
+                    g.get("indicator"),
                 )
             )
-        system = model.WeightSystem(raw["id"], self.text(raw.get("title", ""), where), _dec(raw["execution"], where), tuple(groups))
+        system = model.WeightSystem(
+            raw["id"], self.text(raw.get("title", ""), where), _dec(raw["execution"], where), tuple(groups)
+        )
         self._unique([g.name for g in system.groups], f"{where} 的一级指标")
         return system
 
