@@ -195,6 +195,10 @@ CASES: dict[str, tuple[Codes, Codes]] = {
         lambda: _codes_of(_mof_rows([{**MOF_OK[0], "分值": 40}, *MOF_OK[1:]])),
         lambda: _codes_of(_mof_rows(MOF_OK)),
     ),
+    "DIRECTION_CONFLICT": (
+        lambda: _codes_of(_mof_rows([{**MOF_OK[0], "年度指标值": "≤100个", "指标性质": "正向"}, *MOF_OK[1:]])),
+        lambda: _codes_of(_mof_rows([{**MOF_OK[0], "年度指标值": "≥100个", "指标性质": "正向"}, *MOF_OK[1:]])),
+    ),
     "ROW_UNPLACED": (
         lambda: _codes_of(_mof_rows([{**MOF_OK[0], "一级指标": "产出指表"}, *MOF_OK[1:]])),
         lambda: _codes_of(_mof_rows(MOF_OK)),

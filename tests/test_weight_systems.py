@@ -159,3 +159,39 @@ def test_bad_weight_systems_and_rates_are_refused_by_key(key: str, value: object
     with pytest.raises(BadInputError) as caught:
         document.from_dict(data)
     assert key in str(caught.value)
+
+
+def _row(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in data["indicator_rows"] if r["三级指标"] == name)
+
+
+def test_the_stated_nature_decides_the_direction() -> None:
+    data = filing("chongqing-2021-zhengti")
+    _row(data, "政府采购执行率")["指标性质"] = "反向"  # 72.74% against at most 100%: full marks
+    _row(data, "结转结余率").update({"年度指标值": "≥2%", "指标性质": "反向"})  # typed ≥, stated 反向: 反向 wins
+    result = scored(data)
+    rows = {r.name: r for r in result.rows}
+    assert rows["政府采购执行率"].computed == 2
+    assert rows["结转结余率"].computed == 2 and "反向" in rows["结转结余率"].rule
+    conflicts = codes(result, "DIRECTION_CONFLICT")
+    assert len(conflicts) == 1 and "结转结余率" in conflicts[0]
+    _row(data, "预算调整率")["指标性质"] = "正向"  # the stated nature also wins over the 反向 default by name
+    assert {r.name: r for r in scored(data).rows}["预算调整率"].computed == 0
+
+
+@pytest.mark.parametrize(("degree", "low", "high"), [("部分达成", "6", "7.99"), ("未达成", "0", "5.99")])
+def test_the_degree_of_a_qualitative_row_gives_its_range(degree: str, low: str, high: str) -> None:
+    data = filing("yinchuan-2021-xiangmu")
+    row = _row(data, "使学生和老师有个更好的学习和工作环境")
+    row.update({"实际完成值": "部分认可", "完成程度": degree, "得分": 8})
+    result = {r.name: r for r in scored(data).rows}["使学生和老师有个更好的学习和工作环境"]
+    assert (result.low, result.high) == (Decimal(low), Decimal(high))
+
+
+def test_unknown_nature_or_degree_is_refused_at_its_cell() -> None:
+    for column, value in (("指标性质", "向上"), ("完成程度", "基本达成")):
+        data = filing("yinchuan-2021-xiangmu")
+        _row(data, "效果显著")[column] = value
+        with pytest.raises(BadInputError) as caught:
+            document.from_dict(data)
+        assert column in str(caught.value) and value in str(caught.value)

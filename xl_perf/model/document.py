@@ -30,6 +30,7 @@ from typing import Any
 
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
 from xl_perf.findings import Ref
+from xl_perf.model import filing_keys
 from xl_perf.model.values import (
     Problems,
     Value,
@@ -81,6 +82,8 @@ class IndicatorRow:
     stated_score: Decimal | None
     reason: str
     index: int
+    nature: str = ""  # 指标性质 as the form states it: 正向 / 反向 / 等于 / 定性 ("" when not stated)
+    degree: str = ""  # 完成程度 of a 定性 row: 达成 / 部分达成 / 未达成
 
 
 @dataclass
@@ -369,6 +372,8 @@ def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
     allowed = {*layout.levels, layout.target, layout.actual, layout.score, layout.reason}
     if layout.weight:
         allowed.add(layout.weight)
+    choices = {layout.nature: NATURES, layout.degree: DEGREES}
+    allowed |= {name for name in choices if name}
     for index, row in enumerate(raw):
         if not isinstance(row, dict):
             problems.add(row_name(INDICATOR_ROWS, index), "应为对象")
@@ -390,6 +395,13 @@ def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
                 problems.add(column_name(key, name), str(exc), Ref("row", row=len(doc.rows)))
                 value = None
             numbers[name] = value if isinstance(value, Decimal) else None
+        chosen: dict[str, str] = {}
+        for name, options in choices.items():
+            text = _cell_text(row.get(name)).strip() if name else ""
+            if text and text not in options:
+                problems.add(column_name(key, name), f"应为 {'、'.join(options)} 之一，实为 {quoted(text)}")
+                text = ""
+            chosen[name] = text
         doc.rows.append(
             IndicatorRow(
                 levels=levels,
@@ -399,8 +411,14 @@ def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
                 stated_score=numbers[layout.score],
                 reason=_cell_text(row.get(layout.reason)),
                 index=index,
+                nature=chosen.get(layout.nature, "") if layout.nature else "",
+                degree=chosen.get(layout.degree, "") if layout.degree else "",
             )
         )
+
+
+NATURES = ("正向", "反向", "等于", "定性")
+DEGREES = ("达成", "部分达成", "未达成")
 
 
 def _cell_text(value: object) -> str:
@@ -540,34 +558,8 @@ def _load_options(doc: Document, data: dict[str, Any], problems: Problems) -> No
 
 
 def _load_stated_rates(doc: Document, data: dict[str, Any], problems: Problems) -> None:
-    system = data.get("weight_system")
-    if system is not None:
-        known = ["auto", *(w.id for w in doc.pack.weight_systems)] if doc.pack.weight_systems else []
-        if system not in known:
-            allowed = "、".join(known) if known else "（本框架无权重体系，不可填写）"
-            problems.add("weight_system", f"应为 {allowed} 之一，实为 {quoted(system)}")
-        else:
-            doc.weight_system = system
-    rates = data.get("stated_rates", {})
-    if not isinstance(rates, dict):
-        problems.add("stated_rates", "应为对象：比率名 → 填报值（如 “86%”）")
-        return
-    by_name = {r.name: r.id for r in doc.pack.rates.values()} | {r.id: r.id for r in doc.pack.rates.values()}
-    for name, value in rates.items():
-        rate_id = by_name.get(name)
-        if rate_id is None:
-            problems.add(f"stated_rates.{name}", "不是本框架的比率" + suggest(name, list(by_name)))
-            continue
-        text = "" if value is None else str(value).strip()
-        if not text:
-            doc.stated_rates[rate_id] = ("", None)
-            continue
-        try:
-            number = to_decimal(text[:-1]) / 100 if text.endswith("%") else to_decimal(text)
-        except ValueError:
-            problems.add(f"stated_rates.{name}", f"应为百分数（如 86% 或 0.86），实为 {quoted(value)}")
-            continue
-        doc.stated_rates[rate_id] = (text, number)
+    doc.weight_system = filing_keys.weight_system(doc.pack, data, problems)
+    doc.stated_rates = filing_keys.stated_rates(doc.pack, data, problems)
 
 
 def locator(doc: Document) -> Callable[[Ref], Location]:

@@ -420,8 +420,12 @@ class _Evaluator(Scope):
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
             ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
-            target = placement.directed_target(row, self.pack.reverse_names if national else ())
-            scored = targets.score_row(target, row.actual, row_weight)
+            target, conflict = placement.natured_target(row)
+            if conflict is not None:
+                self.find("warning", "DIRECTION_CONFLICT", f"{row_name}：{conflict}", ref, "核对指标性质与指标值")
+            if target == row.target:
+                target = placement.directed_target(row, self.pack.reverse_names if national else ())
+            scored = targets.score_row(target, row.actual, row_weight, qualitative_level=row.degree or None)
             if not row.target.strip() or not row.actual.strip():
                 scored = replace(scored, score=None, score_range=None)
             elif (

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xl_perf.engine.quantities import Quantity, ValueKind, parse_quantity
+from xl_perf.engine.quantities import Comparator, Quantity, ValueKind, parse_quantity
 from xl_perf.findings import Finding, Ref
 from xl_perf.model.document import IndicatorRow
 from xl_perf.numbers import format_number
@@ -132,10 +132,40 @@ def in_play(pack: model.RulePack, placed: Placement) -> tuple[list[model.Indicat
     return indicators, group_of
 
 
+_SIGNS = {"正向": "≥", "反向": "≤", "等于": "="}
+_DIRECTION_OF = {
+    Comparator.GE: "正向",
+    Comparator.GT: "正向",
+    Comparator.LE: "反向",
+    Comparator.LT: "反向",
+    Comparator.EQ: "等于",
+}
+_LEADING_SIGN = re.compile(r"^\s*(≥|≤|>=|<=|=>|=<|＞＝|＜＝|>|<|＞|＜|=|＝|≧|≦|⩾|⩽)\s*")
+
+
+def natured_target(row: IndicatorRow) -> tuple[str, str | None]:
+    """The row's target with the comparator its 指标性质 gives (which wins over one typed into the target), and the
+    conflict to report when the two disagree."""
+    target = row.target
+    sign = _SIGNS.get(row.nature)
+    parsed = parse_quantity(target) if sign and target.strip() else None
+    if sign is None or not isinstance(parsed, Quantity) or parsed.kind not in (ValueKind.NUMBER, ValueKind.DATE):
+        return target, None
+    typed = _DIRECTION_OF.get(parsed.comparator) if parsed.comparator is not None else None
+    if typed == row.nature:
+        return target, None
+    bare = _LEADING_SIGN.sub("", target)
+    if typed is None:
+        return f"{sign}{bare}", None
+    return f"{sign}{bare}", f"指标性质为“{row.nature}”，而指标值“{target}”写的是{typed}，已按{row.nature}计分"
+
+
 def directed_target(row: IndicatorRow, reverse_names: tuple[str, ...]) -> str:
     """The row's target with the direction its name implies when the target states none: a 控制率 or 结余率 typed
     as printed ("2%") is 反向 (at most), as the pack declares."""
     target = row.target
+    if row.nature:
+        return target
     name = "".join((row.levels[-1] if row.levels else "").split())
     if not reverse_names or not name.endswith(reverse_names):
         return target

@@ -618,6 +618,8 @@ class _Builder:
             self._rows_carry(raw),
             self._score_lines(raw.get("score_lines", ())),
             str(raw.get("total", "")),
+            str(raw.get("nature", "")),
+            str(raw.get("degree", "")),
         )
 
     def _score_lines(self, raw: list[dict[str, Any]]) -> tuple[model.ScoreLine, ...]:

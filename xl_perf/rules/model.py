@@ -406,6 +406,10 @@ class RowLayout:
     # Forms without a scoring table (MoF) score under the rows: `score_lines`, then the total line `total`.
     score_lines: tuple[ScoreLine, ...] = ()
     total: str = ""  # the total line's label, e.g. "总分"; "" when a scoring table holds the total
+    # Columns a data document may add per row (MoF forms print them): 指标性质 (正向/反向/等于/定性), which decides
+    # the direction over a comparator in the target, and 完成程度 (达成/部分达成/未达成) for 定性 rows.
+    nature: str = ""
+    degree: str = ""
 
 
 @dataclass(frozen=True)
