@@ -363,8 +363,9 @@ def qingshen() -> Filing:
             "一级指标": "产出指标",
             "二级指标": "数量指标",
             "三级指标": "发放(缴纳)覆盖率",
-            "年度指标值": "=100%",
+            "年度指标值": "100%",
             "实际完成值": "100%",
+            "指标性质": "等于",  # as printed in the 指标性质 column
             "分值": 60,
             "得分": 60,
         },
@@ -372,8 +373,9 @@ def qingshen() -> Filing:
             "一级指标": "效益指标",
             "二级指标": "社会效益指标",
             "三级指标": "足额保障率(参保率)",
-            "年度指标值": "=100%",
+            "年度指标值": "100%",
             "实际完成值": "100%",
+            "指标性质": "等于",  # as printed in the 指标性质 column
             "分值": 30,
             "得分": 30,
         },
@@ -507,6 +509,8 @@ def chongqing() -> Filing:
             item["实际完成值"] = actual + unit if unit and actual.replace(".", "").isdigit() else actual
         item["分值"] = weight
         item["得分"] = score
+        if _nature == "定性指标":  # 定量指标 names no direction: read, not carried
+            item["指标性质"] = "定性"
         rows.append(item)
     document = doc(
         "mof-zhengti",

@@ -310,9 +310,9 @@ def _one_row(
     score = amount(sheet.value(row, columns["score"])) if "score" in columns else None
     if not name and not target and not actual and weight is None and score is None:
         return None  # a placeholder ("指标2", "……") or a heading without any indicator
-    nature = key(text("nature"))
-    if nature:
-        target = _directed(target, nature, sheet.where(row, columns["nature"]), reading)
+    nature = _carried(key(text("nature")), vocab.NATURES, "指标性质", sheet, row, columns.get("nature"), reading)
+    degree = key(text("degree"))
+    degree = _carried(degree, {d: d for d in vocab.DEGREES}, "完成程度", sheet, row, columns.get("degree"), reading)
     for kind, label in vocab.UNCARRIED_COLUMNS.items():
         if text(kind):
             reading.not_carried.append(Found(label, sheet.where(row, columns[kind]), text(kind)))
@@ -325,6 +325,10 @@ def _one_row(
         item["分值"] = weight
     if score is not None:
         item["得分"] = score
+    if nature:
+        item["指标性质"] = nature
+    if degree:
+        item["完成程度"] = degree
     reason = text("reason")
     if reason and not is_prompt(reason):
         item["偏差原因分析及改进措施"] = reason
@@ -354,15 +358,17 @@ def _with_unit(value: str, unit: str) -> str:
     return value
 
 
-def _directed(target: str, nature: str, where: str, reading: Reading) -> str:
-    """The target with the comparator its 指标性质 column gives (正向 ≥, 反向 ≤, 等于 =), unless it already has one."""
-    comparator = vocab.DIRECTIONS.get(nature)
-    if comparator is None:
-        reading.not_carried.append(Found("指标性质", where, nature))
-        return target
-    if not target or target.startswith(vocab.COMPARATORS):
-        return target
-    return comparator + target
+def _carried(
+    text: str, known: dict[str, str], label: str, sheet: Sheet, row: int, col: int | None, reading: Reading
+) -> str:
+    """A 指标性质 / 完成程度 cell as the data document writes it; one it cannot name ("定量指标") is listed as read
+    but not carried."""
+    if not text or col is None:
+        return ""
+    if text in known:
+        return known[text]
+    reading.not_carried.append(Found(label, sheet.where(row, col), text))
+    return ""
 
 
 def stated_total(sheet: Sheet, columns: dict[str, int] | None, after: int, reading: Reading) -> Decimal | None:
