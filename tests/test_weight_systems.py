@@ -147,6 +147,8 @@ def test_a_zero_denominator_is_a_finding_at_its_cell() -> None:
     found = [f for f in result.findings if f.code == "RATE_UNCOMPUTABLE"]
     assert len(found) == 1 and found[0].ref.kind == "cell" and found[0].ref.row == 0
     assert "年度资金总额的全年预算数为 0" in found[0].message
+    explanation = result.indicator("budget_execution").rule
+    assert explanation.startswith("预算执行率 = 0 ÷ 0，分母为0") and "?" not in explanation
 
 
 @pytest.mark.parametrize(
