@@ -117,6 +117,10 @@ def _ratio_rows(actual: str, reason: str) -> list[dict]:
     return rows
 
 
+ODD_EXECUTION = {"部门资金": [{"资金来源": "年度资金总额", "全年预算数": 100, "全年执行数": 74.321}]}  # 74.32%
+NO_BUDGET = {"部门资金": [{"资金来源": "年度资金总额", "全年预算数": 0, "全年执行数": 0}]}  # unsummed: 0 / 0
+
+
 # code -> (data documents that fire it, data documents that do not)
 CASES: dict[str, tuple[Codes, Codes]] = {
     "RATE_MISMATCH": (
@@ -190,6 +194,26 @@ CASES: dict[str, tuple[Codes, Codes]] = {
     "WEIGHT_SUM": (
         lambda: _codes_of(_mof_rows([{**MOF_OK[0], "分值": 40}, *MOF_OK[1:]])),
         lambda: _codes_of(_mof_rows(MOF_OK)),
+    ),
+    "DIRECTION_CONFLICT": (
+        lambda: _codes_of(_mof_rows([{**MOF_OK[0], "年度指标值": "≤100个", "指标性质": "正向"}, *MOF_OK[1:]])),
+        lambda: _codes_of(_mof_rows([{**MOF_OK[0], "年度指标值": "≥100个", "指标性质": "正向"}, *MOF_OK[1:]])),
+    ),
+    "ROW_UNPLACED": (
+        lambda: _codes_of(_mof_rows([{**MOF_OK[0], "一级指标": "产出指表"}, *MOF_OK[1:]])),
+        lambda: _codes_of(_mof_rows(MOF_OK)),
+    ),
+    "RATE_UNCOMPUTABLE": (
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=NO_BUDGET)),
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=LOW_EXECUTION)),
+    ),
+    "STATED_RATE_MISMATCH": (
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=ODD_EXECUTION, stated_rates={"预算执行率": "74%"})),
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=ODD_EXECUTION, stated_rates={"预算执行率": "74.32%"})),
+    ),
+    "STATED_RATE_BLANK": (
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=ODD_EXECUTION, stated_rates={"预算执行率": ""})),
+        lambda: _codes_of(_mof_rows(MOF_OK, tables=ODD_EXECUTION, stated_rates={"预算执行率": "74.32%"})),
     ),
     "STATED_TOTAL_MISMATCH": (lambda: _codes_of(_zhengti(a=_set("stated_total", 95))), lambda: _codes_of(_zhengti())),
     "TOTAL_DIFFERS": (lambda: _codes_of(sample_data("gangmen-2022-zhengti.json")), lambda: _codes_of(_zhengti())),

@@ -2,9 +2,8 @@
 
 Each corpus workbook comes with `<stem>.expect.json`, written by hand from the published filing (see
 tests/corpus/corpus_filings.py): the data document a correct import reads, where some values are, what a correct
-score totals and what a correct check reports. What needs the rule packs and the engine to learn per-filing
-weights, 指标性质, 完成程度 and rows that fit nowhere (issue 17 item 1) is marked xfail(strict=True), so each turns
-green, and must be unmarked, when that lands.
+score totals and what a correct check reports (per-filing weights, regional weight systems, rows that fit nowhere
+and the stated 执行率 included: issue 17 item 1).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from xl_perf.io import guard, legacy_xls
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 WORKBOOKS = sorted(p for p in CORPUS.iterdir() if p.suffix in (".xlsx", ".xlsm", ".xls"))
-ITEM1 = "needs issue 17 item 1 (rule packs and engine: per-filing weights, 指标性质, rows that fit nowhere)"
 
 
 def expectations(path: Path) -> dict[str, Any]:
@@ -65,22 +63,13 @@ def test_import_reads_what_the_filing_prints(path: Path, imported: dict[str, imp
     assert not imported[path.name].doc.value_problems
 
 
-def _cases(key: str) -> list[Any]:
-    cases = []
-    for path in WORKBOOKS:
-        reason = expectations(path)[key]
-        marks = [pytest.mark.xfail(strict=True, reason=f"{ITEM1}: {reason}")] if reason else []
-        cases.append(pytest.param(path, marks=marks, id=path.name))
-    return cases
-
-
 def _checked(item: importer.Imported) -> Any:
     from xl_perf.validate.run import check_loaded
 
     return check_loaded(item.path, item.doc, item.locate)
 
 
-@pytest.mark.parametrize("path", _cases("total_needs_item1"))
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.name)
 def test_score_gives_the_expected_total(path: Path, imported: dict[str, importer.Imported]) -> None:
     from xl_perf.model.evaluation import evaluate
 
@@ -97,24 +86,6 @@ def test_check_reports_what_a_correct_check_reports(path: Path, imported: dict[s
         assert all(f.location.sheet == imported[path.name].reading.sheet for f in hits)
     codes = {f.code for f in findings}
     assert not codes & set(expect["no_findings"]), [(f.code, f.message) for f in findings]
-
-
-def _item1_findings() -> list[Any]:
-    cases = []
-    for path in WORKBOOKS:
-        expect = expectations(path)
-        if expect["findings_need_item1"] or expect.get("no_findings_need_item1"):
-            cases.append(pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=ITEM1), id=path.name))
-    return cases
-
-
-@pytest.mark.parametrize("path", _item1_findings())
-def test_check_reports_what_needs_the_engine_work(path: Path, imported: dict[str, importer.Imported]) -> None:
-    expect = expectations(path)
-    findings = _checked(imported[path.name]).findings
-    for wanted in expect["findings_need_item1"]:
-        assert any(f.code == wanted["code"] and wanted["about"] in f.message for f in findings), wanted
-    assert not {f.code for f in findings} & set(expect.get("no_findings_need_item1", []))
 
 
 def test_findings_point_at_the_cells_they_were_read_from(imported: dict[str, importer.Imported]) -> None:
@@ -135,7 +106,7 @@ def test_import_command_writes_each_document_and_says_where_values_were(tmp_path
         assert written == expectations(path)["document"]
     assert "已读取：实施单位（附件1!F5） = 廊坊市食品工程学校" in result.stdout
     assert "未找到：总分" in result.stdout
-    assert "未写入：执行率（填报）（附件1!G7） = 86%" in result.stdout
+    assert "已读取：执行率（填报）（附件1!G7） = 86%" in result.stdout
     assert "已生成：" in result.stdout
 
 

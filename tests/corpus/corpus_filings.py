@@ -38,6 +38,7 @@ def doc(
     rows: list[dict[str, Any]],
     scores: dict[str, float] | None = None,
     total: float | None = None,
+    rate: str | None = None,
 ) -> dict[str, Any]:
     table = "项目资金" if framework == "mof-xiangmu" else "部门资金"
     out: dict[str, Any] = {
@@ -47,6 +48,7 @@ def doc(
         "year": year,
         "level": "县",
         "fields": fields,
+        "weight_system": "auto",  # what import writes: the rows' 一级指标 and 分值 choose the weights
     }
     if funds:
         out["tables"] = {table: funds}
@@ -55,6 +57,8 @@ def doc(
         out["scores"] = scores
     if total is not None:
         out["stated_total"] = total
+    if rate is not None:  # the 执行率 cell as printed
+        out["stated_rates"] = {"预算执行率": rate}
     return out
 
 
@@ -197,7 +201,9 @@ def langfang(typo: bool = False) -> Filing:
     expect: dict[str, Any] = {
         "source": dict(_LF_SOURCE),
         "published": {"执行率": "86%", "执行率得分": 9, "工程资金金额得分": 9, "总分": "（存档截断，未见总分行）"},
-        "document": doc("mof-xiangmu", "廊坊市食品工程学校", 2019, _LF_FIELDS, _LF_FUNDS, rows, {"预算执行率": 9}),
+        "document": doc(
+            "mof-xiangmu", "廊坊市食品工程学校", 2019, _LF_FIELDS, _LF_FUNDS, rows, {"预算执行率": 9}, rate="86%"
+        ),
         "found": {
             "项目名称": "附件1!B4",
             "实施单位": "附件1!F5",
@@ -206,24 +212,23 @@ def langfang(typo: bool = False) -> Filing:
             "绩效指标表头": "附件1!B13",
         },
         "missing": ["总分"],
-        "not_carried": ["执行率（填报）"],
+        "not_carried": [],
         "total": 97.24,
-        "total_needs_item1": None,
         "findings": [
             {"code": "SCORE_MISMATCH", "about": "预算执行率"},
             {"code": "SCORE_MISMATCH", "about": "工程资金金额"},
+            {"code": "STATED_RATE_MISMATCH", "about": "执行率"},  # 86% printed where the rules give 86.20%
         ],
-        "findings_need_item1": [{"code": "STATED_RATE_MISMATCH", "about": "执行率"}],
         "no_findings": ["UNIT_NAME_MISMATCH"],
     }
     if typo:
         expect["source"]["variant"] = (
             "corpus variant of the 廊坊 filing: .xlsm, 效益指标 mistyped as 效益指表 on its first run of rows (20 分)"
         )
-        expect["total_needs_item1"] = "a row whose 一级指标 fits nowhere is a finding at its row, never dropped"
-        expect["findings_need_item1"] = [{"code": "ROW_UNPLACED", "about": "效益指表"}]
+        # a row whose 一级指标 fits nowhere is a finding at its row, never dropped
+        expect["findings"] = [*expect["findings"], {"code": "ROW_UNPLACED", "about": "效益指表"}]
         expect["found"] = {"实施单位": "自评表!F5"}
-        expect["total"] = 97.24  # once the mistyped rows are placed under 效益指标 (or scored where they stand)
+        expect["total"] = 97.24  # the mistyped rows placed under 效益指标, the name they most resemble
     return Filing(
         stem="langfang-2019-typo" if typo else "langfang-2019-xiangmu",
         suffix=".xlsm" if typo else ".xlsx",
@@ -358,8 +363,9 @@ def qingshen() -> Filing:
             "一级指标": "产出指标",
             "二级指标": "数量指标",
             "三级指标": "发放(缴纳)覆盖率",
-            "年度指标值": "=100%",
+            "年度指标值": "100%",
             "实际完成值": "100%",
+            "指标性质": "等于",  # as printed in the 指标性质 column
             "分值": 60,
             "得分": 60,
         },
@@ -367,8 +373,9 @@ def qingshen() -> Filing:
             "一级指标": "效益指标",
             "二级指标": "社会效益指标",
             "三级指标": "足额保障率(参保率)",
-            "年度指标值": "=100%",
+            "年度指标值": "100%",
             "实际完成值": "100%",
+            "指标性质": "等于",  # as printed in the 指标性质 column
             "分值": 30,
             "得分": 30,
         },
@@ -381,21 +388,20 @@ def qingshen() -> Filing:
             "(10 / 60 / 30, 合计 100), as a unit would when it submits",
         },
         "published": {"权重": {"预算执行率": 10, "发放(缴纳)覆盖率": 60, "足额保障率(参保率)": 30}, "合计": 100},
-        "document": doc("mof-xiangmu", "青神县发展和改革局", 2023, fields, funds, rows, {"预算执行率": 10}, 100),
+        "document": doc(
+            "mof-xiangmu", "青神县发展和改革局", 2023, fields, funds, rows, {"预算执行率": 10}, 100, "100.00%"
+        ),
         "found": {
             "实施单位": "部门预算项目支出绩效自评表!I4",
             "年度资金总额/全年预算数": "部门预算项目支出绩效自评表!E10",
             "总分": "部门预算项目支出绩效自评表!J18",
         },
         "missing": ["实际完成情况"],
-        "not_carried": ["财政专户管理资金", "单位资金", "执行率（填报）"],
+        "not_carried": ["财政专户管理资金", "单位资金"],
         "total": 100,
-        "total_needs_item1": "per-filing weights: the form's own 权重 column (10 / 60 / 30) "
-        "instead of 10 / 50 / 30 / 10",
+        # per-filing weights: the form's own 权重 column (10 / 60 / 30) instead of 10 / 50 / 30 / 10
         "findings": [],
-        "findings_need_item1": [],
-        "no_findings": ["UNIT_NAME_MISMATCH"],
-        "no_findings_need_item1": ["WEIGHT_SUM"],
+        "no_findings": ["UNIT_NAME_MISMATCH", "WEIGHT_SUM"],
     }
     return Filing(
         "qingshen-2023-xiangmu", ".xlsx", "部门预算项目支出绩效自评表", grid, merges, expect, widths={1: 16, 3: 22}
@@ -503,6 +509,8 @@ def chongqing() -> Filing:
             item["实际完成值"] = actual + unit if unit and actual.replace(".", "").isdigit() else actual
         item["分值"] = weight
         item["得分"] = score
+        if _nature == "定性指标":  # 定量指标 names no direction: read, not carried
+            item["指标性质"] = "定性"
         rows.append(item)
     document = doc(
         "mof-zhengti",
@@ -513,6 +521,7 @@ def chongqing() -> Filing:
         rows,
         {"预算执行率": 7.6},
         97.6,
+        "76%",
     )
     document["year"] = 2021
     expect = {
@@ -539,13 +548,13 @@ def chongqing() -> Filing:
             "预算执行率得分": "Sheet1!H5",
         },
         "missing": ["部门（单位）名称", "年度资金总额", "一级指标", "二级指标"],
-        "not_carried": ["指标性质", "执行率（填报）", "是否核心指标", "得分系数"],
-        # 政府采购执行率 72.74% of 100% x 2 = 1.4548 -> 1.45, stated 2; the rows present otherwise score in full.
-        "total": 97.05,
-        "total_needs_item1": "rows without 一级指标 (a flat list) must be placed or reported, not dropped; the "
-        "公共服务 rows missing from the stored copy keep the stated 97.6 out of reach",
-        "findings": [],
-        "findings_need_item1": [
+        "not_carried": ["指标性质", "是否核心指标", "得分系数"],
+        # 政府采购执行率 72.74% of 100% x 2 = 1.4548 -> 1.45, stated 2; the rows present otherwise score in full
+        # (结转结余率 2% / 预算调整率 3% / the 控制率 rows are 反向). The rows have no 一级指标, so each is reported
+        # (ROW_UNPLACED) and counted as 未归类: 7.6 + 69.45 = 77.05. The 公共服务 rows missing from the stored copy
+        # (20 分 of the stated 97.6) are not there to count; with them in full it would be 97.05.
+        "total": 77.05,
+        "findings": [
             {"code": "SCORE_MISMATCH", "about": "政府采购执行率"},
             {"code": "ROW_UNPLACED", "about": "财政供养人员控制率"},
         ],

@@ -460,6 +460,8 @@ def _canonical_unit(unit: str, number: Decimal) -> tuple[Decimal, str] | None:
     return None
 
 
+_DATE_VERBS = ("完成", "完工", "办结", "结束")
+
 _DateParts = tuple[int, int, int | None, Comparator | None, Comparator | None]
 
 
@@ -467,6 +469,11 @@ def _parse_date(text: str) -> _DateParts | str | None:
     """(year, month, day, comparator from 前/后, comparator implied by 底/末); a reason string when the date is
     invalid; None when `text` is not a date at all."""
     body = text
+    # "2021年12月完成", "2022年6月底前完工": the verb says what a date target already means (done by then).
+    for verb in _DATE_VERBS:
+        if body.endswith(verb) and len(body) > len(verb):
+            body = body[: -len(verb)]
+            break
     strong: Comparator | None = None
     for word, comparator in _DATE_SUFFIXES:
         if body.endswith(word) and len(body) > len(word):

@@ -183,7 +183,11 @@ class Scope:
                 return Outcome(score, score, f"{case.note}（比率无法计算）→ {format_number(score)} 分")
             if missing:
                 return self.missing_outcome(weight, missing)
-        return Outcome(ZERO, weight, f"{self.describe(value_expr)} 分母为0，规则未规定此情形，请酌情评分")
+        # A rate of its own: say which (its formula with the values), not a "?" for the value it could not have.
+        rate = self.rates.get(value_expr.source.strip())
+        head = rate.explanation if rate is not None and rate.status == "undefined" else self.describe(value_expr)
+        head = head.removesuffix("，分母为0，无法计算")
+        return Outcome(ZERO, weight, f"{head}，分母为0，规则未规定此情形，请酌情评分")
 
 
 def score(rule: model.Rule, declared: Decimal, weight: Decimal, where: str, scope: Scope) -> Outcome:

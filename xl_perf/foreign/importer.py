@@ -82,6 +82,9 @@ def locate(path: Path, reading: Reading, doc: document.Document, ref: Ref) -> Lo
         )
     elif ref.kind == "document" and ref.id in ("stated_total", "total"):
         place = reading.places.get(("total",))
+    elif ref.kind == "document" and ref.id.startswith("stated_rates."):
+        rate = ref.id.removeprefix("stated_rates.")
+        place = reading.places.get(("rate", rate)) or reading.places.get(("indicator", rate))
     elif ref.kind == "document" and ref.id == "unit":
         place = reading.places.get(("field", "implementer")) or reading.places.get(("field", "department"))
     if place is None:

@@ -242,16 +242,20 @@ def read_funds(sheet: Sheet, pack: model.RulePack, kind: str, stop: int, reading
 
 
 def _execution_cells(sheet: Sheet, row: int, columns: dict[str, int], reading: Reading) -> None:
-    """The total row's 执行率 / 分值 / 得分: the stated score is carried, the stated rate not yet."""
+    """The total row's 执行率 / 分值 / 得分: the stated score and the rate as printed are carried."""
     if "score" in columns:
         score = amount(sheet.value(row, columns["score"]))
         if score is not None:
             reading.data.setdefault("scores", {})["预算执行率"] = score
             reading.places[("indicator", "budget_execution")] = (row, columns["score"])
             reading.found.append(Found("预算执行率得分", sheet.where(row, columns["score"]), str(score)))
-    if "rate" in columns and sheet.value(row, columns["rate"]) is not None:
+    if "rate" in columns:
+        # The rate as printed, blank included (a blank 执行率 cell is itself a finding), checked by the engine.
         where = sheet.where(row, columns["rate"])
-        reading.not_carried.append(Found("执行率（填报）", where, sheet.text(row, columns["rate"])))
+        text = sheet.text(row, columns["rate"]).strip()
+        reading.data.setdefault("stated_rates", {})["预算执行率"] = text
+        reading.places[("rate", "budget_execution")] = (row, columns["rate"])
+        reading.found.append(Found("执行率（填报）", where, text))
     if "weight" in columns:
         weight = amount(sheet.value(row, columns["weight"]))
         if weight is not None and weight != 10:
@@ -306,9 +310,9 @@ def _one_row(
     score = amount(sheet.value(row, columns["score"])) if "score" in columns else None
     if not name and not target and not actual and weight is None and score is None:
         return None  # a placeholder ("指标2", "……") or a heading without any indicator
-    nature = key(text("nature"))
-    if nature:
-        target = _directed(target, nature, sheet.where(row, columns["nature"]), reading)
+    nature = _carried(key(text("nature")), vocab.NATURES, "指标性质", sheet, row, columns.get("nature"), reading)
+    degree = key(text("degree"))
+    degree = _carried(degree, {d: d for d in vocab.DEGREES}, "完成程度", sheet, row, columns.get("degree"), reading)
     for kind, label in vocab.UNCARRIED_COLUMNS.items():
         if text(kind):
             reading.not_carried.append(Found(label, sheet.where(row, columns[kind]), text(kind)))
@@ -321,6 +325,10 @@ def _one_row(
         item["分值"] = weight
     if score is not None:
         item["得分"] = score
+    if nature:
+        item["指标性质"] = nature
+    if degree:
+        item["完成程度"] = degree
     reason = text("reason")
     if reason and not is_prompt(reason):
         item["偏差原因分析及改进措施"] = reason
@@ -350,15 +358,17 @@ def _with_unit(value: str, unit: str) -> str:
     return value
 
 
-def _directed(target: str, nature: str, where: str, reading: Reading) -> str:
-    """The target with the comparator its 指标性质 column gives (正向 ≥, 反向 ≤, 等于 =), unless it already has one."""
-    comparator = vocab.DIRECTIONS.get(nature)
-    if comparator is None:
-        reading.not_carried.append(Found("指标性质", where, nature))
-        return target
-    if not target or target.startswith(vocab.COMPARATORS):
-        return target
-    return comparator + target
+def _carried(
+    text: str, known: dict[str, str], label: str, sheet: Sheet, row: int, col: int | None, reading: Reading
+) -> str:
+    """A 指标性质 / 完成程度 cell as the data document writes it; one it cannot name ("定量指标") is listed as read
+    but not carried."""
+    if not text or col is None:
+        return ""
+    if text in known:
+        return known[text]
+    reading.not_carried.append(Found(label, sheet.where(row, col), text))
+    return ""
 
 
 def stated_total(sheet: Sheet, columns: dict[str, int] | None, after: int, reading: Reading) -> Decimal | None:
@@ -409,12 +419,16 @@ def read_form(sheet: Sheet, year: int | None = None) -> Reading | None:
         "year": found_year,
         "level": "县",
         "fields": fields,
+        # A form others made: its rows' 一级指标 and 分值 choose the weight system (the national rules throughout).
+        "weight_system": "auto",
     }
     if funds:
         data["tables"] = {pack.tables[0].label: funds}
     data["indicator_rows"] = rows
     if "scores" in reading.data:
         data["scores"] = reading.data["scores"]
+    if "stated_rates" in reading.data:
+        data["stated_rates"] = reading.data["stated_rates"]
     if total is not None:
         data["stated_total"] = int(total) if total == total.to_integral_value() else float(total)
     reading.data = data

@@ -75,24 +75,27 @@ ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "coefficient": ("得分系数",),
 }
 # Columns the data document has no place for yet (shown as read but not carried).
-UNCARRIED_COLUMNS = {"degree": "完成程度", "core": "是否核心指标", "coefficient": "得分系数"}
+UNCARRIED_COLUMNS = {"core": "是否核心指标", "coefficient": "得分系数"}
 
-# 指标性质 as printed -> the comparator a target carries for the MoF module's scoring.
-DIRECTIONS: dict[str, str] = {
-    "正向": "≥",
-    "正向指标": "≥",
-    "≥": "≥",
-    ">=": "≥",
-    ">": ">",
-    "反向": "≤",
-    "反向指标": "≤",
-    "≤": "≤",
-    "<=": "≤",
-    "<": "<",
-    "等于": "=",
-    "=": "=",
-    "＝": "=",
+# 指标性质 as printed -> the data document's 指标性质 (which the engine lets decide the direction).
+NATURES: dict[str, str] = {
+    "正向": "正向",
+    "正向指标": "正向",
+    "≥": "正向",
+    ">=": "正向",
+    ">": "正向",
+    "反向": "反向",
+    "反向指标": "反向",
+    "≤": "反向",
+    "<=": "反向",
+    "<": "反向",
+    "等于": "等于",
+    "=": "等于",
+    "＝": "等于",
+    "定性": "定性",
+    "定性指标": "定性",
 }
+DEGREES = ("达成", "部分达成", "未达成")
 COMPARATORS = ("≥", "≤", ">", "<", "=", "＝", "＞", "＜", "≧", "≦")
 
 # Labels that start something else: a value is never taken from a cell holding one of these.

@@ -30,6 +30,7 @@ from typing import Any
 
 from xl_perf.errors import BadInputError, Location, describe_os_error, quoted
 from xl_perf.findings import Ref
+from xl_perf.model import filing_keys
 from xl_perf.model.values import (
     Problems,
     Value,
@@ -58,6 +59,8 @@ TOP_KEYS = (
     "not_applicable",
     "params",
     "options",
+    "stated_rates",
+    "weight_system",
 )
 _TOP_KEYS = frozenset(TOP_KEYS)
 
@@ -79,6 +82,8 @@ class IndicatorRow:
     stated_score: Decimal | None
     reason: str
     index: int
+    nature: str = ""  # 指标性质 as the form states it: 正向 / 反向 / 等于 / 定性 ("" when not stated)
+    degree: str = ""  # 完成程度 of a 定性 row: 达成 / 部分达成 / 未达成
 
 
 @dataclass
@@ -96,6 +101,12 @@ class Document:
     not_applicable: tuple[str, ...] = ()
     params: dict[str, object] = field(default_factory=dict)
     options: dict[str, object] = field(default_factory=dict)
+    # The rates as the form prints them (rate id -> (text, value)): "86%" is checked to its printed precision.
+    stated_rates: dict[str, tuple[str, Decimal | None]] = field(default_factory=dict)
+    # How the filing divides its points (pack [[weight_systems]]): a system's id, or "auto" (its rows' 一级指标 and
+    # 分值 decide; what `import` writes for forms others made). None: the pack's fixed weights, as the template's
+    # own formulas compute them.
+    weight_system: str | None = None
     source: str | None = None  # file name, for messages
     value_problems: list[ValueProblem] = field(default_factory=list)  # lenient loading only
 
@@ -192,7 +203,8 @@ def from_dict(data: object, source: str | None = None, *, lenient: bool = False)
     _load_fields(doc, data.get("fields", {}), problems)
     _load_tables(doc, data.get("tables", {}), problems)
     _load_rows(doc, data.get("indicator_rows", []), problems)
-    for load in (_load_scores, _load_weights, _load_not_applicable, _load_params, _load_options):
+    loads = (_load_scores, _load_weights, _load_not_applicable, _load_params, _load_options, _load_stated_rates)
+    for load in loads:
         load(doc, data, problems)
     problems.raise_if_any()
     doc.value_problems = problems.values
@@ -360,6 +372,8 @@ def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
     allowed = {*layout.levels, layout.target, layout.actual, layout.score, layout.reason}
     if layout.weight:
         allowed.add(layout.weight)
+    choices = {layout.nature: NATURES, layout.degree: DEGREES}
+    allowed |= {name for name in choices if name}
     for index, row in enumerate(raw):
         if not isinstance(row, dict):
             problems.add(row_name(INDICATOR_ROWS, index), "应为对象")
@@ -381,6 +395,13 @@ def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
                 problems.add(column_name(key, name), str(exc), Ref("row", row=len(doc.rows)))
                 value = None
             numbers[name] = value if isinstance(value, Decimal) else None
+        chosen: dict[str, str] = {}
+        for name, options in choices.items():
+            text = _cell_text(row.get(name)).strip() if name else ""
+            if text and text not in options:
+                problems.add(column_name(key, name), f"应为 {'、'.join(options)} 之一，实为 {quoted(text)}")
+                text = ""
+            chosen[name] = text
         doc.rows.append(
             IndicatorRow(
                 levels=levels,
@@ -390,8 +411,14 @@ def _load_rows(doc: Document, raw: object, problems: Problems) -> None:
                 stated_score=numbers[layout.score],
                 reason=_cell_text(row.get(layout.reason)),
                 index=index,
+                nature=chosen.get(layout.nature, "") if layout.nature else "",
+                degree=chosen.get(layout.degree, "") if layout.degree else "",
             )
         )
+
+
+NATURES = ("正向", "反向", "等于", "定性")
+DEGREES = ("达成", "部分达成", "未达成")
 
 
 def _cell_text(value: object) -> str:
@@ -528,6 +555,11 @@ def _load_options(doc: Document, data: dict[str, Any], problems: Problems) -> No
             doc.options[name] = value
         else:
             problems.add(f"options.{name}", "不认识的地区选项（可用：deviation_reason_ratio、total_cap_by_execution）")
+
+
+def _load_stated_rates(doc: Document, data: dict[str, Any], problems: Problems) -> None:
+    doc.weight_system = filing_keys.weight_system(doc.pack, data, problems)
+    doc.stated_rates = filing_keys.stated_rates(doc.pack, data, problems)
 
 
 def locator(doc: Document) -> Callable[[Ref], Location]:

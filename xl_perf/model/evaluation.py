@@ -12,8 +12,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xl_perf.engine import scoring, targets
+from xl_perf.engine.quantities import QUALITATIVE
 from xl_perf.engine.scoring import ZERO, Outcome, RateResult, Scope
 from xl_perf.findings import Finding, Ref, Severity
+from xl_perf.model import placement, stated
 from xl_perf.model.document import Document, IndicatorRow
 from xl_perf.numbers import clamp, format_number, format_percent, round_half_up, score2, to_json_number
 from xl_perf.rules import model
@@ -135,6 +137,9 @@ class _Evaluator(Scope):
         self._part_weights: dict[tuple[str, str], Decimal] = {}
         self._na: set[str] = set()
         self._row_results: dict[str, list[IndicatorResult]] = {}
+        self._placement: placement.Placement | None = None
+        self._group_of: dict[str, str] = {}  # rows indicator id -> its group under the placement
+        self._in_play: list[model.Indicator] = list(self.pack.indicators)
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -369,12 +374,38 @@ class _Evaluator(Scope):
         weights[-1] = weight - share * (len(rows) - 1)
         return weights
 
+    def place_rows(self) -> None:
+        """Under a pack's weight systems: every row placed in a group, the indicators the system scores, and their
+        weights (see model/placement.py)."""
+        if not self.pack.weight_systems or not self.doc.rows:
+            return
+        if self.doc.weight_system is None:
+            self.findings.extend(placement.unmatched(self.doc.rows, self.pack))
+            return
+        self._placement = placed = placement.place(
+            self.doc.rows, self.pack.weight_systems, self.doc.weight_system, self.pack.total
+        )
+        self.findings.extend(placed.findings)
+        self._in_play, self._group_of = placement.in_play(self.pack, placed)
+
+    def placed_weights(self, weights: dict[str, Decimal]) -> dict[str, Decimal]:
+        if self._placement is None:
+            return weights
+        for indicator in self._in_play:
+            group = self._group_of.get(indicator.id)
+            if group is not None and indicator.id not in self.doc.weights:
+                weights[indicator.id] = self._placement.weights[group]
+        return weights
+
     def score_rows(self, indicator_id: str, rule: model.RowsRule, weight: Decimal) -> Outcome:
         """Score the rows `rule` matches; their results are kept for `run` (in `_row_results`)."""
-        indicator = self.pack.indicator(indicator_id)
+        indicator = next(i for i in self._in_play if i.id == indicator_id)
         name = self.printed(indicator)[0]
-        wanted = {loose_level_name(m) for m in rule.match}
-        rows = [r for r in self.doc.rows if loose_level_name(r.levels[rule.level - 1]) in wanted]
+        if self._placement is not None:
+            rows = self._placement.rows[self._group_of[indicator_id]]
+        else:
+            wanted = {loose_level_name(m) for m in rule.match}
+            rows = [r for r in self.doc.rows if loose_level_name(r.levels[rule.level - 1]) in wanted]
         self._row_results[indicator_id] = results = []
         if not rows:
             return Outcome(ZERO, weight, "未填写绩效指标行，请酌情评分")
@@ -383,12 +414,27 @@ class _Evaluator(Scope):
         deviation_ratio = self.doc.options.get("deviation_reason_ratio", self.pack.options.deviation_reason_ratio)
         # Whether any row carries a typed score: asked for every row, looked up once (not once per row).
         rows_have_scores = self.doc.rows_have_scores
+        # A form others made is scored as the national module does (反向 by name, 定性 the unit's within 达成); the
+        # template's own formulas keep their rules for the template's own workbooks.
+        national = self.doc.weight_system is not None
         for row, row_weight in zip(rows, self.row_weights(rows, weight, name), strict=True):
             ref = Ref("row", row=row.index)
             row_name = row.levels[-1] or f"第{row.index + 1}行"
-            scored = targets.score_row(row.target, row.actual, row_weight)
+            target, conflict = placement.natured_target(row)
+            if conflict is not None:
+                self.find("warning", "DIRECTION_CONFLICT", f"{row_name}：{conflict}", ref, "核对指标性质与指标值")
+            if target == row.target:
+                target = placement.directed_target(row, self.pack.reverse_names if national else ())
+            scored = targets.score_row(target, row.actual, row_weight, qualitative_level=row.degree or None)
             if not row.target.strip() or not row.actual.strip():
                 scored = replace(scored, score=None, score_range=None)
+            elif (
+                national
+                and self.pack.qualitative_by_unit
+                and scored.direction == QUALITATIVE
+                and row.stated_score is not None
+            ):
+                scored = replace(scored, score=None)  # the unit's score, checked against 达成's range
             for problem in scored.problems:
                 severity: Severity = "info" if problem.code == "EMPTY" else "warning"
                 self.find(severity, problem.code, f"{row_name}：{problem.message}", ref)
@@ -492,7 +538,7 @@ class _Evaluator(Scope):
         row_results: list[IndicatorResult] = []
         bonus = ZERO
         group_shown: dict[str, Decimal] = {}  # the 得分 the form shows for a group of indicator rows
-        for indicator in self.pack.indicators:
+        for indicator in self._in_play:
             ref = Ref("indicator", indicator.id)
             stated = doc.stated_scores.get(indicator.id)
             name = self.printed(indicator)[0]
@@ -537,8 +583,12 @@ class _Evaluator(Scope):
         self.load_values()
         self.compute_rates()
         self.check_stated_rates()
+        stated.check(doc, self.rates, self.find)
+        stated.check_uncomputable(doc, self.rates, self.find)
         self.check_reasons()
+        self.place_rows()
         weights, self._part_weights, na = self.effective_weights()
+        weights = self.placed_weights(weights)
         self._na = na
         results, row_results, bonus, group_shown = self.score_all(weights, na)
         self.check_group_weights()

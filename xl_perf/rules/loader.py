@@ -158,6 +158,10 @@ class _Builder:
             sums=tuple(self._total(t, tables) for t in data.get("sums", [])),
             dates=tuple(self._date(d) for d in data.get("dates", [])),
             summary=self._summary(data.get("summary", {}), tables, set(cells), set(rates), set(field_ids)),
+            weight_systems=tuple(self._weight_system(w, indicators) for w in data.get("weight_systems", [])),
+            execution_indicator=data.get("options", {}).get("execution_indicator"),
+            reverse_names=tuple(data.get("options", {}).get("reverse_names", ())),
+            qualitative_by_unit=bool(data.get("options", {}).get("qualitative_by_unit", False)),
             projects=self._projects(data.get("projects"), tables),
         )
         self._check_templates(levels)
@@ -577,6 +581,27 @@ class _Builder:
     def _date_fields(self) -> set[str]:
         return {f["id"] for s in self.data.get("sections", []) for f in s["fields"] if f.get("type") == "date"}
 
+    def _weight_system(self, raw: dict[str, Any], indicators: tuple[model.Indicator, ...]) -> model.WeightSystem:
+        where = f"权重体系 {raw.get('id', '')}"
+        rows_ids = {i.id for i in indicators if isinstance(i.rule, model.RowsRule)}
+        groups = []
+        for g in raw.get("groups", []):
+            if g.get("indicator") is not None and g["indicator"] not in rows_ids:
+                raise self.fail(f"{where} 的一级指标 {g['name']} 引用了不存在的指标行指标 {g['indicator']}")
+            groups.append(
+                model.WeightGroup(
+                    self.text(g["name"], where),
+                    _dec(g["weight"], where),
+                    tuple(g.get("aliases", ())),
+                    g.get("indicator"),
+                )
+            )
+        system = model.WeightSystem(
+            raw["id"], self.text(raw.get("title", ""), where), _dec(raw["execution"], where), tuple(groups)
+        )
+        self._unique([g.name for g in system.groups], f"{where} 的一级指标")
+        return system
+
     def _rows(self, raw: dict[str, Any] | None) -> model.RowLayout | None:
         if raw is None:
             return None
@@ -593,6 +618,8 @@ class _Builder:
             self._rows_carry(raw),
             self._score_lines(raw.get("score_lines", ())),
             str(raw.get("total", "")),
+            str(raw.get("nature", "")),
+            str(raw.get("degree", "")),
         )
 
     def _score_lines(self, raw: list[dict[str, Any]]) -> tuple[model.ScoreLine, ...]:

@@ -336,6 +336,27 @@ class Group:
 
 
 @dataclass(frozen=True)
+class WeightGroup:
+    """One 一级指标 of a weight system: its printed name, the names filings also use, and its points."""
+
+    name: str
+    weight: Decimal
+    aliases: tuple[str, ...] = ()
+    indicator: str | None = None  # the pack's rows indicator that scores it; None: a group only of the form's rows
+
+
+@dataclass(frozen=True)
+class WeightSystem:
+    """How a filing divides its 100 points among 一级指标 (issue 17): the MoF 10/50/30/10, a province's 决策/过程/
+    产出/效益, ... A filing whose rows carry their own 分值 totalling the pack's total uses those (from the form)."""
+
+    id: str
+    title: str
+    execution: Decimal  # points of the execution-rate line beside the rows (0: the rate is one of the rows)
+    groups: tuple[WeightGroup, ...]
+
+
+@dataclass(frozen=True)
 class Indicator:
     id: str
     path: tuple[str, ...]
@@ -385,6 +406,10 @@ class RowLayout:
     # Forms without a scoring table (MoF) score under the rows: `score_lines`, then the total line `total`.
     score_lines: tuple[ScoreLine, ...] = ()
     total: str = ""  # the total line's label, e.g. "总分"; "" when a scoring table holds the total
+    # Columns a data document may add per row (MoF forms print them): 指标性质 (正向/反向/等于/定性), which decides
+    # the direction over a comparator in the target, and 完成程度 (达成/部分达成/未达成) for 定性 rows.
+    nature: str = ""
+    degree: str = ""
 
 
 @dataclass(frozen=True)
@@ -491,6 +516,11 @@ class RulePack:
     dates: tuple[DateRule, ...] = ()
     summary: SummarySpec = SummarySpec()
     projects: ProjectLinks | None = None
+    weight_systems: tuple[WeightSystem, ...] = ()
+    # 定性 rows met as targeted are the unit's to score within 达成's 0.8w–w (MoF), not forced to full marks.
+    qualitative_by_unit: bool = False
+    reverse_names: tuple[str, ...] = ()  # row names ending so are 反向 when the target states no direction
+    execution_indicator: str | None = None  # the indicator scoring the execution rate (dropped when a system has 0)
     # The pack as printed for each (year, level), made on first use (PackView.of). Not part of the pack's value.
     views: dict[tuple[int, str], PackView] = dataclass_field(
         default_factory=dict, init=False, compare=False, repr=False
