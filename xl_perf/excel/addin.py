@@ -3,10 +3,8 @@ people submit can stay plain .xlsx."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
-from xl_perf.errors import XlPerfError
 from xl_perf.excel import project
 from xl_perf.io import safe_write, xlam
 
@@ -19,18 +17,9 @@ def _package() -> bytes:
     return xlam.addin_package(project.vba_project(("Sheet1", "Sheet2"), addin=True), CONFIG, note)
 
 
-def _verify(path: Path) -> None:
-    with zipfile.ZipFile(path) as package:
-        types = package.read("[Content_Types].xml").decode("utf-8")
-        if xlam.ADDIN_TYPE not in types or xlam.UI_PART not in package.namelist():
-            raise XlPerfError("生成的加载项不完整，已放弃写入")
-        if not package.read("xl/vbaProject.bin"):
-            raise XlPerfError("生成的加载项缺少 VBA 工程，已放弃写入")
-
-
 def write_addin(target: Path) -> Path:
     data = xlam.to_addin(_package(), xlam.RIBBON)
     # foreign=True: an add-in of this name in Excel's add-in folder is an earlier install of xl-perf's own.
-    with safe_write.atomic_output(target, verify=_verify, foreign=True) as temp:
+    with safe_write.atomic_output(target, verify=xlam.verify_addin, foreign=True) as temp:
         temp.write_bytes(data)
     return target

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from xl_perf.errors import XlPerfError
+
 ADDIN_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 UI_RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
@@ -74,3 +76,13 @@ def addin_package(vba_project: bytes, config: Sequence[tuple[str, str]], note: s
         book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
         book.close()
         return path.read_bytes()
+
+
+def verify_addin(path: Path) -> None:
+    """Refuse a written add-in without the add-in content type, the ribbon part or a VBA project."""
+    with zipfile.ZipFile(path) as package:
+        types = package.read("[Content_Types].xml").decode("utf-8")
+        if ADDIN_TYPE not in types or UI_PART not in package.namelist():
+            raise XlPerfError("生成的加载项不完整，已放弃写入")
+        if not package.read("xl/vbaProject.bin"):
+            raise XlPerfError("生成的加载项缺少 VBA 工程，已放弃写入")
