@@ -205,3 +205,11 @@ def test_two_inputs_of_one_name_do_not_overwrite_each_other(tmp_path: Path) -> N
     result = run("import", str(tmp_path / "表.xls"), str(tmp_path / "表.xlsx"), "-o", str(tmp_path / "out"))
     assert result.returncode == 2 and "已由本次导入的另一个文件写出" in result.stderr
     assert json.loads((tmp_path / "out" / "表.json").read_text(encoding="utf-8"))["framework"] == "mof-zhengti"
+
+
+def test_huge_numbers_in_a_foreign_form_read_as_text_not_a_crash() -> None:
+    """Decimal.quantize fails beyond 28 digits: a cell of 1e30 (or a long digit string typed as a number)."""
+    from xl_perf.foreign.labels import number_text
+
+    assert number_text(1e30) == "1" + "0" * 30
+    assert number_text(37.24) == "37.24" and number_text(5.0) == "5"

@@ -142,6 +142,26 @@ def test_stated_rates_are_checked_at_their_printed_precision() -> None:
     assert codes(scored(data), "STATED_RATE_BLANK")
 
 
+def test_a_stated_rate_read_from_a_formula_cell_is_compared_at_the_rules_precision() -> None:
+    """A rate cell holding =执行数/预算数 reads as a float's full repr (0.9670066042599105): not a RATE_MISMATCH when it
+    shows what the rules compute."""
+    data = filing("langfang-2019-xiangmu")
+    for row in data["tables"]["项目资金"]:  # amounts whose quotient's float repr differs from Decimal in the last digit
+        row.update({"年初预算数": 27953.17, "全年预算数": 27953.17, "全年执行数": 27030.9})
+    data["stated_rates"] = {"预算执行率": repr(27030.9 / 27953.17)}  # what the spreadsheet's division gives
+    result = scored(data)
+    assert not codes(result, "RATE_MISMATCH") and not codes(result, "STATED_RATE_MISMATCH")
+
+
+def test_the_uncomputable_rate_names_the_denominator_that_is_zero() -> None:
+    """abs(全年 - 年初) / 年初 with 年初预算数 0 (a project added mid-year): the finding names 年初, not 全年."""
+    sample = Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "gangmen-2022-xiangmu.json"
+    data = json.loads(sample.read_text("utf-8"))
+    data["tables"]["资金情况"][0]["年初预算数"] = 0
+    found = [f.message for f in scored(data).findings if f.code == "RATE_UNCOMPUTABLE"]
+    assert found and all("年初预算数为 0" in m and "全年预算数为 0" not in m for m in found), found
+
+
 def test_a_zero_denominator_is_a_finding_at_its_cell() -> None:
     result = scored(filing("tangxi-2022-weituo"))
     found = [f for f in result.findings if f.code == "RATE_UNCOMPUTABLE"]

@@ -78,7 +78,7 @@ def number_text(value: CellValue) -> str:
         except InvalidOperation:
             return str(value)
         if number == number.to_integral_value():
-            return str(number.quantize(Decimal(1)))
+            return format(number.to_integral_value(), "f")  # quantize fails beyond 28 digits (1e30)
         return format(number.normalize(), "f")
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%Y-%m-%d")

@@ -100,7 +100,9 @@ def _unplaced(
         findings.append(Finding("error", "ROW_UNPLACED", message, Ref("row", row=row.index), f"改为“{group}”"))
         return group
     said = f"一级指标“{level1}”不是本表的一级指标" if level1 else "未填写一级指标"
-    message = f"{name}{weight}：{said}（{known}），无法归入任何一级指标，单列为“{UNPLACED}”计入总分"
+    # Without a 分值 of its own the row brings no points to the 未归类 group: say so rather than "计入总分".
+    counted = f"单列为“{UNPLACED}”计入总分" if row.weight else "该行没有分值，未计入总分"
+    message = f"{name}{weight}：{said}（{known}），无法归入任何一级指标，{counted}"
     findings.append(
         Finding("error", "ROW_UNPLACED", message, Ref("row", row=row.index), f"填写一级指标（{known}之一）")
     )

@@ -7,12 +7,14 @@ be computed at all, which is reported at the cell of the denominator (an unsumme
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from xl_perf.engine.scoring import RateResult
 from xl_perf.findings import Ref, Severity
 from xl_perf.model.document import Document
 from xl_perf.numbers import format_percent, round_half_up
+from xl_perf.rules import model
 
 Find = Callable[[Severity, str, str, Ref, str], None]
 
@@ -36,7 +38,8 @@ def check(doc: Document, rates: dict[str, RateResult], find: Find) -> None:
             continue
         if rate.value is None or rate.exact is None:
             continue
-        places = printed_places(text)
+        # A rate cell holding a formula reads as a float's full repr: compare at no more places than the rule keeps.
+        places = min(printed_places(text), max(-rate.value.as_tuple().exponent, 0))  # type: ignore[operator]
         if round_half_up(rate.exact, places) != round_half_up(stated, places):
             message = f"{rate.name}填报为 {text}，按 {rate.explanation.split(' = ', 1)[-1]}"
             find("error", "RATE_MISMATCH", message, ref, f"改为 {format_percent(rate.value)}")
@@ -53,11 +56,12 @@ def check_uncomputable(doc: Document, rates: dict[str, RateResult], find: Find) 
         result = rates.get(rate.id)
         if result is None or result.status != "undefined":
             continue
-        cells = [pack.cells[n] for n in rate.formula.names if n in pack.cells]
+        cells = [pack.cells[n] for n in _denominators(rate.formula.tree) if n in pack.cells]
         ref = Ref("document", "tables")
         label = ""
         if cells:
-            cell = cells[-1]
+            # The denominator that is zero or blank (a project added mid-year has 年初预算数 0, 全年预算数 not).
+            cell = next((c for c in cells if not _cell_value(doc, c)), cells[0])
             rows = doc.tables.get(cell.table, [])
             index = next((i for i, row in enumerate(rows) if row.row_id == cell.row), None)
             table = pack.table(cell.table)
@@ -73,3 +77,20 @@ def check_uncomputable(doc: Document, rates: dict[str, RateResult], find: Find) 
             ref,
             "填写分母数据（如年度资金总额应为各资金来源之和）",
         )
+
+
+def _denominators(tree: ast.expr) -> list[str]:
+    """Input ids under the right-hand side of a division, outermost first."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            for name in ast.walk(node.right):
+                if isinstance(name, ast.Name) and name.id not in names:
+                    names.append(name.id)
+    return names
+
+
+def _cell_value(doc: Document, cell: model.CellRef) -> object:
+    """The value of a pack cell in `doc` (None when its row or column is absent)."""
+    row = next((r for r in doc.tables.get(cell.table, []) if r.row_id == cell.row), None)
+    return None if row is None else row.values.get(cell.column)
