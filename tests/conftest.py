@@ -81,3 +81,19 @@ def gangmen_xiangmu() -> dict:
 @pytest.fixture
 def ziyuan_zhengti() -> dict:
     return sample_data("ziyuan-2023-zhengti.json")
+
+
+def started_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The command lines of every subprocess started from now on in this test (subprocess.Popen, counted)."""
+    import subprocess
+
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    class CountingPopen(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
+            started.append(list(args))
+            super().__init__(args, *a, **k)
+
+    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    return started

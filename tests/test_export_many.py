@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, outputs, require_tool
+from tests.conftest import SAMPLES, outputs, require_tool, started_processes
 from tests.test_cli import run
 from xl_perf import export as exporter
 from xl_perf.io import libreoffice
@@ -59,15 +58,7 @@ def test_errors_without_force_give_1_and_export_the_rest(tmp_path: Path) -> None
 
 def test_every_pdf_from_one_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _need_libreoffice()
-    started: list[list[str]] = []
-    real_popen = subprocess.Popen
-
-    class CountingPopen(real_popen):  # type: ignore[misc, valid-type]
-        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
-            started.append(list(args))
-            super().__init__(args, *a, **k)
-
-    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    started = started_processes(monkeypatch)
     sources = [ZHENGTI, XIANGMU]
     folders = exporter.subfolders(sources, tmp_path)
     for folder in folders:

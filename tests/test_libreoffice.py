@@ -16,7 +16,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 import xl_perf.io.libreoffice as lo
-from tests.conftest import require_tool
+from tests.conftest import require_tool, started_processes
 from xl_perf.errors import XlPerfError
 from xl_perf.io.libreoffice import LibreOfficeError, converter, to_png
 
@@ -253,15 +253,7 @@ def test_many_files_one_process(conv: lo.Converter, tmp_path: Path, monkeypatch:
         ws.write_formula("B1", "=A1*10", None, -1)
         wb.close()
 
-    started: list[list[str]] = []
-    real_popen = subprocess.Popen
-
-    class CountingPopen(real_popen):  # type: ignore[misc, valid-type]
-        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
-            started.append(list(args))
-            super().__init__(args, *a, **k)
-
-    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    started = started_processes(monkeypatch)
     t0 = time.perf_counter()
     outputs = conv.convert(books, "xlsx", tmp_path / "out")
     elapsed = time.perf_counter() - t0
@@ -390,15 +382,7 @@ def test_convert_to_many_folders_in_one_session(
 ) -> None:
     first = write_calc_workbook(tmp_path / "一.xlsx")
     second = write_calc_workbook(tmp_path / "二.xlsx")
-    started: list[list[str]] = []
-    real_popen = subprocess.Popen
-
-    class CountingPopen(real_popen):  # type: ignore[misc, valid-type]
-        def __init__(self, args, *a, **k):  # type: ignore[no-untyped-def]
-            started.append(list(args))
-            super().__init__(args, *a, **k)
-
-    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    started = started_processes(monkeypatch)
     targets = [tmp_path / "x" / "表.pdf", tmp_path / "y" / "表.pdf"]  # same name, two folders
     outputs = conv.convert_to(list(zip([first, second], targets, strict=True)), "pdf")
     monkeypatch.undo()
